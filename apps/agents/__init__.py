@@ -1,0 +1,1 @@
+"""AI agents: Agents, knowledge bases, documents and chunks, retrieval, the LLM gateway, tools, CRM."""

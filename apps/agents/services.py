@@ -1,0 +1,1 @@
+"""Use cases that write: one keyword-only function per use case, in a transaction, with its audit record."""

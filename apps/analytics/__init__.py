@@ -1,0 +1,1 @@
+"""Traffic: Traffic sources, campaigns, imports, metrics, conversions, payouts."""

@@ -1,0 +1,1 @@
+"""Billing: Plans, subscriptions, payments, refunds, payment gateways, the webhook inbox."""

@@ -1,0 +1,148 @@
+"""The base of every Kontora ModelAdmin: scoping and role checks in one place.
+
+- Changelists, change pages, foreign-key and many-to-many choices, autocompletes and related-field list
+  filters only ever show rows of the user's organizations (``apps.core.tenancy.scope``).
+- An object of another organization answers 404, not a redirect with a message.
+- Reading needs a membership; changing a tenant row needs the ``write:<app>`` power in that row's
+  organization; global reference data (currencies…) is changed by superusers only.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.admin.utils import NotRelationField, get_fields_from_path
+from django.core.exceptions import FieldDoesNotExist
+from django.http import Http404
+
+from .models import Organization
+from .roles import write_power
+from .tenancy import (
+    has_power,
+    is_tenant_model,
+    memberships,
+    organization_id_of,
+    organizations_with_power,
+    scope,
+    sees_everything,
+    tenant_path,
+)
+
+
+class TenantRelatedFieldListFilter(admin.RelatedFieldListFilter):
+    """A related-field filter whose choices are limited to the user's organizations."""
+
+    def field_choices(self, field, request, model_admin):
+        queryset = scope(field.related_model._default_manager.all(), request.user)
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        if ordering:
+            queryset = queryset.order_by(*ordering)
+        return [(obj.pk, str(obj)) for obj in queryset]
+
+
+class KontoraModelAdmin(admin.ModelAdmin):
+    list_per_page = 50
+    show_full_result_count = False
+
+    # --- scoping -------------------------------------------------------------------------------------
+
+    def get_queryset(self, request):
+        return scope(super().get_queryset(request), request.user)
+
+    def _write_power(self) -> str:
+        return write_power(self.model._meta.app_label)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        related = db_field.related_model
+        if related is Organization and is_tenant_model(self.model) and tenant_path(self.model) != "":
+            writable = organizations_with_power(request.user, self._write_power())
+            queryset = Organization.objects.all()
+            kwargs["queryset"] = queryset if writable is None else queryset.filter(pk__in=writable)
+            if writable is not None and len(writable) == 1:
+                kwargs.setdefault("initial", next(iter(writable)))
+        elif is_tenant_model(related):
+            kwargs["queryset"] = scope(related._default_manager.all(), request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if is_tenant_model(db_field.related_model):
+            kwargs["queryset"] = scope(db_field.related_model._default_manager.all(), request.user)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_list_filter(self, request):
+        filters = []
+        for entry in super().get_list_filter(request):
+            if isinstance(entry, str):
+                try:
+                    field = get_fields_from_path(self.model, entry)[-1]
+                except (FieldDoesNotExist, NotRelationField):
+                    field = None
+                if field is not None and getattr(field, "is_relation", False) and is_tenant_model(field.related_model):
+                    entry = (entry, TenantRelatedFieldListFilter)
+            filters.append(entry)
+        return filters
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Another organization's object (or none at all) is simply not found.
+        raise Http404
+
+    # --- roles ---------------------------------------------------------------------------------------
+
+    def _is_member(self, request) -> bool:
+        return sees_everything(request.user) or bool(memberships(request.user))
+
+    def _may_write(self, request, obj=None) -> bool:
+        user = request.user
+        if sees_everything(user):
+            return True
+        if not is_tenant_model(self.model) or tenant_path(self.model) == "@users":
+            return False  # global reference data and user accounts: superusers only
+        org_id = organization_id_of(obj) if obj is not None else None
+        return has_power(user, self._write_power(), org_id)
+
+    def has_module_permission(self, request) -> bool:
+        return self._is_member(request)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self._is_member(request)
+
+    def has_add_permission(self, request) -> bool:
+        return self._may_write(request)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self._may_write(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self._may_write(request, obj)
+
+
+class KontoraTabularInline(admin.TabularInline):
+    """An inline whose foreign-key choices are scoped like the parent admin's."""
+
+    extra = 0
+
+    def get_queryset(self, request):
+        return scope(super().get_queryset(request), request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if is_tenant_model(db_field.related_model):
+            kwargs["queryset"] = scope(db_field.related_model._default_manager.all(), request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def _may_write(self, request, obj=None) -> bool:
+        if sees_everything(request.user):
+            return True
+        return has_power(
+            request.user, write_power(self.model._meta.app_label), organization_id_of(obj) if obj else None
+        )
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return sees_everything(request.user) or bool(memberships(request.user))
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return self._may_write(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self._may_write(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self._may_write(request, obj)

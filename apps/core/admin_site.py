@@ -1,0 +1,54 @@
+"""The admin site: the main workplace of every member, scoped to their organizations.
+
+Members (not only staff) may enter; what they see and may change is decided per model by
+``admin_base.KontoraModelAdmin`` from their roles. Sign-in goes through allauth, so the admin has no login
+path of its own that could skip MFA or the brute-force lockout.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import admin
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from . import dashboards
+from .tenancy import memberships, sees_everything
+
+
+class KontoraAdminSite(admin.AdminSite):
+    site_header = _("Kontora")
+    site_title = _("Kontora admin")
+    index_title = _("Workplace")
+    index_template = "admin/kontora_index.html"
+
+    def has_permission(self, request) -> bool:
+        user = request.user
+        return bool(user.is_active and (sees_everything(user) or memberships(user)))
+
+    def login(self, request, extra_context=None):
+        if request.user.is_authenticated:
+            if self.has_permission(request):
+                return HttpResponseRedirect(request.GET.get("next") or reverse("admin:index", current_app=self.name))
+            return render(request, "admin/no_organization.html", status=403)
+        target = request.GET.get("next") or reverse("admin:index", current_app=self.name)
+        return HttpResponseRedirect(f"{reverse('account_login')}?{urlencode({'next': target})}")
+
+    def index(self, request, extra_context=None):
+        from .selectors import organization_list
+
+        panels = []
+        for dashboard in dashboards.dashboards():
+            context = dashboard.context(request)
+            if context is not None:
+                panels.append({"dashboard": dashboard, "context": context})
+        roles = memberships(request.user)
+        organizations = [
+            {"organization": org, "role": roles.get(org.pk)}
+            for org in organization_list(user=request.user).order_by("name")[:50]
+        ]
+        extra = {"organizations": organizations, "dashboard_panels": panels, **(extra_context or {})}
+        return super().index(request, extra_context=extra)

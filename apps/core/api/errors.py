@@ -1,0 +1,68 @@
+"""One JSON error shape for the whole API:
+
+    {"error": {"code": "validation_error", "message": "…", "fields": {"amount": ["…"], "entries.1.account": ["…"]}}}
+
+``fields`` is present for validation errors, with nested errors flattened to dotted paths (list items by
+index), so a client can point at the exact field and line.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
+    if isinstance(detail, dict):
+        out: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            path = key if not prefix else f"{prefix}.{key}"
+            if key == "non_field_errors" and prefix == "":
+                path = "non_field_errors"
+            out.update(_flatten(value, path))
+        return out
+    if isinstance(detail, list):
+        if all(not isinstance(item, dict | list) for item in detail):
+            return {prefix or "non_field_errors": [str(item) for item in detail]}
+        out = {}
+        for index, item in enumerate(detail):
+            if item:
+                out.update(_flatten(item, f"{prefix}.{index}" if prefix else str(index)))
+        return out
+    return {prefix or "non_field_errors": [str(detail)]}
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        fields = _flatten(exc.detail)
+        body = {"code": "validation_error", "message": _("The request has invalid fields."), "fields": fields}
+        if list(fields) == ["non_field_errors"]:
+            body["message"] = fields["non_field_errors"][0]
+    else:
+        detail = getattr(exc, "detail", "")
+        code = detail.code if hasattr(detail, "code") else getattr(exc, "default_code", "error")
+        body = {"code": code, "message": str(detail)}
+        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+            body["retry_after"] = int(exc.wait)
+    response.data = {"error": body}
+    return response
+
+
+def error_response(code: str, message: str, http_status: int = status.HTTP_400_BAD_REQUEST, **extra) -> Response:
+    return Response({"error": {"code": code, "message": message, **extra}}, status=http_status)

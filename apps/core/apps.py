@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "apps.core"
+    label = "core"
+    verbose_name = _("Organizations and users")
+
+
+class KontoraAdminConfig(admin_apps.AdminConfig):
+    """The admin, with Kontora's site: members of organizations work here, scoped to their organizations."""
+
+    default = False  # named explicitly in INSTALLED_APPS; apps.core itself means CoreConfig
+    default_site = "apps.core.admin_site.KontoraAdminSite"

@@ -1,0 +1,31 @@
+"""The audit trail: every service that changes state records who did what, in the same transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .middleware import current_request_id
+from .models import AuditLog
+
+
+def audit_record(
+    *,
+    action: str,
+    actor=None,
+    organization=None,
+    obj: Any = None,
+    changes: dict | None = None,
+) -> AuditLog:
+    actor_id = getattr(actor, "pk", None) if getattr(actor, "is_authenticated", False) else None
+    if actor_id is not None and not isinstance(actor_id, int):
+        actor_id = None  # an API-key principal is not a user row; its key is named in `changes`
+    return AuditLog.objects.create(
+        action=action,
+        actor_id=actor_id,
+        organization_id=getattr(organization, "pk", organization),
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=str(obj)[:200] if obj is not None else "",
+        changes=changes or {},
+        request_id=current_request_id() or "",
+    )

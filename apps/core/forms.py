@@ -1,0 +1,33 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Currency, Organization
+
+
+class OrganizationCreateForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    slug = forms.SlugField(
+        label=_("Short name"),
+        max_length=64,
+        required=False,
+        help_text=_("Used in addresses; made from the name if empty."),
+    )
+    time_zone = forms.CharField(label=_("Time zone"), max_length=64, initial="Europe/Moscow")
+    reporting_currency = forms.ModelChoiceField(
+        label=_("Reporting currency"),
+        queryset=Currency.objects.filter(is_active=True),
+        initial="RUB",
+        to_field_name="code",
+    )
+    language = forms.ChoiceField(
+        label=_("Language"), choices=Organization._meta.get_field("language").choices, initial="ru"
+    )
+
+    def clean_reporting_currency(self):
+        return self.cleaned_data["reporting_currency"].code
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        if slug and Organization.objects.filter(slug=slug).exists():
+            raise forms.ValidationError(_("The short name “{slug}” is taken.").format(slug=slug))
+        return slug

@@ -1,0 +1,183 @@
+"""Users, organizations and their memberships, currencies, and the audit trail."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.base_user import BaseUserManager
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .files import validate_image_upload
+from .roles import Role
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra):
+        if not email:
+            raise ValueError("An e-mail address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person who signs in with an e-mail address. Organizations are reached through memberships."""
+
+    username = None
+    email = models.EmailField(_("e-mail address"), unique=True)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+    objects = UserManager()
+
+    # Users are seen by the members of the organizations they share (see apps.core.tenancy.scope).
+    tenant_path = "@users"
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("“%(value)s” is not a known time zone."), code="invalid", params={"value": value})
+
+
+class Currency(models.Model):
+    """A currency or crypto asset with its precision: how many decimals an amount in it may have."""
+
+    code = models.CharField(
+        _("code"),
+        max_length=10,
+        primary_key=True,
+        validators=[RegexValidator(r"^[A-Z0-9]{3,10}$", _("Use 3 to 10 capital letters or digits."))],
+    )
+    name = models.CharField(_("name"), max_length=64)
+    precision = models.PositiveSmallIntegerField(
+        _("precision"), validators=[MaxValueValidator(18)], help_text=_("Decimal places an amount may have.")
+    )
+    is_crypto = models.BooleanField(_("crypto asset"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("currency")
+        verbose_name_plural = _("currencies")
+        ordering = ["code"]
+        constraints = [models.CheckConstraint(condition=models.Q(precision__lte=18), name="currency_precision_max_18")]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Organization(models.Model):
+    """The tenant: one business. Every domain row belongs to exactly one organization."""
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=64, unique=True)
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="Europe/Moscow", validators=[validate_time_zone]
+    )
+    reporting_currency = models.ForeignKey(
+        Currency, on_delete=models.PROTECT, default="RUB", related_name="+", verbose_name=_("reporting currency")
+    )
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="ru")
+    require_mfa = models.BooleanField(
+        _("require two-factor authentication"),
+        default=False,
+        help_text=_("Members must set up an authenticator app before they can work in this organization."),
+    )
+    logo = models.FileField(_("logo"), upload_to="organizations/logos/", blank=True, validators=[validate_image_upload])
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    tenant_path = ""
+
+    class Meta:
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A user's place in an organization. The role decides what they may change (see apps.core.roles)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("organization")
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.VIEWER)
+    created_at = models.DateTimeField(_("joined"), auto_now_add=True)
+
+    tenant_path = "organization"
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["organization__name", "user__email"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization"], name="membership_unique_user_organization"),
+            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="membership_role_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organization} ({self.get_role_display()})"
+
+
+class AuditLog(models.Model):
+    """One state change made through a service: who did what to which object, and what changed."""
+
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("organization")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    action = models.CharField(_("action"), max_length=64)
+    object_type = models.CharField(_("object type"), max_length=100, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+
+    tenant_path = "organization"
+
+    class Meta:
+        verbose_name = _("audit record")
+        verbose_name_plural = _("audit log")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "-created_at"], name="auditlog_org_time")]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_repr}"

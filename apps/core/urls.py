@@ -1,0 +1,10 @@
+"""Customer pages of core, under the language prefix (/ru/, /en/)."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("account/", views.account, name="account"),
+]

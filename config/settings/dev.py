@@ -1,0 +1,7 @@
+"""Local development: `make run` and every `manage.py` command without DJANGO_SETTINGS_MODULE."""
+
+from config.env import env_bool
+
+from .base import *  # noqa: F403
+
+DEBUG = env_bool("DJANGO_DEBUG", True)

@@ -1,0 +1,25 @@
+"""The test suite: the same real PostgreSQL and Redis, isolated per xdist worker by key prefixes."""
+
+import os
+
+from .base import *  # noqa: F403
+from .base import CACHES, CHANNEL_LAYERS, DATABASES, REST_FRAMEWORK
+
+DEBUG = False
+# Each xdist worker gets its own Redis key space and Celery queue, so parallel workers never see each
+# other's cache entries, live events or tasks.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+CACHES["default"]["KEY_PREFIX"] = f"kontora-test-{_WORKER}"
+CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"kontora-test-{_WORKER}:asgi"
+CELERY_TASK_DEFAULT_QUEUE = f"kontora-test-{_WORKER}"
+# Durability is not under test: skipping the WAL flush on commit makes the suite several times faster.
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {**REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]}}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_AUTOREFRESH = True
