@@ -7,6 +7,7 @@ import zoneinfo
 from django.conf import settings
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
@@ -14,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .files import validate_image_upload
 from .roles import Role
+from .tenancy import TenantModel
 
 
 class UserManager(BaseUserManager):
@@ -181,3 +183,74 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_repr}"
+
+
+class ApiKey(TenantModel):
+    """An organization's key for scripts and integrations. Only a hash is stored; the key is shown once.
+
+    The key authenticates as the organization, not as a person: it sees that organization's data only and
+    may change it only with the ``write`` scope (and then with the powers of ``role``).
+    """
+
+    class Scope(models.TextChoices):
+        READ = "read", _("Read")
+        WRITE = "write", _("Read and write")
+
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True, help_text=_("The visible start of the key."))
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True, editable=False)
+    scopes = ArrayField(
+        models.CharField(max_length=16, choices=Scope.choices), default=list, verbose_name=_("scopes"), blank=True
+    )
+    role = models.CharField(
+        _("acts as role"),
+        max_length=16,
+        choices=Role.choices,
+        default=Role.VIEWER,
+        help_text=_("With the write scope, the key may change what a member of this role may change."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class RefreshToken(models.Model):
+    """One refresh token of a login family. Using it issues a new access token and a new refresh token
+    (rotation); using a token a second time means it was stolen, and revokes the whole family."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="refresh_tokens", verbose_name=_("user")
+    )
+    family = models.UUIDField(_("family"), db_index=True)
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    user_agent = models.CharField(_("client"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("refresh token")
+        verbose_name_plural = _("refresh tokens")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["expires_at"], name="refreshtoken_expires")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.family}"
