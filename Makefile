@@ -37,7 +37,6 @@ run: setup
 	$(MANAGE) serve --host $(HOST) --port $(PORT)
 
 test: setup
-	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(BIN)/python -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS)) $(PYTEST_ARGS)
 
 lint: $(STAMP)

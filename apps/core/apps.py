@@ -8,6 +8,11 @@ class CoreConfig(AppConfig):
     label = "core"
     verbose_name = _("Organizations and users")
 
+    def ready(self) -> None:
+        from .dashboards import register_core_dashboard
+
+        register_core_dashboard()
+
 
 class KontoraAdminConfig(admin_apps.AdminConfig):
     """The admin, with Kontora's site: members of organizations work here, scoped to their organizations."""

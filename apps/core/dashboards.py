@@ -28,3 +28,30 @@ def register(dashboard: Dashboard) -> None:
 
 def dashboards() -> list[Dashboard]:
     return sorted(_registry.values(), key=lambda d: (d.order, d.app_label))
+
+
+def _organization_panel(request) -> dict:
+    """Core's own panel: members per organization and the latest audit records the user may see."""
+    from django.db.models import Count
+
+    from .selectors import audit_log_list, organization_list
+
+    organizations = organization_list(user=request.user).annotate(member_count=Count("memberships")).order_by("name")
+    return {
+        "organizations": organizations[:20],
+        "recent": audit_log_list(user=request.user)[:8],
+    }
+
+
+def register_core_dashboard() -> None:
+    from django.utils.translation import gettext_lazy as _
+
+    register(
+        Dashboard(
+            app_label="core",
+            title=_("Organizations and activity"),
+            template="admin/dashboards/core.html",
+            context=_organization_panel,
+            order=0,
+        )
+    )

@@ -5,3 +5,5 @@ from config.env import env_bool
 from .base import *  # noqa: F403
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
+# Serve static files straight from the apps and static/ (no collectstatic needed outside production).
+WHITENOISE_USE_FINDERS = True

@@ -23,3 +23,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_AUTOREFRESH = True
+# Serve static files straight from the apps and static/ (no collectstatic needed outside production).
+WHITENOISE_USE_FINDERS = True
