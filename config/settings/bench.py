@@ -5,5 +5,5 @@ from .base import DATABASES
 
 DEBUG = False
 DATABASES["default"]["NAME"] = "kontora_bench"
-CACHES["default"]["KEY_PREFIX"] = "kontora-bench"  # noqa: F405
-ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]  # noqa: F405  (the in-process client of the benches)
+CACHES["default"]["KEY_PREFIX"] = "kontora-bench"
+ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
