@@ -1,4 +1,9 @@
-"""Production: refuses to start without a secret key and allowed hosts; `manage.py check --deploy` is clean."""
+"""Production: refuses to start without a secret key and allowed hosts; `manage.py check --deploy` is clean.
+
+Behind nginx (docker/nginx.conf), which terminates or forwards HTTPS and sets X-Forwarded-Proto/-For.
+"""
+
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_required
 
@@ -6,12 +11,22 @@ from .base import *  # noqa: F403
 from .base import SENTRY_DSN
 
 DEBUG = False
-SECRET_KEY = env_required("DJANGO_SECRET_KEY")
-ALLOWED_HOSTS = [host.strip() for host in env_required("DJANGO_ALLOWED_HOSTS").split(",") if host.strip()]
 
+SECRET_KEY = env_required("DJANGO_SECRET_KEY")
+if SECRET_KEY.startswith(("dev-only-", "django-insecure")) or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is too weak for production: use at least 50 random characters, e.g. the output of "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`."
+    )
+ALLOWED_HOSTS = [host.strip() for host in env_required("DJANGO_ALLOWED_HOSTS").split(",") if host.strip()]
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must list the site's host names, separated by commas.")
+
+# HTTPS only. The proxy tells Django which scheme the client used; /healthz and /metrics answer on plain HTTP
+# too, because container health checks and Prometheus talk to the web containers directly.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^(healthz|metrics)$"]  # matched against the path without its leading "/"
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31_536_000)
@@ -19,7 +34,21 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
 STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
 
+# Celery workers log through LOGGING (JSON when LOG_FORMAT=json) instead of replacing the root handler.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
 if SENTRY_DSN:
     import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
 
-    sentry_sdk.init(dsn=SENTRY_DSN, send_default_pii=False, traces_sample_rate=0.0)
+    # SENTRY_ENVIRONMENT and SENTRY_RELEASE are read by the SDK itself. No personal data leaves the site:
+    # no user e-mails, IP addresses or cookies (send_default_pii), and no request bodies (forms carry
+    # passwords, invoices, customer details).
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration(), CeleryIntegration(monitor_beat_tasks=False)],
+        send_default_pii=False,
+        max_request_body_size="never",
+        traces_sample_rate=0.0,
+    )
