@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
@@ -21,3 +22,8 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     prefix_default_language=True,
 )
+
+if settings.DEBUG:  # uploaded files, in development only: production serves them from S3/MinIO
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -265,19 +265,29 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
-MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+# Local uploads live beside the embedded database, under var/ (or KONTORA_VAR_DIR), unless MEDIA_ROOT says.
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or Path(env_str("KONTORA_VAR_DIR") or BASE_DIR / "var") / "media")
+# Uploaded files: the local MEDIA_ROOT folder (served by Django only when DEBUG), or an S3 bucket (AWS S3,
+# MinIO) when AWS_STORAGE_BUCKET_NAME is set. The bucket stays private: links are signed and expire.
 AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME")
 if AWS_STORAGE_BUCKET_NAME:
     _default_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
             "bucket_name": AWS_STORAGE_BUCKET_NAME,
-            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL"),
-            "region_name": env_str("AWS_S3_REGION_NAME"),
-            "access_key": env_str("AWS_ACCESS_KEY_ID"),
-            "secret_key": env_str("AWS_SECRET_ACCESS_KEY"),
+            # MinIO or another S3-compatible server; signed links carry this host, so browsers must reach it.
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("AWS_S3_REGION_NAME") or None,
+            # "path" for MinIO (bucket in the path, no per-bucket DNS names); unset lets boto3 choose.
+            "addressing_style": env_str("AWS_S3_ADDRESSING_STYLE") or None,
+            # Unset keys fall back to boto3's own chain (instance role, ~/.aws) rather than to empty strings.
+            "access_key": env_str("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("AWS_SECRET_ACCESS_KEY") or None,
             "default_acl": None,
             "querystring_auth": True,
+            "querystring_expire": env_int("AWS_QUERYSTRING_EXPIRE", 3600),
+            # boto3 would otherwise sign links with the legacy v2 scheme, refused by newer AWS regions.
+            "signature_version": "s3v4",
             "file_overwrite": False,
         },
     }
