@@ -60,10 +60,47 @@ class RequestIdLogFilter(logging.Filter):
 
 
 class OrganizationMfaMiddleware:
-    """Placeholder replaced by the MFA work (see apps.core.auth)."""
+    """Keeps members of an organization that requires two-factor authentication out until they set it up.
+
+    A signed-in member of such an organization without an authenticator app is redirected to the
+    activation page (web pages, the admin) or refused with 403 ``mfa_required`` (session requests to the
+    API), except on the pages needed to comply. Token and API-key requests are not signed in at this point
+    and pass; anonymous requests cost no query, members one.
+    """
+
+    # Views a member must reach to comply: set up the authenticator (and confirm the password first, which
+    # the setup asks for), sign out, switch language; and the operational endpoints. Static files never get
+    # here (WhiteNoise answers them earlier), and paths that resolve to no view are not checked.
+    allowed_views = frozenset(
+        {"account_logout", "account_reauthenticate", "admin:logout", "set_language", "healthz", "metrics"}
+    )
+    allowed_view_prefix = "mfa_"
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        match = request.resolver_match
+        if match.view_name in self.allowed_views or (match.url_name or "").startswith(self.allowed_view_prefix):
+            return None
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+
+        from django.contrib import messages
+        from django.http import JsonResponse
+        from django.shortcuts import redirect
+
+        from apps.core.auth.mfa import mfa_requirement
+
+        requirement = mfa_requirement(user)
+        if not requirement.unmet:
+            return None
+        if request.path.startswith("/api/"):
+            error = {"code": "mfa_required", "message": requirement.message()}
+            return JsonResponse({"error": error}, status=403)
+        messages.warning(request, requirement.message())
+        return redirect("mfa_activate_totp")

@@ -188,6 +188,9 @@ ACCOUNT_ADAPTER = "apps.core.auth.adapters.AccountAdapter"
 ACCOUNT_RATE_LIMITS = False  # brute force is handled by django-axes on every login path, in one place
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Kontora"
+MFA_ADAPTER = "apps.core.auth.mfa.MfaAdapter"
+# The sign-in code step counts towards the axes lockout like a wrong password (allauth's limits are off).
+MFA_FORMS = {"authenticate": "apps.core.auth.mfa.AuthenticateForm"}
 
 # Brute-force protection (django-axes): a user+address pair is locked after AXES_FAILURE_LIMIT failures,
 # unlocked after AXES_COOLOFF_MINUTES or by an admin (admin "Access attempts", or `manage.py axes_reset`).
