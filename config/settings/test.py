@@ -15,6 +15,9 @@ CELERY_TASK_DEFAULT_QUEUE = f"kontora-test-{_WORKER}"
 # Durability is not under test: skipping the WAL flush on commit makes the suite several times faster.
 DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+# One test database per test process, so that test runs side by side (several checkouts, a developer and an
+# editor's test runner) never drop each other's database; xdist adds its worker suffix to this name.
+DATABASES["default"]["TEST"] = {"NAME": f"test_kontora_{os.getpid()}"}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {**REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]}}
