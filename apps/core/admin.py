@@ -128,3 +128,180 @@ class AuditLogAdmin(KontoraModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+# --- API credentials (services in apps.core.tokens) ------------------------------------------------------
+# Imported here rather than at the top so that this section stays self-contained.
+
+from django import forms  # noqa: E402
+from django.utils.translation import ngettext  # noqa: E402
+
+from . import tokens  # noqa: E402
+from .models import ApiKey, RefreshToken  # noqa: E402
+from .roles import MANAGE_API_KEYS  # noqa: E402
+
+
+class ApiKeyAddForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        label=_("scopes"),
+        choices=ApiKey.Scope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        initial=[ApiKey.Scope.READ],
+        help_text=_("Read lets the key see the organization's data; write also lets it change it."),
+    )
+    by = None  # the signed-in user, set by ApiKeyAdmin.get_form
+
+    class Meta:
+        model = ApiKey
+        fields = ["organization", "name", "scopes", "role", "expires_at"]
+
+    def clean(self):
+        data = super().clean()
+        if self.errors or data.get("organization") is None:
+            return data
+        try:
+            tokens.api_key_check(
+                organization=data["organization"],
+                name=data.get("name", ""),
+                scopes=data.get("scopes", []),
+                role=data.get("role", ""),
+                expires_at=data.get("expires_at"),
+                by=self.by,
+            )
+        except PermissionDenied as error:
+            raise ValidationError(str(error)) from error
+        return data
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(KontoraModelAdmin):
+    """Keys are created here (the key is shown once, in a message) and revoked by an action; they are never
+    edited, and kept after revocation for the record."""
+
+    form = ApiKeyAddForm
+    list_display = [
+        "name",
+        "organization",
+        "prefix",
+        "scopes",
+        "role",
+        "created_by",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    list_filter = ["organization", "role", "created_at"]
+    search_fields = ["name", "prefix"]
+    list_select_related = ["organization", "created_by"]
+    actions = ["revoke"]
+
+    def _write_power(self) -> str:
+        return MANAGE_API_KEYS
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return list(ApiKeyAddForm.Meta.fields)
+        return [
+            "organization",
+            "name",
+            "prefix",
+            "scopes",
+            "role",
+            "created_by",
+            "created_at",
+            "expires_at",
+            "last_used_at",
+            "revoked_at",
+        ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.by = request.user
+        return form
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_revoke_permission(self, request) -> bool:
+        return self._may_write(request)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        api_key, plain = tokens.api_key_create(
+            organization=obj.organization,
+            name=obj.name,
+            scopes=list(obj.scopes),
+            role=obj.role,
+            expires_at=obj.expires_at,
+            by=request.user,
+        )
+        # The admin goes on with `obj` (history entry, redirect): make it the saved key.
+        obj.__dict__.update({k: v for k, v in api_key.__dict__.items() if k != "_state"})
+        obj._state.adding = False
+        obj._state.db = api_key._state.db
+        messages.warning(
+            request,
+            _("The key of “{name}” is {key} — copy it now: it is not shown again.").format(
+                name=api_key.name, key=plain
+            ),
+        )
+
+    @admin.action(description=_("Revoke the selected API keys"), permissions=["revoke"])
+    def revoke(self, request, queryset):
+        revoked = 0
+        for api_key in queryset.filter(revoked_at__isnull=True):
+            try:
+                tokens.api_key_revoke(api_key=api_key, by=request.user)
+            except PermissionDenied as error:
+                messages.error(request, f"{api_key}: {error}")
+            else:
+                revoked += 1
+        self.message_user(
+            request, ngettext("{count} key revoked.", "{count} keys revoked.", revoked).format(count=revoked)
+        )
+
+
+@admin.register(RefreshToken)
+class RefreshTokenAdmin(admin.ModelAdmin):
+    """Logins to the API, for superusers investigating an account. Read-only; a login can be revoked."""
+
+    list_display = ["user", "family", "created_at", "expires_at", "used_at", "revoked_at", "user_agent"]
+    list_filter = ["created_at", "revoked_at"]
+    search_fields = ["user__email"]
+    list_select_related = ["user"]
+    fields = ["user", "family", "created_at", "expires_at", "used_at", "revoked_at", "user_agent"]
+    readonly_fields = fields
+    actions = ["revoke_family"]
+
+    def has_module_permission(self, request) -> bool:
+        return sees_everything(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return sees_everything(request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_revoke_family_permission(self, request) -> bool:
+        return sees_everything(request.user)
+
+    @admin.action(description=_("Revoke the logins of the selected tokens"), permissions=["revoke_family"])
+    def revoke_family(self, request, queryset):
+        families = set(queryset.values_list("family", flat=True))
+        for family in families:
+            tokens.refresh_family_revoke(family=family, by=request.user)
+        self.message_user(
+            request,
+            ngettext("{count} login revoked.", "{count} logins revoked.", len(families)).format(count=len(families)),
+        )

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -66,3 +66,16 @@ def exception_handler(exc, context):
 
 def error_response(code: str, message: str, http_status: int = status.HTTP_400_BAD_REQUEST, **extra) -> Response:
     return Response({"error": {"code": code, "message": message, **extra}}, status=http_status)
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    """For the schema: the body of every error answer."""
+
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
+    retry_after = serializers.IntegerField(required=False)
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from ..roles import write_power
@@ -38,3 +39,13 @@ class IsMember(BasePermission):
         if request.method in SAFE_METHODS:
             return True
         return has_power(request.user, self._power(view), organization_id_of(obj))
+
+
+class PeopleOnlyForWrites(BasePermission):
+    """Changes to who may act (members, API keys) and to the organization's settings need a person: an API
+    key, even one that writes, must not be able to mint more keys or let someone in."""
+
+    message = _("This change needs a person signed in, not an API key.")
+
+    def has_permission(self, request, view) -> bool:
+        return request.method in SAFE_METHODS or not hasattr(request.user, "tenant_memberships")

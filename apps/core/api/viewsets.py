@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
-from rest_framework import viewsets
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import filters, viewsets
 
 from ..tenancy import scope
+
+
+class StableOrderingFilter(filters.OrderingFilter):
+    """``?ordering=`` as usual, with the primary key appended when the ordering lacks it, so that pages never
+    repeat or skip rows of equal sort keys."""
+
+    def get_ordering(self, request, queryset, view):
+        ordering = list(super().get_ordering(request, queryset, view) or [])
+        if ordering and not {"pk", "-pk", "id", "-id"} & set(ordering):
+            ordering.append("-pk" if ordering[-1].startswith("-") else "pk")
+        return ordering
+
+
+FILTER_BACKENDS = [DjangoFilterBackend, filters.SearchFilter, StableOrderingFilter]
 
 
 class TenantScopedMixin:
     """Scopes ``get_queryset`` with ``apps.core.tenancy.scope``; filters, ordering and lookups come after,
     so another organization's object is not found (404) and never leaks through a filter."""
+
+    filter_backends = FILTER_BACKENDS
 
     def get_queryset(self):
         return scope(super().get_queryset(), self.request.user)

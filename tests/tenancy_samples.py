@@ -1,0 +1,56 @@
+"""One sample row per tenant model, for the generic tenancy tests (tests/core/test_api_tenancy.py).
+
+``TENANT_SAMPLES`` maps a model to a function that creates one row of it belonging to the given
+organization and returns it. Every model served by an API viewset that belongs to an organization must be
+here: the tenancy test fails for a viewset whose model has no sample, so a new app adds its models with
+its first endpoint, e.g.::
+
+    from apps.ledger.models import Account
+    TENANT_SAMPLES[Account] = lambda organization: AccountFactory(organization=organization)
+
+A sample function may create whatever else its row needs, always inside the same organization.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db import models
+
+from apps.core import tokens
+from apps.core.audit import audit_record
+from apps.core.models import ApiKey, AuditLog, Membership, Organization, User
+from apps.core.roles import Role
+from tests.core.factories import MembershipFactory
+
+
+def _organization(organization: Organization) -> Organization:
+    return organization
+
+
+def _membership(organization: Organization) -> Membership:
+    return MembershipFactory(organization=organization, role=Role.BOOKKEEPER)
+
+
+def _user(organization: Organization) -> User:
+    return _membership(organization).user
+
+
+def _audit_record(organization: Organization) -> AuditLog:
+    return audit_record(action="sample.create", organization=organization, obj=organization)
+
+
+def _api_key(organization: Organization) -> ApiKey:
+    api_key, _plain = tokens.api_key_create(
+        organization=organization, name="Sample key", scopes=["read"], role=Role.VIEWER, by=None
+    )
+    return api_key
+
+
+TENANT_SAMPLES: dict[type[models.Model], Callable[[Organization], models.Model]] = {
+    Organization: _organization,
+    Membership: _membership,
+    User: _user,
+    AuditLog: _audit_record,
+    ApiKey: _api_key,
+}
