@@ -95,7 +95,7 @@ def test_reaching_the_limit_shows_the_lockout_page(client, user):
     page = response.content.decode()
     assert "too many failed sign-in attempts" in page
     assert f"It unlocks automatically in {settings.AXES_COOLOFF_TIME.seconds // 60} minutes." in page
-    assert "An administrator of your organization can unlock the account." in page
+    assert "A Kontora administrator can unlock the account." in page
     assert 'class="site-header"' in page  # rendered inside the site layout
     assert 0 < int(response["Retry-After"]) <= settings.AXES_COOLOFF_TIME.total_seconds()
 
