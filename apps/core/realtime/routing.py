@@ -1,1 +1,9 @@
-websocket_urlpatterns: list = []
+"""WebSocket URLs (mounted by ``config.asgi`` behind the origin check and the session authentication)."""
+
+from django.urls import path
+
+from .consumers import LiveConsumer
+
+websocket_urlpatterns = [
+    path("ws/live/", LiveConsumer.as_asgi(), name="live"),
+]
