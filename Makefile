@@ -69,8 +69,8 @@ bench: setup
 	$(BIN)/python bench/run.py
 
 requirements:
-	$(BIN)/pip-compile --quiet --strip-extras --no-header --annotation-style=line -o requirements/base.txt requirements/base.in
-	$(BIN)/pip-compile --quiet --strip-extras --no-header --annotation-style=line -o requirements/dev.txt requirements/dev.in
+	$(BIN)/pip-compile --quiet --strip-extras --no-header --no-emit-index-url --no-emit-find-links --annotation-style=line -o requirements/base.txt requirements/base.in
+	$(BIN)/pip-compile --quiet --strip-extras --no-header --no-emit-index-url --no-emit-find-links --annotation-style=line -o requirements/dev.txt requirements/dev.in
 
 clean-var:
 	@echo "This deletes the local database and Redis data under var/."
