@@ -51,3 +51,21 @@ def pytest_report_header(config):
         f"kontora: database={settings.DATABASES['default']['HOST']} redis={settings.REDIS_URL} "
         f"xdist-worker={os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
     )
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_after_flush(request):
+    """Transactional tests empty every table between tests; put back the reference rows that migrations
+    seed (currencies), so each test starts from the same state a fresh database has."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or bool(marker and marker.kwargs.get("transaction"))
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    from importlib import import_module
+
+    from apps.core.models import Currency
+
+    seeded = import_module("apps.core.migrations.0002_extensions_and_currencies")
+    for code, name, precision, crypto in seeded.CURRENCIES:
+        Currency.objects.get_or_create(code=code, defaults={"name": name, "precision": precision, "is_crypto": crypto})

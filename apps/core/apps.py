@@ -9,6 +9,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Organizations and users")
 
     def ready(self) -> None:
+        from . import signals  # noqa: F401  (connects the receivers)
         from .dashboards import register_core_dashboard
 
         register_core_dashboard()

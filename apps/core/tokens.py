@@ -293,6 +293,19 @@ def refresh_family_revoke(*, family: uuid.UUID, by=None) -> int:
     return count
 
 
+def refresh_tokens_revoke_for_user(*, user_id: int, reason: str) -> int:
+    """Revoke every API login of a user (their password changed, or they were deactivated)."""
+    families = list(
+        RefreshToken.objects.filter(user_id=user_id, revoked_at__isnull=True)
+        .values_list("family", flat=True)
+        .distinct()
+    )
+    count = sum(_family_revoke(family) for family in families)
+    if count:
+        audit_record(action="auth.token_revoke_all", actor=None, changes={"user": user_id, "reason": reason})
+    return count
+
+
 # --- API keys ---------------------------------------------------------------------------------------------
 
 

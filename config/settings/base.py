@@ -185,7 +185,9 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Kontora] "
 ACCOUNT_ADAPTER = "apps.core.auth.adapters.AccountAdapter"
-ACCOUNT_RATE_LIMITS = False  # brute force is handled by django-axes on every login path, in one place
+# allauth keeps its limits on password resets, sign-ups, e-mail confirmations and changes; failed logins
+# (and the sign-in code step) are limited by django-axes instead, the same way on every login path.
+ACCOUNT_RATE_LIMITS = {"login_failed": None}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Kontora"
 MFA_ADAPTER = "apps.core.auth.mfa.MfaAdapter"
@@ -202,7 +204,6 @@ AXES_USERNAME_CALLABLE = "apps.core.auth.lockout.username_from_request"
 AXES_LOCKOUT_CALLABLE = "apps.core.auth.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
-AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0)
 
 # API tokens: short-lived access tokens, rotating refresh tokens (a reused one revokes its whole family).
 API_ACCESS_TOKEN_LIFETIME = timedelta(minutes=env_int("API_ACCESS_TOKEN_MINUTES", 5))

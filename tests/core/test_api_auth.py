@@ -393,3 +393,39 @@ def test_no_credentials_answer_401(api):
     assert response.status_code == 401
     assert error_code(response) == "not_authenticated"
     assert "message" in response.json()["error"]
+
+
+# --- ending logins when the account changes ---------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_password_ends_every_api_login(api, member):
+    pair = sign_in(api, member).json()
+
+    member.set_password("a brand new passphrase 2026")
+    member.save()
+
+    assert error_code(api.post(REFRESH_URL, {"refresh": pair["refresh"]}, format="json")) in {
+        "token_revoked",
+        "token_invalid",
+    }
+    assert as_bearer(APIClient(), pair["access"]).get(ME_URL).status_code == 401
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deactivating_a_user_ends_their_api_logins(api, member):
+    pair = sign_in(api, member).json()
+
+    member.is_active = False
+    member.save()
+
+    assert api.post(REFRESH_URL, {"refresh": pair["refresh"]}, format="json").status_code == 401
+
+
+def test_saving_a_user_without_credential_changes_keeps_their_login(api, member):
+    pair = sign_in(api, member).json()
+
+    member.first_name = "Renamed"
+    member.save()
+
+    assert api.post(REFRESH_URL, {"refresh": pair["refresh"]}, format="json").status_code == 200

@@ -81,7 +81,7 @@ class AuthenticateForm(AllauthAuthenticateForm):
     """The sign-in code step (``MFA_FORMS["authenticate"]``), under the same lockout as the password.
 
     Without this, someone who knows a password could guess six-digit codes without limit: axes only sees
-    ``authenticate()``, and allauth's own rate limits are off (ACCOUNT_RATE_LIMITS) in favour of axes.
+    ``authenticate()``, and allauth's limit on failed logins is off (ACCOUNT_RATE_LIMITS) in favour of axes.
     """
 
     def __init__(self, *args, **kwargs) -> None:
