@@ -112,7 +112,7 @@ def test_the_task_runs_the_purge():
 # --- queueing on commit ---------------------------------------------------------------------------------
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_enqueue_on_commit_queues_only_committed_work(empty_queue):
     class Abort(Exception):
         pass
@@ -131,7 +131,7 @@ def test_enqueue_on_commit_queues_only_committed_work(empty_queue):
     assert queued_messages() == 1
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_real_worker_purges_the_tokens_after_the_commit(empty_queue):
     user = UserFactory()
     live = refresh_token(user, valid_for=timedelta(days=3))
