@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from .audit import audit_record
 from .models import Membership, Organization, User
+from .realtime import notify_membership_changed
 from .roles import MANAGE_MEMBERS, MANAGE_ORGANIZATION, Role
 from .tenancy import forget_memberships, has_power
 
@@ -68,6 +69,7 @@ def membership_add(*, organization: Organization, user: User, role: str, by=None
         )
     membership = Membership.objects.create(organization=organization, user=user, role=role)
     forget_memberships(user)
+    notify_membership_changed(user)
     audit_record(action="membership.add", actor=by, organization=organization, obj=membership, changes={"role": role})
     return membership
 
@@ -98,6 +100,7 @@ def membership_change_role(*, membership: Membership, role: str, by=None) -> Mem
     membership.role = role
     membership.full_clean()
     membership.save(update_fields=["role"])
+    notify_membership_changed(membership.user)
     audit_record(
         action="membership.change_role",
         actor=by,
@@ -115,3 +118,4 @@ def membership_remove(*, membership: Membership, by=None) -> None:
     _ensure_an_owner_remains(membership)
     audit_record(action="membership.remove", actor=by, organization=membership.organization_id, obj=membership)
     membership.delete()
+    notify_membership_changed(membership.user)

@@ -157,6 +157,9 @@ CHANNEL_LAYERS = {
 }
 # How many past events of each organization's live stream are kept for replay on reconnect.
 REALTIME_REPLAY_LIMIT = env_int("REALTIME_REPLAY_LIMIT", 1000)
+# How often (seconds) an open live connection re-reads its user's memberships and session; membership
+# services also tell open connections at once (apps.core.realtime.notify_membership_changed).
+REALTIME_MEMBERSHIP_RECHECK_SECONDS = env_int("REALTIME_MEMBERSHIP_RECHECK_SECONDS", 60)
 
 # --- Authentication -------------------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
@@ -115,4 +115,7 @@ def browser_page():
         finally:
             context.close()
             browser.close()
+            # Playwright's loop ran in this thread: close what Django opened meanwhile, or the test database
+            # cannot be dropped at the end ("being accessed by other users").
+            connections.close_all()
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

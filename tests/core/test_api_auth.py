@@ -280,9 +280,8 @@ def test_an_expired_refresh_token_is_refused(api, member):
     assert error_code(response) == "token_expired"
 
 
-# Real parallel connections need committed rows. serialized_rollback: the flush after the test must not drop
-# the rows the migrations insert (currencies), nor let later serialized tests trip over recreated ones.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Real parallel connections need committed rows (the suite's conftest restores the seeded currencies).
+@pytest.mark.django_db(transaction=True)
 def test_two_concurrent_refreshes_of_one_token_do_not_both_succeed(organization, member_of):
     user = member_of(organization)
     pair = tokens.token_pair_issue(user=user)
