@@ -78,7 +78,9 @@ class Currency(models.Model):
     )
     name = models.CharField(_("name"), max_length=64)
     precision = models.PositiveSmallIntegerField(
-        _("precision"), validators=[MaxValueValidator(18)], help_text=_("Decimal places an amount may have.")
+        _("precision"),
+        validators=[MaxValueValidator(8)],
+        help_text=_("Decimal places an amount may have (at most 8, as amounts are stored with 8)."),
     )
     is_crypto = models.BooleanField(_("crypto asset"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
@@ -87,7 +89,7 @@ class Currency(models.Model):
         verbose_name = _("currency")
         verbose_name_plural = _("currencies")
         ordering = ["code"]
-        constraints = [models.CheckConstraint(condition=models.Q(precision__lte=18), name="currency_precision_max_18")]
+        constraints = [models.CheckConstraint(condition=models.Q(precision__lte=8), name="currency_precision_max_8")]
 
     def __str__(self) -> str:
         return self.code
@@ -254,3 +256,54 @@ class RefreshToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.family}"
+
+
+class FxRate(models.Model):
+    """An exchange rate: one unit of ``base`` costs ``rate`` units of ``quote`` on ``date``, per ``source``.
+
+    Public rates (the Central Bank of Russia's daily fixing, fetched by a beat task) belong to no
+    organization and are shared; a rate entered by hand or recorded by a conversion belongs to the
+    organization that used it and is seen by its members only.
+    """
+
+    class Source(models.TextChoices):
+        CBR = "cbr", _("Central Bank of Russia")
+        MANUAL = "manual", _("Entered by hand")
+        DEAL = "deal", _("Rate of an actual exchange")
+
+    organization = models.ForeignKey(
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("organization"),
+        help_text=_("Empty for public rates shared by everyone."),
+    )
+    date = models.DateField(_("date"))
+    base = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+", verbose_name=_("base currency"))
+    quote = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+", verbose_name=_("quote currency"))
+    rate = models.DecimalField(_("rate"), max_digits=28, decimal_places=12)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.MANUAL)
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    tenant_path = "organization"
+    tenant_shared_when_null = True
+
+    class Meta:
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
+        ordering = ["-date", "base", "quote"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(rate__gt=0), name="fxrate_positive"),
+            models.CheckConstraint(condition=~models.Q(base=models.F("quote")), name="fxrate_two_currencies"),
+            models.UniqueConstraint(
+                fields=["date", "base", "quote", "source"],
+                condition=models.Q(organization__isnull=True),
+                name="fxrate_public_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["base", "quote", "-date"], name="fxrate_pair_date")]
+
+    def __str__(self) -> str:
+        return f"{self.date} 1 {self.base_id} = {self.rate.normalize()} {self.quote_id} ({self.get_source_display()})"

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .roles import role_grants
@@ -96,6 +97,8 @@ def scope(queryset: models.QuerySet, user) -> models.QuerySet:
         return queryset.filter(pk__in=org_ids)
     if path == "@users":  # users are visible to the members of organizations they share
         return queryset.filter(memberships__organization_id__in=org_ids).distinct()
+    if getattr(queryset.model, "tenant_shared_when_null", False):  # public rows (no organization) are shared
+        return queryset.filter(Q(**{f"{path}_id__in": org_ids}) | Q(**{f"{path}__isnull": True}))
     return queryset.filter(**{f"{path}_id__in": org_ids})
 
 

@@ -1,1 +1,98 @@
-"""Reads and reports: querysets scoped with apps.core.tenancy.scope, with the joins their callers need."""
+"""Reads of the books: balances, transactions, and the verification of stored figures against entries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import QuerySet
+
+from apps.core.tenancy import scope
+
+from .models import Account, Transaction
+
+
+def account_list(*, user) -> QuerySet[Account]:
+    return scope(Account.objects.select_related("currency", "balance_row", "parent"), user)
+
+
+def transaction_list(*, user) -> QuerySet[Transaction]:
+    return scope(Transaction.objects.select_related("created_by", "reverses"), user).prefetch_related(
+        "entries__account"
+    )
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    organization: str
+    kind: str
+    subject: str
+    expected: str
+    found: str
+
+    def __str__(self) -> str:
+        return f"[{self.organization}] {self.kind}: {self.subject}: expected {self.expected}, found {self.found}"
+
+
+_BALANCES = """
+SELECT o.slug, a.code, a.name, a.currency_id, b.balance, b.entry_count,
+       coalesce(e.total, 0) AS total, coalesce(e.legs, 0) AS legs
+  FROM ledger_account a
+  JOIN core_organization o ON o.id = a.organization_id
+  LEFT JOIN ledger_accountbalance b ON b.account_id = a.id
+  LEFT JOIN (SELECT account_id, sum(amount) AS total, count(*) AS legs
+               FROM ledger_transactionentry {entry_filter} GROUP BY account_id) e ON e.account_id = a.id
+ WHERE (b.account_id IS NULL OR b.balance <> coalesce(e.total, 0) OR b.entry_count <> coalesce(e.legs, 0))
+   {account_filter}
+ ORDER BY o.slug, a.code
+"""
+
+_TRANSACTIONS = """
+SELECT o.slug, t.id, t.leg_count, x.legs, x.unbalanced
+  FROM ledger_transaction t
+  JOIN core_organization o ON o.id = t.organization_id
+  LEFT JOIN LATERAL (
+        SELECT count(*) AS legs,
+               (SELECT string_agg(currency_id || ' ' || s::text, ', ')
+                  FROM (SELECT currency_id, sum(amount) AS s FROM ledger_transactionentry
+                         WHERE transaction_id = t.id GROUP BY currency_id HAVING sum(amount) <> 0) u) AS unbalanced
+          FROM ledger_transactionentry WHERE transaction_id = t.id) x ON true
+ WHERE (x.legs < 2 OR x.legs <> t.leg_count OR x.unbalanced IS NOT NULL) {transaction_filter}
+ ORDER BY o.slug, t.id
+"""
+
+
+def books_verify(*, organization_id: int | None = None) -> list[Discrepancy]:
+    """Recompute every stored balance from the entries and check that every transaction balances."""
+    params: list = []
+    if organization_id is None:
+        entry_filter = account_filter = transaction_filter = ""
+    else:
+        entry_filter = "WHERE organization_id = %s"
+        account_filter = "AND a.organization_id = %s"
+        transaction_filter = "AND t.organization_id = %s"
+        params = [organization_id, organization_id]
+    found: list[Discrepancy] = []
+    with connection.cursor() as cursor:
+        cursor.execute(_BALANCES.format(entry_filter=entry_filter, account_filter=account_filter), params)
+        for slug, code, name, currency, balance, count, total, legs in cursor.fetchall():
+            subject = f"account {code} {name} ({currency})"
+            if balance is None:
+                found.append(Discrepancy(slug, "missing balance", subject, "a balance row", "none"))
+                continue
+            if Decimal(balance) != Decimal(total):
+                found.append(Discrepancy(slug, "balance", subject, f"{total}", f"{balance}"))
+            if count != legs:
+                found.append(Discrepancy(slug, "entry count", subject, f"{legs}", f"{count}"))
+        cursor.execute(
+            _TRANSACTIONS.format(transaction_filter=transaction_filter),
+            [organization_id] if organization_id is not None else [],
+        )
+        for slug, transaction_id, declared, legs, unbalanced in cursor.fetchall():
+            subject = f"transaction #{transaction_id}"
+            if unbalanced:
+                found.append(Discrepancy(slug, "unbalanced", subject, "entries summing to zero", unbalanced))
+            if legs < 2 or legs != declared:
+                found.append(Discrepancy(slug, "legs", subject, f"{declared} legs (at least 2)", f"{legs}"))
+    return found

@@ -1,1 +1,451 @@
-"""Use cases that write: one keyword-only function per use case, in a transaction, with its audit record."""
+"""Posting to the books. Every posting goes through :func:`transaction_post`, which hands the legs to the
+database function ``ledger_post`` (one round trip) where the rules are enforced; the other services build
+legs for the seed's operations (income, expense, transfer, exchange, reversal) and call it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date as Date
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError, connection, transaction
+from django.utils.translation import gettext as _
+
+from apps.core.audit import audit_record
+from apps.core.models import FxRate, Organization
+from apps.core.money import convert, to_decimal
+from apps.core.roles import MANAGE_ORGANIZATION, write_power
+from apps.core.tenancy import has_power
+
+from . import errors
+from .models import Account, AccountType, PeriodLock, Transaction
+
+MAX_KEY_LENGTH = 128
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One side of a posting: a signed amount (debit positive, credit negative) on an account."""
+
+    account: int
+    amount: Decimal
+    project: int | None = None
+    category: int | None = None
+    counterparty: int | None = None
+    memo: str = ""
+
+    def as_json(self) -> dict:
+        return {
+            "account": self.account,
+            "amount": str(self.amount),
+            "project": self.project,
+            "category": self.category,
+            "counterparty": self.counterparty,
+            "memo": self.memo,
+        }
+
+
+@dataclass
+class _Tags:
+    project: int | None = None
+    category: int | None = None
+    counterparty: int | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def _pk(value) -> int | None:
+    return getattr(value, "pk", value)
+
+
+def _require_power(user, organization_id: int, power: str | None = None) -> None:
+    if user is None:
+        return  # system work (tasks, imports) runs as the organization itself
+    if not has_power(user, power or write_power("ledger"), organization_id):
+        raise PermissionDenied(_("Your role does not allow posting to these books."))
+
+
+def _legs(entries: Iterable[Leg | dict]) -> list[Leg]:
+    legs = []
+    for index, entry in enumerate(entries):
+        if isinstance(entry, dict):
+            unknown = set(entry) - {"account", "amount", "project", "category", "counterparty", "memo"}
+            if unknown:
+                raise ValidationError(
+                    {f"entries.{index}": _("Unknown fields: {names}.").format(names=", ".join(sorted(unknown)))}
+                )
+            if entry.get("account") in (None, ""):
+                raise ValidationError({f"entries.{index}.account": _("This field is required.")})
+            entry = Leg(
+                account=_pk(entry["account"]),
+                amount=entry.get("amount"),
+                project=_pk(entry.get("project")),
+                category=_pk(entry.get("category")),
+                counterparty=_pk(entry.get("counterparty")),
+                memo=entry.get("memo") or "",
+            )
+        amount = to_decimal(entry.amount, field=f"entries.{index}.amount")
+        if amount == 0:
+            raise ValidationError({f"entries.{index}.amount": _("The amount must not be zero.")})
+        legs.append(
+            Leg(
+                _pk(entry.account),
+                amount,
+                _pk(entry.project),
+                _pk(entry.category),
+                _pk(entry.counterparty),
+                (entry.memo or "")[:500],
+            )
+        )
+    if len(legs) < 2:
+        raise ValidationError({"entries": _("A transaction needs at least two entries.")})
+    return legs
+
+
+def _check_key(idempotency_key: str) -> str:
+    key = (idempotency_key or "").strip()
+    if not key:
+        raise ValidationError({"idempotency_key": _("An idempotency key is required, so a repeat posts nothing.")})
+    if len(key) > MAX_KEY_LENGTH:
+        raise ValidationError(
+            {"idempotency_key": _("The idempotency key is longer than {n} characters.").format(n=MAX_KEY_LENGTH)}
+        )
+    return key
+
+
+def _account_names(organization_id: int, legs: Sequence[Leg]) -> dict[int, str]:
+    names = Account.objects.filter(organization_id=organization_id, pk__in=[leg.account for leg in legs])
+    return {account.pk: str(account) for account in names}
+
+
+def transaction_post(
+    *,
+    organization: Organization | int,
+    user,
+    date: Date,
+    entries: Iterable[Leg | dict],
+    idempotency_key: str,
+    description: str = "",
+    kind: str = Transaction.Kind.COMPLEX,
+    reverses: Transaction | int | None = None,
+    fx_rate: FxRate | int | None = None,
+) -> Transaction:
+    """Post a balanced transaction. Repeating an idempotency key returns the first transaction, posting nothing.
+
+    Raises ValidationError naming the field (``entries.1.amount``, ``date``…) when a rule refuses it; nothing
+    is written then.
+    """
+    organization_id = _pk(organization)
+    _require_power(user, organization_id)
+    legs = _legs(entries)
+    key = _check_key(idempotency_key)
+    if not isinstance(date, Date):
+        raise ValidationError({"date": _("A date is required.")})
+    payload = json.dumps([leg.as_json() for leg in legs])
+    user_id = getattr(user, "pk", None) if getattr(user, "is_authenticated", False) else None
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT transaction_id, created, created_at FROM ledger_post(%s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb)",
+                [
+                    organization_id,
+                    date,
+                    kind,
+                    description[:500],
+                    key,
+                    user_id if isinstance(user_id, int) else None,
+                    _pk(reverses),
+                    _pk(fx_rate),
+                    payload,
+                ],
+            )
+            transaction_id, created, created_at = cursor.fetchone()
+    except DatabaseError as error:
+        translated = errors.translate(error, accounts=_account_names(organization_id, legs))
+        if translated is None:
+            raise
+        raise translated from error
+    if not created:
+        return Transaction.objects.get(pk=transaction_id)
+    from .live import balances_changed
+
+    balances_changed(organization_id, [leg.account for leg in legs])
+    posted = Transaction(
+        id=transaction_id,
+        organization_id=organization_id,
+        date=date,
+        kind=kind,
+        description=description[:500],
+        leg_count=len(legs),
+        idempotency_key=key,
+        reverses_id=_pk(reverses),
+        fx_rate_id=_pk(fx_rate),
+        created_by_id=user_id if isinstance(user_id, int) else None,
+        created_at=created_at,
+    )
+    posted._state.adding = False
+    posted._state.db = "default"
+    return posted
+
+
+def _tags(project=None, category=None, counterparty=None) -> dict:
+    return {"project": _pk(project), "category": _pk(category), "counterparty": _pk(counterparty)}
+
+
+def income_post(
+    *,
+    organization,
+    user,
+    date: Date,
+    account: Account | int,
+    income_account: Account | int,
+    amount,
+    idempotency_key: str,
+    description: str = "",
+    project=None,
+    category=None,
+    counterparty=None,
+) -> Transaction:
+    """Money received: debit the cash or bank ``account``, credit the ``income_account``."""
+    amount = to_decimal(amount)
+    if amount <= 0:
+        raise ValidationError({"amount": _("Income must be a positive amount.")})
+    tags = _tags(project, category, counterparty)
+    return transaction_post(
+        organization=organization,
+        user=user,
+        date=date,
+        idempotency_key=idempotency_key,
+        description=description,
+        kind=Transaction.Kind.INCOME,
+        entries=[Leg(_pk(account), amount, **tags), Leg(_pk(income_account), -amount, **tags)],
+    )
+
+
+def expense_post(
+    *,
+    organization,
+    user,
+    date: Date,
+    account: Account | int,
+    expense_account: Account | int,
+    amount,
+    idempotency_key: str,
+    description: str = "",
+    project=None,
+    category=None,
+    counterparty=None,
+) -> Transaction:
+    """Money spent: debit the ``expense_account``, credit the cash or bank ``account``."""
+    amount = to_decimal(amount)
+    if amount <= 0:
+        raise ValidationError({"amount": _("An expense must be a positive amount.")})
+    tags = _tags(project, category, counterparty)
+    return transaction_post(
+        organization=organization,
+        user=user,
+        date=date,
+        idempotency_key=idempotency_key,
+        description=description,
+        kind=Transaction.Kind.EXPENSE,
+        entries=[Leg(_pk(expense_account), amount, **tags), Leg(_pk(account), -amount, **tags)],
+    )
+
+
+def exchange_account_for(*, organization_id: int, currency: str) -> Account:
+    """The organization's exchange account in ``currency``, created on first use. Cross-currency transfers
+    pass through a pair of these so that each currency balances on its own."""
+    account = (
+        Account.objects.filter(organization_id=organization_id, currency_id=currency, purpose=Account.Purpose.EXCHANGE)
+        .order_by("pk")
+        .first()
+    )
+    if account is None:
+        account, _created = Account.objects.get_or_create(
+            organization_id=organization_id,
+            code=f"EXCH-{currency}",
+            defaults={
+                "name": _("Currency exchange {currency}").format(currency=currency),
+                "type": AccountType.EQUITY,
+                "currency_id": currency,
+                "purpose": Account.Purpose.EXCHANGE,
+            },
+        )
+    return account
+
+
+def transfer_post(
+    *,
+    organization,
+    user,
+    date: Date,
+    from_account: Account | int,
+    to_account: Account | int,
+    amount,
+    idempotency_key: str,
+    description: str = "",
+    to_amount=None,
+    rate=None,
+    project=None,
+    counterparty=None,
+    fee=None,
+    fee_account: Account | int | None = None,
+) -> Transaction:
+    """Move ``amount`` from one account to another.
+
+    In one currency the two legs balance directly. Across currencies give ``to_amount`` (what arrived) or
+    ``rate`` (units of the target currency per unit of the source); the legs pass through the exchange
+    account of each currency, and the rate used is recorded on the transaction. An optional ``fee`` (in the
+    source currency) is booked as its own leg on ``fee_account``.
+    """
+    organization_id = _pk(organization)
+    amount = to_decimal(amount)
+    if amount <= 0:
+        raise ValidationError({"amount": _("A transfer must be a positive amount.")})
+    pair = {
+        a.pk: a
+        for a in Account.objects.filter(
+            organization_id=organization_id, pk__in=[_pk(from_account), _pk(to_account)]
+        ).select_related("currency")
+    }
+    source, target = pair.get(_pk(from_account)), pair.get(_pk(to_account))
+    if source is None:
+        raise ValidationError({"from_account": _("No such account in this organization.")})
+    if target is None:
+        raise ValidationError({"to_account": _("No such account in this organization.")})
+    if source.pk == target.pk:
+        raise ValidationError({"to_account": _("Choose an account other than the source.")})
+    tags = {"project": _pk(project), "counterparty": _pk(counterparty)}
+    legs = [Leg(source.pk, -amount, **tags)]
+    fx = None
+    if source.currency_id == target.currency_id:
+        if to_amount is not None or rate is not None:
+            raise ValidationError(
+                {"rate": _("Both accounts hold {currency}: no rate applies.").format(currency=source.currency_id)}
+            )
+        legs.append(Leg(target.pk, amount, **tags))
+        kind = Transaction.Kind.TRANSFER
+    else:
+        if to_amount is None and rate is None:
+            raise ValidationError(
+                {
+                    "to_amount": _("{source} to {target}: give the amount that arrived or the rate.").format(
+                        source=source.currency_id, target=target.currency_id
+                    )
+                }
+            )
+        if to_amount is not None:
+            to_amount = to_decimal(to_amount, field="to_amount")
+            if to_amount <= 0:
+                raise ValidationError({"to_amount": _("The amount that arrived must be positive.")})
+            rate = to_amount / amount
+        else:
+            rate = to_decimal(rate, field="rate")
+            if rate <= 0:
+                raise ValidationError({"rate": _("The rate must be positive.")})
+            to_amount = convert(amount, rate, target.currency.precision)
+        exchange_out = exchange_account_for(organization_id=organization_id, currency=source.currency_id)
+        exchange_in = exchange_account_for(organization_id=organization_id, currency=target.currency_id)
+        legs += [
+            Leg(exchange_out.pk, amount, **tags),
+            Leg(exchange_in.pk, -to_amount, **tags),
+            Leg(target.pk, to_amount, **tags),
+        ]
+        kind = Transaction.Kind.EXCHANGE
+    if fee:
+        fee = to_decimal(fee, field="fee")
+        if fee_account is None:
+            raise ValidationError({"fee_account": _("Choose the account the fee is booked to.")})
+        legs += [Leg(_pk(fee_account), fee, **tags), Leg(source.pk, -fee, **tags)]
+    with transaction.atomic():
+        if kind == Transaction.Kind.EXCHANGE:
+            fx = FxRate.objects.create(
+                organization_id=organization_id,
+                date=date,
+                base_id=source.currency_id,
+                quote_id=target.currency_id,
+                rate=round(Decimal(rate), 12),
+                source=FxRate.Source.DEAL,
+            )
+        return transaction_post(
+            organization=organization_id,
+            user=user,
+            date=date,
+            entries=legs,
+            idempotency_key=idempotency_key,
+            description=description,
+            kind=kind,
+            fx_rate=fx,
+        )
+
+
+def transaction_reverse(*, transaction: Transaction, user, date: Date | None = None, reason: str = "") -> Transaction:
+    """Post the reversal of ``transaction``: the same legs negated, linked to it. A transaction is reversed once."""
+    original = transaction
+    _require_power(user, original.organization_id)
+    if original.kind == Transaction.Kind.REVERSAL:
+        raise ValidationError(_("A reversal cannot itself be reversed; post a new transaction instead."))
+    # Sequential repeats get a clear refusal; two racing requests share the idempotency key below (one
+    # reversal), and the unique link refuses a reversal posted any other way.
+    if Transaction.objects.filter(reverses_id=original.pk).exists():
+        raise ValidationError(_("This transaction has already been reversed."), code="already_reversed")
+    legs = [
+        Leg(e.account_id, -e.amount, e.project_id, e.category_id, e.counterparty_id, e.memo)
+        for e in original.entries.all()
+    ]
+    description = (
+        _("Reversal of #{id}: {reason}").format(id=original.pk, reason=reason)
+        if reason
+        else _("Reversal of #{id}").format(id=original.pk)
+    )
+    from django.db import transaction as db_transaction
+
+    with db_transaction.atomic():
+        reversal = transaction_post(
+            organization=original.organization_id,
+            user=user,
+            date=date or original.date,
+            entries=legs,
+            idempotency_key=f"reversal:{original.pk}",
+            description=description,
+            kind=Transaction.Kind.REVERSAL,
+            reverses=original,
+        )
+        if reversal.reverses_id != original.pk:
+            raise ValidationError(_("This transaction has already been reversed."))
+        audit_record(
+            action="ledger.transaction.reverse",
+            actor=user,
+            organization=original.organization_id,
+            obj=original,
+            changes={"reversal": reversal.pk, "reason": reason},
+        )
+    return reversal
+
+
+def period_lock(*, organization: Organization | int, user, locked_through: Date) -> PeriodLock:
+    """Close the books through ``locked_through``. Moving the date back (reopening) needs the power to manage
+    the organization; closing further only the power to post."""
+    organization_id = _pk(organization)
+    _require_power(user, organization_id)
+    with transaction.atomic():
+        lock = PeriodLock.objects.select_for_update().filter(organization_id=organization_id).first()
+        before = lock.locked_through if lock else None
+        if before is not None and locked_through < before:
+            _require_power(user, organization_id, MANAGE_ORGANIZATION)
+        if lock is None:
+            lock = PeriodLock(organization_id=organization_id)
+        lock.locked_through = locked_through
+        lock.updated_by = user if getattr(user, "pk", None) and isinstance(user.pk, int) else None
+        lock.save()
+        audit_record(
+            action="ledger.period.lock",
+            actor=user,
+            organization=organization_id,
+            obj=lock,
+            changes={"locked_through": [str(before) if before else None, str(locked_through)]},
+        )
+    return lock

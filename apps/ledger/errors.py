@@ -1,0 +1,114 @@
+"""Turns the ledger's database rule violations into clear, translated validation errors.
+
+The rules live in PostgreSQL (migration 0002_integrity); each raises SQLSTATE 23514 with a constraint name
+and a JSON DETAIL. Here each constraint name becomes a message naming the field, the leg and the values.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError
+from django.utils.translation import gettext as _
+
+_FAILING_ROW = re.compile(r"Failing row contains \((\d+),")
+
+
+def _diag(error: DatabaseError):
+    cause = error.__cause__
+    diag = getattr(cause, "diag", None)
+    if diag is None:
+        return None, {}, str(error)
+    try:
+        detail = json.loads(diag.message_detail) if diag.message_detail and diag.message_detail.startswith("{") else {}
+    except ValueError:
+        detail = {}
+    return diag.constraint_name, detail, diag.message_detail or ""
+
+
+def _leg_field(detail: dict, name: str) -> str:
+    return f"entries.{detail['leg']}.{name}" if "leg" in detail else "entries"
+
+
+def translate(error: DatabaseError, *, accounts: dict[int, str] | None = None) -> ValidationError | None:
+    """A ValidationError for a known ledger rule, or ``None`` if ``error`` is something else."""
+    constraint, detail, raw_detail = _diag(error)
+    accounts = accounts or {}
+    if constraint == "ledger_transaction_balanced":
+        return ValidationError(
+            {
+                "entries": _("The entries do not balance in {currency}: debits and credits differ by {total}.").format(
+                    currency=detail.get("currency", "?"), total=detail.get("total", "?")
+                )
+            },
+            code="unbalanced",
+        )
+    if constraint == "ledger_transaction_legs":
+        return ValidationError({"entries": _("A transaction needs at least two entries.")}, code="too_few_legs")
+    if constraint == "ledger_leg_account_unknown":
+        return ValidationError(
+            {
+                _leg_field(detail, "account"): _("Account {account} does not exist in this organization.").format(
+                    account=detail.get("account")
+                )
+            },
+            code="unknown_account",
+        )
+    if constraint == "ledger_leg_account_inactive":
+        return ValidationError(
+            {
+                _leg_field(detail, "account"): _("Account {account} is closed.").format(
+                    account=accounts.get(detail.get("account"), detail.get("account"))
+                )
+            },
+            code="inactive_account",
+        )
+    if constraint == "ledger_leg_amount_zero" or constraint == "ledger_entry_amount_not_zero":
+        return ValidationError({_leg_field(detail, "amount"): _("The amount must not be zero.")}, code="zero_amount")
+    if constraint == "ledger_entry_precision":
+        return ValidationError(
+            {
+                _leg_field(detail, "amount"): _(
+                    "{amount} has more decimals than {currency} allows ({precision})."
+                ).format(**{k: detail.get(k, "?") for k in ("amount", "currency", "precision")})
+            },
+            code="precision",
+        )
+    if constraint == "ledger_period_closed":
+        return ValidationError(
+            {
+                "date": _("The books are closed through {locked_through}; {date} is inside the closed period.").format(
+                    locked_through=detail.get("locked_through"), date=detail.get("date")
+                )
+            },
+            code="period_closed",
+        )
+    if constraint == "ledger_balance_respects_floor":
+        match = _FAILING_ROW.search(raw_detail)
+        account_id = int(match.group(1)) if match else None
+        return ValidationError(
+            {
+                "entries": _("This would take {account} below zero, and it is marked as never below zero.").format(
+                    account=accounts.get(account_id, account_id or "?")
+                )
+            },
+            code="overdraft",
+        )
+    if constraint == "ledger_posted_immutable":
+        return ValidationError(
+            _("Posted transactions cannot be changed or deleted; post a reversal instead."), code="immutable"
+        )
+    if constraint == "ledger_transaction_reverses_key":
+        return ValidationError(_("This transaction has already been reversed."), code="already_reversed")
+    if constraint in (
+        "ledger_entry_matches_account",
+        "ledger_entry_project_same_org",
+        "ledger_entry_category_same_org",
+        "ledger_entry_counterparty_same_org",
+    ):
+        return ValidationError(
+            {"entries": _("An entry refers to a record of another organization.")}, code="foreign_tenant"
+        )
+    return None
