@@ -22,7 +22,7 @@ def quantum(precision: int) -> Decimal:
 
 def to_decimal(value, *, field: str = "amount") -> Decimal:
     """A Decimal from a Decimal, int or numeric string; floats are refused (they cannot hold money exactly)."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise ValidationError({field: _("Send amounts as decimal strings, not floating-point numbers.")})
     try:
         amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())

@@ -33,7 +33,7 @@ AMOUNT_DIGITS = 28
 AMOUNT_PLACES = 8
 
 
-def AmountField(verbose_name, **kwargs):  # noqa: N802 - reads like a field class
+def AmountField(verbose_name, **kwargs):  # reads like a field class, as it stands for one
     return models.DecimalField(verbose_name, max_digits=AMOUNT_DIGITS, decimal_places=AMOUNT_PLACES, **kwargs)
 
 

@@ -149,7 +149,8 @@ def transaction_post(
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
-                "SELECT transaction_id, created, created_at FROM ledger_post(%s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb)",
+                "SELECT transaction_id, created, created_at"
+                " FROM ledger_post(%s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb)",
                 [
                     organization_id,
                     date,
