@@ -1,9 +1,13 @@
 """Creates and migrates the bench database (kontora_bench) on the configured PostgreSQL server."""
 
 import os
+import sys
+from pathlib import Path
 
-import django
-import psycopg
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import django  # noqa: E402
+import psycopg  # noqa: E402
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.bench")
 django.setup()

@@ -28,23 +28,31 @@ def _diag(error: DatabaseError):
     return diag.constraint_name, detail, diag.message_detail or ""
 
 
-def _leg_field(detail: dict, name: str) -> str:
-    return f"entries.{detail['leg']}.{name}" if "leg" in detail else "entries"
-
-
-def translate(error: DatabaseError, *, accounts: dict[int, str] | None = None) -> ValidationError | None:
-    """A ValidationError for a known ledger rule, or ``None`` if ``error`` is something else."""
+def translate(
+    error: DatabaseError, *, accounts: dict[int, str] | None = None, batch: bool = False
+) -> ValidationError | None:
+    """A ValidationError for a known ledger rule, or ``None`` if ``error`` is something else. In a batch,
+    field names start with the posting (``postings.3.entries.1.amount``)."""
     constraint, detail, raw_detail = _diag(error)
     accounts = accounts or {}
+    posting = f"postings.{detail['posting']}." if batch and "posting" in detail else ""
+
+    def _leg_field(detail: dict, name: str) -> str:
+        return f"{posting}entries.{detail['leg']}.{name}" if "leg" in detail else f"{posting}entries"
+
     if constraint == "ledger_transaction_balanced":
         return ValidationError(
             {
-                "entries": _("The entries do not balance in {currency}: debits and credits differ by {total}.").format(
+                f"{posting}entries": _("The entries do not balance in {currency}: debits and credits differ by {total}.").format(
                     currency=detail.get("currency", "?"), total=detail.get("total", "?")
                 )
             },
             code="unbalanced",
         )
+    if constraint == "ledger_batch_duplicate_key":
+        return ValidationError({f"{posting}idempotency_key": _(
+            "The idempotency key {key} appears more than once in this batch.").format(key=detail.get("key"))},
+            code="duplicate_key")
     if constraint == "ledger_transaction_legs":
         return ValidationError({"entries": _("A transaction needs at least two entries.")}, code="too_few_legs")
     if constraint == "ledger_leg_account_unknown":

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 
 from apps.core.tenancy import scope
 
-from .models import Account, Transaction
+from .models import Account, AccountBalance, Transaction
 
 
 def account_list(*, user) -> QuerySet[Account]:
@@ -21,6 +21,11 @@ def transaction_list(*, user) -> QuerySet[Transaction]:
     return scope(Transaction.objects.select_related("created_by", "reverses"), user).prefetch_related(
         "entries__account"
     )
+
+
+def account_balance(*, account_id: int) -> Decimal:
+    """The stored balance of an account: one primary-key read, however many entries it has."""
+    return AccountBalance.objects.values_list("balance", flat=True).get(account_id=account_id)
 
 
 @dataclass(frozen=True)

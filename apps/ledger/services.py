@@ -116,9 +116,70 @@ def _check_key(idempotency_key: str) -> str:
     return key
 
 
-def _account_names(organization_id: int, legs: Sequence[Leg]) -> dict[int, str]:
-    names = Account.objects.filter(organization_id=organization_id, pk__in=[leg.account for leg in legs])
+def _account_names(organization_id: int, account_ids: Sequence[int]) -> dict[int, str]:
+    names = Account.objects.filter(organization_id=organization_id, pk__in=[a for a in account_ids if isinstance(a, int)])
     return {account.pk: str(account) for account in names}
+
+
+@dataclass(frozen=True)
+class Posting:
+    """One transaction to post in a batch."""
+
+    date: Date
+    entries: Sequence[Leg | dict]
+    idempotency_key: str
+    description: str = ""
+    kind: str = Transaction.Kind.COMPLEX
+    reverses: int | None = None
+    fx_rate: int | None = None
+
+
+def _posting_json(posting: Posting, index: int | None = None) -> dict:
+    prefix = "" if index is None else f"postings.{index}."
+    try:
+        legs = _legs(posting.entries)
+        key = _check_key(posting.idempotency_key)
+        if not isinstance(posting.date, Date):
+            raise ValidationError({"date": _("A date is required.")})
+    except ValidationError as error:
+        if not prefix:
+            raise
+        raise ValidationError({f"{prefix}{name}": messages for name, messages in error.message_dict.items()}) from None
+    return {
+        "date": posting.date.isoformat(),
+        "kind": posting.kind,
+        "description": (posting.description or "")[:500],
+        "key": key,
+        "reverses": _pk(posting.reverses),
+        "fx_rate": _pk(posting.fx_rate),
+        "legs": [leg.as_json() for leg in legs],
+    }
+
+
+def _post_many(organization_id: int, user, postings: list[dict], *, batch: bool) -> list[tuple[int, bool, object]]:
+    user_id = getattr(user, "pk", None) if getattr(user, "is_authenticated", False) else None
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT posting, transaction_id, created, created_at FROM ledger_post_many(%s, %s, %s::jsonb)",
+                [organization_id, user_id if isinstance(user_id, int) else None, json.dumps(postings)],
+            )
+            rows = cursor.fetchall()
+    except DatabaseError as error:
+        account_ids = [leg["account"] for posting in postings for leg in posting["legs"]]
+        translated = errors.translate(error, accounts=_account_names(organization_id, account_ids), batch=batch)
+        if translated is None:
+            raise
+        raise translated from error
+    created_accounts = [
+        leg["account"] for (_index, _id, created, _at), posting in zip(rows, postings) if created
+        for leg in posting["legs"]
+    ]
+    if created_accounts:
+        from .live import balances_changed
+
+        balances_changed(organization_id, created_accounts)
+    return [(transaction_id, created, created_at) for _index, transaction_id, created, created_at in rows]
 
 
 def transaction_post(
@@ -140,56 +201,37 @@ def transaction_post(
     """
     organization_id = _pk(organization)
     _require_power(user, organization_id)
-    legs = _legs(entries)
-    key = _check_key(idempotency_key)
-    if not isinstance(date, Date):
-        raise ValidationError({"date": _("A date is required.")})
-    payload = json.dumps([leg.as_json() for leg in legs])
-    user_id = getattr(user, "pk", None) if getattr(user, "is_authenticated", False) else None
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT transaction_id, created, created_at"
-                " FROM ledger_post(%s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb)",
-                [
-                    organization_id,
-                    date,
-                    kind,
-                    description[:500],
-                    key,
-                    user_id if isinstance(user_id, int) else None,
-                    _pk(reverses),
-                    _pk(fx_rate),
-                    payload,
-                ],
-            )
-            transaction_id, created, created_at = cursor.fetchone()
-    except DatabaseError as error:
-        translated = errors.translate(error, accounts=_account_names(organization_id, legs))
-        if translated is None:
-            raise
-        raise translated from error
+    posting = Posting(date=date, entries=list(entries), idempotency_key=idempotency_key, description=description,
+                      kind=kind, reverses=_pk(reverses), fx_rate=_pk(fx_rate))
+    data = _posting_json(posting)
+    [(transaction_id, created, created_at)] = _post_many(organization_id, user, [data], batch=False)
     if not created:
         return Transaction.objects.get(pk=transaction_id)
-    from .live import balances_changed
-
-    balances_changed(organization_id, [leg.account for leg in legs])
+    user_id = getattr(user, "pk", None)
     posted = Transaction(
-        id=transaction_id,
-        organization_id=organization_id,
-        date=date,
-        kind=kind,
-        description=description[:500],
-        leg_count=len(legs),
-        idempotency_key=key,
-        reverses_id=_pk(reverses),
-        fx_rate_id=_pk(fx_rate),
-        created_by_id=user_id if isinstance(user_id, int) else None,
-        created_at=created_at,
+        id=transaction_id, organization_id=organization_id, date=date, kind=kind, description=data["description"],
+        leg_count=len(data["legs"]), idempotency_key=data["key"], reverses_id=_pk(reverses), fx_rate_id=_pk(fx_rate),
+        created_by_id=user_id if isinstance(user_id, int) else None, created_at=created_at,
     )
     posted._state.adding = False
     posted._state.db = "default"
     return posted
+
+
+BATCH_LIMIT = 10_000
+
+
+def transactions_post_batch(*, organization: Organization | int, user, postings: Sequence[Posting]) -> list[int]:
+    """Post many transactions in one database transaction (imports, bulk jobs), with the same rules and
+    idempotency as :func:`transaction_post`: all or nothing. Returns the transaction id of each posting."""
+    organization_id = _pk(organization)
+    _require_power(user, organization_id)
+    if not postings:
+        return []
+    if len(postings) > BATCH_LIMIT:
+        raise ValidationError({"postings": _("At most {n} postings per batch.").format(n=BATCH_LIMIT)})
+    data = [_posting_json(posting, index) for index, posting in enumerate(postings)]
+    return [transaction_id for transaction_id, _created, _at in _post_many(organization_id, user, data, batch=True)]
 
 
 def _tags(project=None, category=None, counterparty=None) -> dict:

@@ -6,69 +6,110 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0003_api_keys_and_refresh_tokens'),
+        ("core", "0003_api_keys_and_refresh_tokens"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='FxRate',
+            name="FxRate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(verbose_name='date')),
-                ('rate', models.DecimalField(decimal_places=12, max_digits=28, verbose_name='rate')),
-                ('source', models.CharField(choices=[('cbr', 'Central Bank of Russia'), ('manual', 'Entered by hand'), ('deal', 'Rate of an actual exchange')], default='manual', max_length=16, verbose_name='source')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='recorded')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("date", models.DateField(verbose_name="date")),
+                ("rate", models.DecimalField(decimal_places=12, max_digits=28, verbose_name="rate")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("cbr", "Central Bank of Russia"),
+                            ("manual", "Entered by hand"),
+                            ("deal", "Rate of an actual exchange"),
+                        ],
+                        default="manual",
+                        max_length=16,
+                        verbose_name="source",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="recorded")),
             ],
             options={
-                'verbose_name': 'exchange rate',
-                'verbose_name_plural': 'exchange rates',
-                'ordering': ['-date', 'base', 'quote'],
+                "verbose_name": "exchange rate",
+                "verbose_name_plural": "exchange rates",
+                "ordering": ["-date", "base", "quote"],
             },
         ),
         migrations.RemoveConstraint(
-            model_name='currency',
-            name='currency_precision_max_18',
+            model_name="currency",
+            name="currency_precision_max_18",
         ),
         migrations.AlterField(
-            model_name='currency',
-            name='precision',
-            field=models.PositiveSmallIntegerField(help_text='Decimal places an amount may have (at most 8, as amounts are stored with 8).', validators=[django.core.validators.MaxValueValidator(8)], verbose_name='precision'),
+            model_name="currency",
+            name="precision",
+            field=models.PositiveSmallIntegerField(
+                help_text="Decimal places an amount may have (at most 8, as amounts are stored with 8).",
+                validators=[django.core.validators.MaxValueValidator(8)],
+                verbose_name="precision",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='currency',
-            constraint=models.CheckConstraint(condition=models.Q(('precision__lte', 8)), name='currency_precision_max_8'),
+            model_name="currency",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("precision__lte", 8)), name="currency_precision_max_8"
+            ),
         ),
         migrations.AddField(
-            model_name='fxrate',
-            name='base',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.currency', verbose_name='base currency'),
+            model_name="fxrate",
+            name="base",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="core.currency",
+                verbose_name="base currency",
+            ),
         ),
         migrations.AddField(
-            model_name='fxrate',
-            name='organization',
-            field=models.ForeignKey(blank=True, help_text='Empty for public rates shared by everyone.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.organization', verbose_name='organization'),
+            model_name="fxrate",
+            name="organization",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Empty for public rates shared by everyone.",
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="core.organization",
+                verbose_name="organization",
+            ),
         ),
         migrations.AddField(
-            model_name='fxrate',
-            name='quote',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.currency', verbose_name='quote currency'),
+            model_name="fxrate",
+            name="quote",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="core.currency",
+                verbose_name="quote currency",
+            ),
         ),
         migrations.AddIndex(
-            model_name='fxrate',
-            index=models.Index(fields=['base', 'quote', '-date'], name='fxrate_pair_date'),
+            model_name="fxrate",
+            index=models.Index(fields=["base", "quote", "-date"], name="fxrate_pair_date"),
         ),
         migrations.AddConstraint(
-            model_name='fxrate',
-            constraint=models.CheckConstraint(condition=models.Q(('rate__gt', 0)), name='fxrate_positive'),
+            model_name="fxrate",
+            constraint=models.CheckConstraint(condition=models.Q(("rate__gt", 0)), name="fxrate_positive"),
         ),
         migrations.AddConstraint(
-            model_name='fxrate',
-            constraint=models.CheckConstraint(condition=models.Q(('base', models.F('quote')), _negated=True), name='fxrate_two_currencies'),
+            model_name="fxrate",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("base", models.F("quote")), _negated=True), name="fxrate_two_currencies"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='fxrate',
-            constraint=models.UniqueConstraint(condition=models.Q(('organization__isnull', True)), fields=('date', 'base', 'quote', 'source'), name='fxrate_public_unique'),
+            model_name="fxrate",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("organization__isnull", True)),
+                fields=("date", "base", "quote", "source"),
+                name="fxrate_public_unique",
+            ),
         ),
     ]

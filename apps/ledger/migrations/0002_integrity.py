@@ -103,28 +103,36 @@ END $$;
 CREATE TRIGGER ledger_balance_guard BEFORE INSERT OR UPDATE OR DELETE ON ledger_accountbalance
   FOR EACH ROW EXECUTE FUNCTION ledger_balance_guard();
 
--- Posting an entry moves its account's balance in the same statement (a row lock serialises writers of
--- one account; no lost update) and checks the amount against the currency's precision.
-CREATE FUNCTION ledger_entry_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Inserting entries moves their accounts' balances in the same statement: one set-based update per
+-- INSERT, rows locked in account order (so concurrent postings never deadlock; a row lock serialises the
+-- writers of one account, so no update is lost), and amounts checked against their currency's precision.
+CREATE FUNCTION ledger_entries_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-  v_precision smallint;
+  v_bad record;
 BEGIN
-  UPDATE ledger_accountbalance
-     SET balance = balance + NEW.amount, entry_count = entry_count + 1
-   WHERE account_id = NEW.account_id
-  RETURNING precision INTO v_precision;
-  IF NEW.amount <> round(NEW.amount, v_precision) THEN
+  PERFORM 1 FROM ledger_accountbalance
+   WHERE account_id IN (SELECT DISTINCT account_id FROM new_entries)
+   ORDER BY account_id FOR NO KEY UPDATE;
+  UPDATE ledger_accountbalance b
+     SET balance = b.balance + d.total, entry_count = b.entry_count + d.legs
+    FROM (SELECT account_id, sum(amount) AS total, count(*) AS legs FROM new_entries GROUP BY account_id) d
+   WHERE b.account_id = d.account_id;
+  SELECT n.amount, n.currency_id, b.precision INTO v_bad
+    FROM new_entries n JOIN ledger_accountbalance b ON b.account_id = n.account_id
+   WHERE n.amount <> round(n.amount, b.precision) LIMIT 1;
+  IF FOUND THEN
     RAISE EXCEPTION USING ERRCODE = '23514', CONSTRAINT = 'ledger_entry_precision',
-      MESSAGE = format('%s has more decimals than %s allows (%s)', NEW.amount, NEW.currency_id, v_precision),
-      DETAIL = json_build_object('amount', NEW.amount::text, 'currency', NEW.currency_id, 'precision', v_precision)::text;
+      MESSAGE = format('%s has more decimals than %s allows (%s)', v_bad.amount, v_bad.currency_id, v_bad.precision),
+      DETAIL = json_build_object('amount', v_bad.amount::text, 'currency', v_bad.currency_id,
+                                 'precision', v_bad.precision)::text;
   END IF;
-  -- A leg added after this transaction was verified must be verified again at commit.
+  -- A leg added after a transaction was verified must be verified again at commit.
   PERFORM set_config('ledger.verified_transaction', '', true);
   RETURN NULL;
 END $$;
 
-CREATE TRIGGER ledger_entry_apply AFTER INSERT ON ledger_transactionentry
-  FOR EACH ROW EXECUTE FUNCTION ledger_entry_apply();
+CREATE TRIGGER ledger_entries_apply AFTER INSERT ON ledger_transactionentry
+  REFERENCING NEW TABLE AS new_entries FOR EACH STATEMENT EXECUTE FUNCTION ledger_entries_apply();
 """
 
 IMMUTABLE = r"""
@@ -148,20 +156,23 @@ PERIODS = r"""
 -- posting and a lock that race are ordered: one of them waits for the other to commit.
 CREATE FUNCTION ledger_period_open() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-  v_through date;
+  v_bad record;
 BEGIN
-  PERFORM pg_advisory_xact_lock_shared(hashtextextended('ledger.period', NEW.organization_id));
-  SELECT locked_through INTO v_through FROM ledger_periodlock WHERE organization_id = NEW.organization_id;
-  IF v_through IS NOT NULL AND NEW.date <= v_through THEN
+  PERFORM pg_advisory_xact_lock_shared(hashtextextended('ledger.period', organization_id))
+     FROM (SELECT DISTINCT organization_id FROM new_transactions ORDER BY 1) o;
+  SELECT n.date, l.locked_through INTO v_bad
+    FROM new_transactions n JOIN ledger_periodlock l ON l.organization_id = n.organization_id
+   WHERE n.date <= l.locked_through LIMIT 1;
+  IF FOUND THEN
     RAISE EXCEPTION USING ERRCODE = '23514', CONSTRAINT = 'ledger_period_closed',
-      MESSAGE = format('the period through %s is closed; %s is inside it', v_through, NEW.date),
-      DETAIL = json_build_object('date', NEW.date, 'locked_through', v_through)::text;
+      MESSAGE = format('the period through %s is closed; %s is inside it', v_bad.locked_through, v_bad.date),
+      DETAIL = json_build_object('date', v_bad.date, 'locked_through', v_bad.locked_through)::text;
   END IF;
-  RETURN NEW;
+  RETURN NULL;
 END $$;
 
-CREATE TRIGGER ledger_transaction_period_open BEFORE INSERT ON ledger_transaction
-  FOR EACH ROW EXECUTE FUNCTION ledger_period_open();
+CREATE TRIGGER ledger_transaction_period_open AFTER INSERT ON ledger_transaction
+  REFERENCING NEW TABLE AS new_transactions FOR EACH STATEMENT EXECUTE FUNCTION ledger_period_open();
 
 CREATE FUNCTION ledger_period_lock_exclusive() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -239,90 +250,117 @@ CREATE CONSTRAINT TRIGGER ledger_entries_balanced AFTER INSERT OR UPDATE OR DELE
 """
 
 POST_FUNCTION = r"""
--- One posting in one round trip: validates the legs (naming the leg at fault), inserts the transaction
--- and its legs in account order (a fixed lock order, so concurrent postings never deadlock), and returns
--- the transaction id. With an idempotency key already used, it returns that transaction and posts nothing.
--- p_legs: [{"account": id, "amount": "12.50", "project": id|null, "category": id|null,
---           "counterparty": id|null, "memo": "..."}, ...]
-CREATE FUNCTION ledger_post(
-  p_organization bigint, p_date date, p_kind text, p_description text, p_idempotency_key text,
-  p_created_by bigint, p_reverses bigint, p_fx_rate bigint, p_legs jsonb,
-  OUT transaction_id bigint, OUT created boolean, OUT created_at timestamptz
-) LANGUAGE plpgsql AS $$
+-- Posting, in one round trip for one posting or thousands: validates every leg (naming the posting and
+-- leg at fault), inserts the new transactions and then all their legs in one statement each, and returns
+-- for each posting its transaction id and whether it was created. A posting whose idempotency key was
+-- used before returns that transaction and posts nothing.
+-- p_postings: [{"date": "2026-04-01", "kind": "income", "description": "...", "key": "...",
+--               "reverses": id|null, "fx_rate": id|null,
+--               "legs": [{"account": id, "amount": "12.50", "project": id|null, "category": id|null,
+--                         "counterparty": id|null, "memo": "..."}, ...]}, ...]
+CREATE FUNCTION ledger_post_many(p_organization bigint, p_created_by bigint, p_postings jsonb)
+RETURNS TABLE (posting integer, transaction_id bigint, created boolean, created_at timestamptz)
+LANGUAGE plpgsql
+-- The statements' shapes never change; re-planning them for each call's JSON doubled the cost of a posting.
+SET plan_cache_mode = force_generic_plan
+AS $$
 DECLARE
-  v_leg record;
-  v_currency text;
-  v_total numeric;
+  v_bad record;
+  v_new bigint[];
 BEGIN
-  INSERT INTO ledger_transaction (organization_id, date, kind, description, leg_count, idempotency_key,
-                                  reverses_id, fx_rate_id, created_by_id, created_at)
-  VALUES (p_organization, p_date, p_kind, coalesce(p_description, ''), jsonb_array_length(p_legs),
-          p_idempotency_key, p_reverses, p_fx_rate, p_created_by, now())
-  ON CONFLICT (organization_id, idempotency_key) DO NOTHING
-  RETURNING id, ledger_transaction.created_at INTO transaction_id, created_at;
-  IF transaction_id IS NULL THEN
-    SELECT t.id, t.created_at INTO transaction_id, created_at FROM ledger_transaction t
-     WHERE t.organization_id = p_organization AND t.idempotency_key = p_idempotency_key;
-    created := false;
-    RETURN;
-  END IF;
-  created := true;
-
-  FOR v_leg IN
-    SELECT l.n - 1 AS leg, a.id AS account, a.organization_id, a.is_active, a.currency_id, c.precision,
-           (l.value->>'amount')::numeric AS amount, l.value->>'account' AS given
-      FROM jsonb_array_elements(p_legs) WITH ORDINALITY AS l(value, n)
-      LEFT JOIN ledger_account a ON a.id = (l.value->>'account')::bigint
-      LEFT JOIN core_currency c ON c.code = a.currency_id
-     ORDER BY l.n
-  LOOP
-    IF v_leg.account IS NULL OR v_leg.organization_id <> p_organization THEN
+  SELECT p.n - 1 AS posting, l.n - 1 AS leg, l.v->>'account' AS given, a.id AS account, a.organization_id,
+         a.is_active, a.currency_id, c.precision, (l.v->>'amount')::numeric AS amount
+    INTO v_bad
+    FROM jsonb_array_elements(p_postings) WITH ORDINALITY AS p(v, n)
+   CROSS JOIN jsonb_array_elements(p.v->'legs') WITH ORDINALITY AS l(v, n)
+    LEFT JOIN LATERAL (SELECT * FROM ledger_account WHERE id = (l.v->>'account')::bigint) a ON true
+    LEFT JOIN LATERAL (SELECT * FROM core_currency WHERE code = a.currency_id) c ON true
+   WHERE a.id IS NULL OR a.organization_id <> p_organization OR NOT a.is_active
+      OR (l.v->>'amount')::numeric IS NULL OR (l.v->>'amount')::numeric = 0
+      OR (l.v->>'amount')::numeric <> round((l.v->>'amount')::numeric, c.precision)
+   ORDER BY p.n, l.n LIMIT 1;
+  IF FOUND THEN
+    IF v_bad.account IS NULL OR v_bad.organization_id <> p_organization THEN
       RAISE EXCEPTION USING ERRCODE = '23514', CONSTRAINT = 'ledger_leg_account_unknown',
-        MESSAGE = format('leg %s: account %s does not exist in this organization', v_leg.leg, v_leg.given),
-        DETAIL = json_build_object('leg', v_leg.leg, 'account', v_leg.given)::text;
-    END IF;
-    IF NOT v_leg.is_active THEN
+        MESSAGE = format('posting %s, leg %s: account %s does not exist in this organization',
+                         v_bad.posting, v_bad.leg, v_bad.given),
+        DETAIL = json_build_object('posting', v_bad.posting, 'leg', v_bad.leg, 'account', v_bad.given)::text;
+    ELSIF NOT v_bad.is_active THEN
       RAISE EXCEPTION USING ERRCODE = '23514', CONSTRAINT = 'ledger_leg_account_inactive',
-        MESSAGE = format('leg %s: account %s is closed', v_leg.leg, v_leg.account),
-        DETAIL = json_build_object('leg', v_leg.leg, 'account', v_leg.account)::text;
-    END IF;
-    IF v_leg.amount IS NULL OR v_leg.amount = 0 THEN
+        MESSAGE = format('posting %s, leg %s: account %s is closed', v_bad.posting, v_bad.leg, v_bad.account),
+        DETAIL = json_build_object('posting', v_bad.posting, 'leg', v_bad.leg, 'account', v_bad.account)::text;
+    ELSIF v_bad.amount IS NULL OR v_bad.amount = 0 THEN
       RAISE EXCEPTION USING ERRCODE = '23514', CONSTRAINT = 'ledger_leg_amount_zero',
-        MESSAGE = format('leg %s: the amount must not be zero', v_leg.leg),
-        DETAIL = json_build_object('leg', v_leg.leg)::text;
-    END IF;
-    IF v_leg.amount <> round(v_leg.amount, v_leg.precision) THEN
+        MESSAGE = format('posting %s, leg %s: the amount must not be zero', v_bad.posting, v_bad.leg),
+        DETAIL = json_build_object('posting', v_bad.posting, 'leg', v_bad.leg)::text;
+    ELSE
       RAISE EXCEPTION USING ERRCODE = '23514', CONSTRAINT = 'ledger_entry_precision',
-        MESSAGE = format('leg %s: %s has more decimals than %s allows (%s)',
-                         v_leg.leg, v_leg.amount, v_leg.currency_id, v_leg.precision),
-        DETAIL = json_build_object('leg', v_leg.leg, 'amount', v_leg.amount::text,
-                                   'currency', v_leg.currency_id, 'precision', v_leg.precision)::text;
+        MESSAGE = format('posting %s, leg %s: %s has more decimals than %s allows (%s)',
+                         v_bad.posting, v_bad.leg, v_bad.amount, v_bad.currency_id, v_bad.precision),
+        DETAIL = json_build_object('posting', v_bad.posting, 'leg', v_bad.leg, 'amount', v_bad.amount::text,
+                                   'currency', v_bad.currency_id, 'precision', v_bad.precision)::text;
     END IF;
-  END LOOP;
-
-  SELECT a.currency_id, sum((l.value->>'amount')::numeric) INTO v_currency, v_total
-    FROM jsonb_array_elements(p_legs) AS l(value)
-    JOIN ledger_account a ON a.id = (l.value->>'account')::bigint
-   GROUP BY a.currency_id HAVING sum((l.value->>'amount')::numeric) <> 0 LIMIT 1;
-  IF v_currency IS NOT NULL THEN
-    RAISE EXCEPTION USING ERRCODE = '23514', CONSTRAINT = 'ledger_transaction_balanced',
-      MESSAGE = format('the entries do not balance in %s: they sum to %s', v_currency, v_total),
-      DETAIL = json_build_object('currency', v_currency, 'total', v_total::text)::text;
   END IF;
+
+  SELECT min(p.n) - 1 AS posting, p.v->>'key' AS key INTO v_bad
+    FROM jsonb_array_elements(p_postings) WITH ORDINALITY AS p(v, n)
+   GROUP BY p.v->>'key' HAVING count(*) > 1 LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = '23514', CONSTRAINT = 'ledger_batch_duplicate_key',
+      MESSAGE = format('posting %s: the idempotency key %s appears more than once in this batch',
+                       v_bad.posting, v_bad.key),
+      DETAIL = json_build_object('posting', v_bad.posting, 'key', v_bad.key)::text;
+  END IF;
+
+  SELECT p.n - 1 AS posting, a.currency_id, sum((l.v->>'amount')::numeric) AS total INTO v_bad
+    FROM jsonb_array_elements(p_postings) WITH ORDINALITY AS p(v, n)
+   CROSS JOIN jsonb_array_elements(p.v->'legs') AS l(v)
+    JOIN LATERAL (SELECT currency_id FROM ledger_account WHERE id = (l.v->>'account')::bigint) a ON true
+   GROUP BY p.n, a.currency_id HAVING sum((l.v->>'amount')::numeric) <> 0
+   ORDER BY p.n LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = '23514', CONSTRAINT = 'ledger_transaction_balanced',
+      MESSAGE = format('posting %s: the entries do not balance in %s: they sum to %s',
+                       v_bad.posting, v_bad.currency_id, v_bad.total),
+      DETAIL = json_build_object('posting', v_bad.posting, 'currency', v_bad.currency_id,
+                                 'total', v_bad.total::text)::text;
+  END IF;
+
+  WITH inserted AS (
+    INSERT INTO ledger_transaction (organization_id, date, kind, description, leg_count, idempotency_key,
+                                    reverses_id, fx_rate_id, created_by_id, created_at)
+    SELECT p_organization, (p.v->>'date')::date, p.v->>'kind', coalesce(p.v->>'description', ''),
+           jsonb_array_length(p.v->'legs'), p.v->>'key', (p.v->>'reverses')::bigint, (p.v->>'fx_rate')::bigint,
+           p_created_by, now()
+      FROM jsonb_array_elements(p_postings) WITH ORDINALITY AS p(v, n)
+     ORDER BY p.n
+    ON CONFLICT (organization_id, idempotency_key) DO NOTHING
+    RETURNING id
+  )
+  SELECT array_agg(id) INTO v_new FROM inserted;
 
   INSERT INTO ledger_transactionentry (transaction_id, organization_id, date, account_id, currency_id, amount,
                                        project_id, category_id, counterparty_id, memo)
-  SELECT transaction_id, p_organization, p_date, a.id, a.currency_id, (l.value->>'amount')::numeric,
-         (l.value->>'project')::bigint, (l.value->>'category')::bigint, (l.value->>'counterparty')::bigint,
-         coalesce(l.value->>'memo', '')
-    FROM jsonb_array_elements(p_legs) WITH ORDINALITY AS l(value, n)
-    JOIN ledger_account a ON a.id = (l.value->>'account')::bigint
-   ORDER BY a.id, l.n;
+  SELECT t.id, p_organization, t.date, a.id, a.currency_id, (l.v->>'amount')::numeric,
+         (l.v->>'project')::bigint, (l.v->>'category')::bigint, (l.v->>'counterparty')::bigint,
+         coalesce(l.v->>'memo', '')
+    FROM jsonb_array_elements(p_postings) AS p(v)
+    JOIN ledger_transaction t ON t.organization_id = p_organization AND t.idempotency_key = p.v->>'key'
+   CROSS JOIN jsonb_array_elements(p.v->'legs') AS l(v)
+    JOIN LATERAL (SELECT id, currency_id FROM ledger_account WHERE id = (l.v->>'account')::bigint) a ON true
+   WHERE t.id = ANY (v_new);
+
+  -- A new statement, so a key committed meanwhile by a concurrent session is seen too.
+  RETURN QUERY
+  SELECT (p.n - 1)::integer, t.id, t.id = ANY (coalesce(v_new, '{}')), t.created_at
+    FROM jsonb_array_elements(p_postings) WITH ORDINALITY AS p(v, n)
+    JOIN ledger_transaction t ON t.organization_id = p_organization AND t.idempotency_key = p.v->>'key'
+   ORDER BY p.n;
 END $$;
 """
 
 DROP_ALL = """
-DROP FUNCTION IF EXISTS ledger_post(bigint, date, text, text, text, bigint, bigint, bigint, jsonb);
+DROP FUNCTION IF EXISTS ledger_post_many(bigint, bigint, jsonb);
 DROP TRIGGER IF EXISTS ledger_entries_balanced ON ledger_transactionentry;
 DROP TRIGGER IF EXISTS ledger_transaction_balanced ON ledger_transaction;
 DROP FUNCTION IF EXISTS ledger_entry_check(), ledger_transaction_check(), ledger_verify_transaction(bigint);
@@ -332,10 +370,10 @@ DROP FUNCTION IF EXISTS ledger_period_lock_exclusive(), ledger_period_open();
 DROP TRIGGER IF EXISTS ledger_entry_immutable ON ledger_transactionentry;
 DROP TRIGGER IF EXISTS ledger_transaction_immutable ON ledger_transaction;
 DROP FUNCTION IF EXISTS ledger_posted_immutable();
-DROP TRIGGER IF EXISTS ledger_entry_apply ON ledger_transactionentry;
+DROP TRIGGER IF EXISTS ledger_entries_apply ON ledger_transactionentry;
 DROP TRIGGER IF EXISTS ledger_balance_guard ON ledger_accountbalance;
 DROP TRIGGER IF EXISTS ledger_account_balance_row ON ledger_account;
-DROP FUNCTION IF EXISTS ledger_entry_apply(), ledger_balance_guard(), ledger_account_sync_balance_row(),
+DROP FUNCTION IF EXISTS ledger_entries_apply(), ledger_balance_guard(), ledger_account_sync_balance_row(),
   ledger_floor_sign(boolean, text);
 """
 
