@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("core", "0004_fx_rates_and_amount_precision"),
+        ("core", "0005_fx_rates_and_amount_precision"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

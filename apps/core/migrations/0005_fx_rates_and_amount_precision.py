@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("core", "0003_api_keys_and_refresh_tokens"),
+        ("core", "0004_periodic_tasks"),
     ]
 
     operations = [
