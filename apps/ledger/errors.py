@@ -43,16 +43,21 @@ def translate(
     if constraint == "ledger_transaction_balanced":
         return ValidationError(
             {
-                f"{posting}entries": _("The entries do not balance in {currency}: debits and credits differ by {total}.").format(
-                    currency=detail.get("currency", "?"), total=detail.get("total", "?")
-                )
+                f"{posting}entries": _(
+                    "The entries do not balance in {currency}: debits and credits differ by {total}."
+                ).format(currency=detail.get("currency", "?"), total=detail.get("total", "?"))
             },
             code="unbalanced",
         )
     if constraint == "ledger_batch_duplicate_key":
-        return ValidationError({f"{posting}idempotency_key": _(
-            "The idempotency key {key} appears more than once in this batch.").format(key=detail.get("key"))},
-            code="duplicate_key")
+        return ValidationError(
+            {
+                f"{posting}idempotency_key": _(
+                    "The idempotency key {key} appears more than once in this batch."
+                ).format(key=detail.get("key"))
+            },
+            code="duplicate_key",
+        )
     if constraint == "ledger_transaction_legs":
         return ValidationError({"entries": _("A transaction needs at least two entries.")}, code="too_few_legs")
     if constraint == "ledger_leg_account_unknown":

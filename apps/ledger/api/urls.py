@@ -1,8 +1,13 @@
-"""API routes of this app, mounted at /api/v1/ledger/. Register viewsets based on
-apps.core.api.viewsets.TenantModelViewSet so every queryset is scoped before filters run."""
+"""/api/v1/ledger/: each area registers its viewsets and views (books, invoices, reports, crypto)."""
 
 from rest_framework.routers import SimpleRouter
 
-router = SimpleRouter()
+from . import books, crypto, invoices, reports
 
-urlpatterns = router.urls
+router = SimpleRouter()
+for area in (books, invoices, reports, crypto):
+    area.register(router)
+
+urlpatterns = [*router.urls]
+for area in (books, invoices, reports, crypto):
+    urlpatterns += area.urlpatterns

@@ -21,8 +21,8 @@ from apps.core.money import convert, to_decimal
 from apps.core.roles import MANAGE_ORGANIZATION, write_power
 from apps.core.tenancy import has_power
 
-from . import errors
-from .models import Account, AccountType, PeriodLock, Transaction
+from .. import errors
+from ..models import Account, AccountType, PeriodLock, Transaction
 
 MAX_KEY_LENGTH = 128
 
@@ -117,7 +117,9 @@ def _check_key(idempotency_key: str) -> str:
 
 
 def _account_names(organization_id: int, account_ids: Sequence[int]) -> dict[int, str]:
-    names = Account.objects.filter(organization_id=organization_id, pk__in=[a for a in account_ids if isinstance(a, int)])
+    names = Account.objects.filter(
+        organization_id=organization_id, pk__in=[a for a in account_ids if isinstance(a, int)]
+    )
     return {account.pk: str(account) for account in names}
 
 
@@ -172,11 +174,13 @@ def _post_many(organization_id: int, user, postings: list[dict], *, batch: bool)
             raise
         raise translated from error
     created_accounts = [
-        leg["account"] for (_index, _id, created, _at), posting in zip(rows, postings) if created
+        leg["account"]
+        for (_index, _id, created, _at), posting in zip(rows, postings)
+        if created
         for leg in posting["legs"]
     ]
     if created_accounts:
-        from .live import balances_changed
+        from ..live import balances_changed
 
         balances_changed(organization_id, created_accounts)
     return [(transaction_id, created, created_at) for _index, transaction_id, created, created_at in rows]
@@ -201,17 +205,32 @@ def transaction_post(
     """
     organization_id = _pk(organization)
     _require_power(user, organization_id)
-    posting = Posting(date=date, entries=list(entries), idempotency_key=idempotency_key, description=description,
-                      kind=kind, reverses=_pk(reverses), fx_rate=_pk(fx_rate))
+    posting = Posting(
+        date=date,
+        entries=list(entries),
+        idempotency_key=idempotency_key,
+        description=description,
+        kind=kind,
+        reverses=_pk(reverses),
+        fx_rate=_pk(fx_rate),
+    )
     data = _posting_json(posting)
     [(transaction_id, created, created_at)] = _post_many(organization_id, user, [data], batch=False)
     if not created:
         return Transaction.objects.get(pk=transaction_id)
     user_id = getattr(user, "pk", None)
     posted = Transaction(
-        id=transaction_id, organization_id=organization_id, date=date, kind=kind, description=data["description"],
-        leg_count=len(data["legs"]), idempotency_key=data["key"], reverses_id=_pk(reverses), fx_rate_id=_pk(fx_rate),
-        created_by_id=user_id if isinstance(user_id, int) else None, created_at=created_at,
+        id=transaction_id,
+        organization_id=organization_id,
+        date=date,
+        kind=kind,
+        description=data["description"],
+        leg_count=len(data["legs"]),
+        idempotency_key=data["key"],
+        reverses_id=_pk(reverses),
+        fx_rate_id=_pk(fx_rate),
+        created_by_id=user_id if isinstance(user_id, int) else None,
+        created_at=created_at,
     )
     posted._state.adding = False
     posted._state.db = "default"

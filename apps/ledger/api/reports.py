@@ -1,0 +1,8 @@
+"""API of the ledger: reports. ``register(router)`` adds this area's viewsets; ``urlpatterns`` its other views."""
+
+
+def register(router) -> None:
+    pass
+
+
+urlpatterns: list = []

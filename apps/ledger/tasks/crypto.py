@@ -1,0 +1,1 @@
+"""Celery tasks: crypto. Thin: re-fetch by id, call a service, safe to run twice."""

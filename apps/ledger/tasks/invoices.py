@@ -1,0 +1,1 @@
+"""Celery tasks: invoices. Thin: re-fetch by id, call a service, safe to run twice."""
