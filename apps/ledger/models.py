@@ -397,3 +397,390 @@ class PeriodLock(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.organization}: ≤ {self.locked_through}"
+
+
+# ─────────────────────────────────────────────────────────────────────────────────────────────────────────────
+# Invoices and recurring payments (services in apps/ledger/services/invoices.py and recurring.py).
+#
+# An invoice is a draft until it is issued; issuing gives it its gap-free number and posts the receivable or
+# payable, after which it never changes except for what its payments and its voiding move (status, paid
+# amount, the void posting). PostgreSQL holds those rules (migration 0003): CHECK constraints tie the status
+# to the numbers and postings, and triggers refuse edits of an issued invoice or its lines.
+# ─────────────────────────────────────────────────────────────────────────────────────────────────────────────
+
+
+class InvoiceKind(models.TextChoices):
+    RECEIVABLE = "receivable", _("Receivable (we bill a customer)")
+    PAYABLE = "payable", _("Payable (a supplier bills us)")
+
+
+class InvoiceStatus(models.TextChoices):
+    DRAFT = "draft", pgettext_lazy("invoice status", "Draft")
+    ISSUED = "issued", pgettext_lazy("invoice status", "Issued")
+    PARTIALLY_PAID = "partially_paid", pgettext_lazy("invoice status", "Partially paid")
+    PAID = "paid", pgettext_lazy("invoice status", "Paid")
+    OVERDUE = "overdue", pgettext_lazy("invoice status", "Overdue")
+    VOID = "void", pgettext_lazy("invoice status", "Void")
+
+
+# Issued and not void: the invoice's issue posting stands.
+INVOICE_OPEN_STATUSES = (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.OVERDUE)
+INVOICE_POSTED_STATUSES = (*INVOICE_OPEN_STATUSES, InvoiceStatus.PAID)
+
+
+class Invoice(TenantModel):
+    """A bill to a customer (receivable) or from a supplier (payable), in one currency.
+
+    ``number`` is empty while a draft and assigned at issue, gap-free per organization, kind and year (see
+    :class:`InvoiceNumberCounter`). ``total`` is the sum of the lines' amounts (kept by the services);
+    ``paid_amount`` the sum of its payments that stand; the database holds ``0 ≤ paid_amount ≤ total``.
+    """
+
+    kind = models.CharField(_("kind"), max_length=16, choices=InvoiceKind.choices, default=InvoiceKind.RECEIVABLE)
+    number = models.CharField(_("number"), max_length=32, blank=True, default="", editable=False)
+    reference = models.CharField(
+        _("reference"), max_length=64, blank=True, help_text=_("The supplier's own number, an order number or similar.")
+    )
+    counterparty = models.ForeignKey(
+        Counterparty, on_delete=models.PROTECT, related_name="invoices", verbose_name=_("counterparty")
+    )
+    currency = models.ForeignKey(
+        "core.Currency", on_delete=models.PROTECT, related_name="+", verbose_name=_("currency")
+    )
+    issue_date = models.DateField(_("issue date"))
+    due_date = models.DateField(_("due date"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT, editable=False
+    )
+    total = AmountField(_("total"), default=0, editable=False)
+    paid_amount = AmountField(_("paid"), default=0, editable=False)
+    notes = models.TextField(_("notes"), blank=True)
+    # Set at issue: the receivable or payable account the issue posting used (payments settle against it).
+    balance_account = models.ForeignKey(
+        Account,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("receivable or payable account"),
+        editable=False,
+    )
+    issue_transaction = models.OneToOneField(
+        Transaction,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="issued_invoice",
+        verbose_name=_("issue posting"),
+        editable=False,
+    )
+    void_transaction = models.OneToOneField(
+        Transaction,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="voided_invoice",
+        verbose_name=_("void posting"),
+        editable=False,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    issued_at = models.DateTimeField(_("issued at"), null=True, blank=True, editable=False)
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True, editable=False)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        ordering = ["-issue_date", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "number"], condition=~Q(number=""), name="ledger_invoice_number_unique"
+            ),
+            models.CheckConstraint(condition=Q(kind__in=["receivable", "payable"]), name="ledger_invoice_kind"),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "issued", "partially_paid", "paid", "overdue", "void"]),
+                name="ledger_invoice_status_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(due_date__gte=models.F("issue_date")), name="ledger_invoice_due_after_issue"
+            ),
+            models.CheckConstraint(
+                condition=Q(total__gte=0, paid_amount__gte=0, paid_amount__lte=models.F("total")),
+                name="ledger_invoice_paid_within_total",
+            ),
+            # A draft has no number and no posting; an issued invoice has both; a void one has its reversal if
+            # it was ever issued. Payments only move an issued invoice's paid amount and status.
+            models.CheckConstraint(
+                condition=(
+                    Q(status="draft", number="", issue_transaction__isnull=True, void_transaction__isnull=True)
+                    | Q(status="void", number="", issue_transaction__isnull=True, void_transaction__isnull=True)
+                    | (
+                        Q(status="void", issue_transaction__isnull=False, void_transaction__isnull=False)
+                        & ~Q(number="")
+                    )
+                    | (
+                        Q(
+                            status__in=["issued", "partially_paid", "paid", "overdue"],
+                            issue_transaction__isnull=False,
+                            void_transaction__isnull=True,
+                            balance_account__isnull=False,
+                            total__gt=0,
+                        )
+                        & ~Q(number="")
+                    )
+                ),
+                name="ledger_invoice_status_postings",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(status__in=["draft", "issued", "void"], paid_amount=0)
+                    | Q(status="partially_paid", paid_amount__gt=0, paid_amount__lt=models.F("total"))
+                    | Q(status="paid", paid_amount=models.F("total"))
+                    | Q(status="overdue", paid_amount__lt=models.F("total"))
+                ),
+                name="ledger_invoice_status_paid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "kind", "status"], name="ledger_invoice_org_kind_status"),
+            models.Index(
+                fields=["due_date"],
+                condition=Q(status__in=["issued", "partially_paid"]),
+                name="ledger_invoice_due_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.number:
+            return self.number
+        return str(_("Draft invoice #{id}").format(id=self.pk)) if self.pk else str(_("New invoice"))
+
+    @property
+    def outstanding(self):
+        return self.total - self.paid_amount
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == InvoiceStatus.DRAFT
+
+
+class InvoiceLine(models.Model):
+    """A line of an invoice: quantity × unit price, rounded half-even to the currency's precision (the
+    services compute ``amount``), booked to its income (receivable) or expense/asset (payable) account."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines", verbose_name=_("invoice"))
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    description = models.CharField(_("description"), max_length=500)
+    quantity = models.DecimalField(_("quantity"), max_digits=20, decimal_places=6, default=1)
+    unit_price = AmountField(_("unit price"))
+    amount = AmountField(_("amount"), default=0, editable=False)
+    account = models.ForeignKey(
+        Account,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("account"),
+        help_text=_("Income account (receivables) or expense/asset account (payables); empty for the default."),
+    )
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("category")
+    )
+    project = models.ForeignKey(
+        Project, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("project")
+    )
+
+    tenant_path = "invoice__organization"
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("invoice line")
+        verbose_name_plural = _("invoice lines")
+        ordering = ["invoice_id", "position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="ledger_invoiceline_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0, amount__gte=0), name="ledger_invoiceline_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class InvoiceNumberCounter(TenantModel):
+    """The last number given to an organization's invoices of one kind in one year. Issuing increments it in
+    the issuing transaction (the row stays locked until commit), so a rolled-back issue leaves no gap."""
+
+    kind = models.CharField(_("kind"), max_length=16, choices=InvoiceKind.choices)
+    year = models.PositiveSmallIntegerField(_("year"))
+    last_number = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("invoice number counter")
+        verbose_name_plural = _("invoice number counters")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "kind", "year"], name="ledger_invoice_counter_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.year}: {self.last_number}"
+
+
+class InvoicePayment(TenantModel):
+    """A payment allocated to an invoice: the posting that settled ``amount`` of it. A payment that was
+    reversed (``reversal_transaction``) no longer counts towards the invoice's paid amount."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments", verbose_name=_("invoice"))
+    date = models.DateField(_("date"))
+    amount = AmountField(_("amount"))
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="+", verbose_name=_("cash or bank account")
+    )
+    transaction = models.OneToOneField(
+        Transaction, on_delete=models.PROTECT, related_name="invoice_payment", verbose_name=_("posting")
+    )
+    reversal_transaction = models.OneToOneField(
+        Transaction,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversed_invoice_payment",
+        verbose_name=_("reversal posting"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("invoice payment")
+        verbose_name_plural = _("invoice payments")
+        ordering = ["invoice_id", "date", "id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="ledger_invoicepayment_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.invoice} {self.date} {self.amount}"
+
+
+class RecurringInterval(models.TextChoices):
+    DAYS = "days", _("days")
+    WEEKS = "weeks", _("weeks")
+    MONTHS = "months", _("months")
+
+
+class RecurringPayment(TenantModel):
+    """A transaction posted on a schedule (rent, salaries, subscriptions): its template legs, every
+    ``interval_count`` days, weeks or months from ``start_date`` (monthly on ``day_of_month``, clamped to
+    the month's last day), until ``end_date``. Each occurrence posts once, with the idempotency key
+    ``recurring:<id>:<date>``; ``next_due_date`` is the first occurrence not yet handled (empty when done)."""
+
+    name = models.CharField(_("name"), max_length=200)
+    description = models.CharField(_("description"), max_length=500, blank=True)
+    interval_unit = models.CharField(
+        _("repeat every (unit)"), max_length=8, choices=RecurringInterval.choices, default=RecurringInterval.MONTHS
+    )
+    interval_count = models.PositiveSmallIntegerField(_("repeat every (count)"), default=1)
+    day_of_month = models.PositiveSmallIntegerField(
+        _("day of month"),
+        null=True,
+        blank=True,
+        help_text=_("For monthly schedules: 1–31; a day the month lacks means its last day. Empty: the start day."),
+    )
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    paused = models.BooleanField(_("paused"), default=False)
+    next_due_date = models.DateField(_("next due"), null=True, blank=True, editable=False)
+    last_posted_date = models.DateField(_("last posted"), null=True, blank=True, editable=False)
+    last_error = models.TextField(_("last problem"), blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("recurring payment")
+        verbose_name_plural = _("recurring payments")
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(interval_unit__in=["days", "weeks", "months"]), name="ledger_recurring_unit_known"
+            ),
+            models.CheckConstraint(condition=Q(interval_count__gte=1), name="ledger_recurring_count_positive"),
+            models.CheckConstraint(
+                condition=Q(day_of_month__isnull=True)
+                | Q(interval_unit="months", day_of_month__gte=1, day_of_month__lte=31),
+                name="ledger_recurring_day_of_month",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="ledger_recurring_end_after_start",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_due_date"],
+                condition=Q(paused=False, next_due_date__isnull=False),
+                name="ledger_recurring_due",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RecurringPaymentLeg(models.Model):
+    """One leg of a recurring payment's template transaction (debit positive, credit negative)."""
+
+    recurring_payment = models.ForeignKey(
+        RecurringPayment, on_delete=models.CASCADE, related_name="legs", verbose_name=_("recurring payment")
+    )
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+", verbose_name=_("account"))
+    amount = AmountField(_("amount"), help_text=_("Debit positive, credit negative."))
+    project = models.ForeignKey(
+        Project, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("project")
+    )
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("category")
+    )
+    counterparty = models.ForeignKey(
+        Counterparty, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("counterparty")
+    )
+    memo = models.CharField(_("memo"), max_length=500, blank=True)
+
+    tenant_path = "recurring_payment__organization"
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("recurring payment leg")
+        verbose_name_plural = _("recurring payment legs")
+        ordering = ["recurring_payment_id", "id"]
+        constraints = [models.CheckConstraint(condition=~Q(amount=0), name="ledger_recurringleg_amount_not_zero")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.amount}"
