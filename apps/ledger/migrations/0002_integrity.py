@@ -189,37 +189,40 @@ BALANCED = r"""
 -- zero in every currency. Checks run once per transaction (the setting remembers the last one verified).
 CREATE FUNCTION ledger_verify_transaction(p_transaction bigint) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
-  v_declared integer;
-  v_legs integer;
-  v_currency text;
-  v_total numeric;
+  v record;
 BEGIN
   IF current_setting('ledger.verified_transaction', true) = p_transaction::text THEN
     RETURN;
   END IF;
-  SELECT leg_count INTO v_declared FROM ledger_transaction WHERE id = p_transaction;
-  SELECT count(*) INTO v_legs FROM ledger_transactionentry WHERE transaction_id = p_transaction;
-  IF v_declared IS NULL THEN
-    IF v_legs > 0 THEN
+  -- One pass over the transaction's legs: how many, and the first currency that does not sum to zero.
+  SELECT t.leg_count AS declared, coalesce(x.legs, 0) AS legs, x.currency, x.total INTO v
+    FROM (SELECT p_transaction AS id) want
+    LEFT JOIN ledger_transaction t ON t.id = want.id
+    LEFT JOIN LATERAL (
+          SELECT sum(c.n)::integer AS legs,
+                 (array_agg(c.currency_id ORDER BY c.currency_id) FILTER (WHERE c.total <> 0))[1] AS currency,
+                 (array_agg(c.total ORDER BY c.currency_id) FILTER (WHERE c.total <> 0))[1] AS total
+            FROM (SELECT currency_id, count(*) AS n, sum(amount) AS total
+                    FROM ledger_transactionentry WHERE transaction_id = want.id GROUP BY currency_id) c
+         ) x ON true;
+  IF v.declared IS NULL THEN
+    IF v.legs > 0 THEN
       RAISE EXCEPTION USING ERRCODE = '23514', CONSTRAINT = 'ledger_transaction_balanced',
         MESSAGE = format('entries belong to transaction %s, which does not exist', p_transaction);
     END IF;
     RETURN;
   END IF;
-  IF v_legs < 2 OR v_legs <> v_declared THEN
+  IF v.legs < 2 OR v.legs <> v.declared THEN
     RAISE EXCEPTION USING ERRCODE = '23514', CONSTRAINT = 'ledger_transaction_legs',
       MESSAGE = format('transaction %s has %s legs but declares %s (at least two are needed)',
-                       p_transaction, v_legs, v_declared),
-      DETAIL = json_build_object('transaction', p_transaction, 'legs', v_legs, 'declared', v_declared)::text;
+                       p_transaction, v.legs, v.declared),
+      DETAIL = json_build_object('transaction', p_transaction, 'legs', v.legs, 'declared', v.declared)::text;
   END IF;
-  SELECT currency_id, sum(amount) INTO v_currency, v_total
-    FROM ledger_transactionentry WHERE transaction_id = p_transaction
-   GROUP BY currency_id HAVING sum(amount) <> 0 LIMIT 1;
-  IF v_currency IS NOT NULL THEN
+  IF v.currency IS NOT NULL THEN
     RAISE EXCEPTION USING ERRCODE = '23514', CONSTRAINT = 'ledger_transaction_balanced',
       MESSAGE = format('transaction %s does not balance in %s: its entries sum to %s',
-                       p_transaction, v_currency, v_total),
-      DETAIL = json_build_object('transaction', p_transaction, 'currency', v_currency, 'total', v_total::text)::text;
+                       p_transaction, v.currency, v.total),
+      DETAIL = json_build_object('transaction', p_transaction, 'currency', v.currency, 'total', v.total::text)::text;
   END IF;
   PERFORM set_config('ledger.verified_transaction', p_transaction::text, true);
 END $$;
@@ -264,66 +267,73 @@ LANGUAGE plpgsql
 -- The statements' shapes never change; re-planning them for each call's JSON doubled the cost of a posting.
 SET plan_cache_mode = force_generic_plan
 AS $$
+#variable_conflict use_column
 DECLARE
+  v_count integer := jsonb_array_length(p_postings);
   v_bad record;
   v_new bigint[];
+  v_at timestamptz[];
 BEGIN
-  SELECT p.n - 1 AS posting, l.n - 1 AS leg, l.v->>'account' AS given, a.id AS account, a.organization_id,
-         a.is_active, a.currency_id, c.precision, (l.v->>'amount')::numeric AS amount
-    INTO v_bad
-    FROM jsonb_array_elements(p_postings) WITH ORDINALITY AS p(v, n)
-   CROSS JOIN jsonb_array_elements(p.v->'legs') WITH ORDINALITY AS l(v, n)
-    LEFT JOIN LATERAL (SELECT * FROM ledger_account WHERE id = (l.v->>'account')::bigint) a ON true
-    LEFT JOIN LATERAL (SELECT * FROM core_currency WHERE code = a.currency_id) c ON true
-   WHERE a.id IS NULL OR a.organization_id <> p_organization OR NOT a.is_active
-      OR (l.v->>'amount')::numeric IS NULL OR (l.v->>'amount')::numeric = 0
-      OR (l.v->>'amount')::numeric <> round((l.v->>'amount')::numeric, c.precision)
-   ORDER BY p.n, l.n LIMIT 1;
+  IF v_count > 1 THEN
+    SELECT min(p.n) - 1 AS posting, p.v->>'key' AS key INTO v_bad
+      FROM jsonb_array_elements(p_postings) WITH ORDINALITY AS p(v, n)
+     GROUP BY p.v->>'key' HAVING count(*) > 1 LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION USING ERRCODE = '23514', CONSTRAINT = 'ledger_batch_duplicate_key',
+        MESSAGE = format('posting %s: the idempotency key %s appears more than once in this batch',
+                         v_bad.posting, v_bad.key),
+        DETAIL = json_build_object('posting', v_bad.posting, 'key', v_bad.key)::text;
+    END IF;
+  END IF;
+
+  -- Every leg, with its account and currency; the first problem found, leg by leg, then per currency.
+  WITH legs AS (
+    SELECT p.n - 1 AS posting, l.n - 1 AS leg, l.v->>'account' AS given, a.id AS account, a.organization_id,
+           a.is_active, a.currency_id, c.precision, (l.v->>'amount')::numeric AS amount
+      FROM jsonb_array_elements(p_postings) WITH ORDINALITY AS p(v, n)
+     CROSS JOIN jsonb_array_elements(p.v->'legs') WITH ORDINALITY AS l(v, n)
+      LEFT JOIN LATERAL (SELECT * FROM ledger_account WHERE id = (l.v->>'account')::bigint) a ON true
+      LEFT JOIN LATERAL (SELECT * FROM core_currency WHERE code = a.currency_id) c ON true
+  ), problems AS (
+    SELECT posting, leg, given, account, currency_id, precision, amount,
+           CASE WHEN account IS NULL OR organization_id <> p_organization THEN 'ledger_leg_account_unknown'
+                WHEN NOT is_active THEN 'ledger_leg_account_inactive'
+                WHEN amount IS NULL OR amount = 0 THEN 'ledger_leg_amount_zero'
+                WHEN amount <> round(amount, precision) THEN 'ledger_entry_precision' END AS rule
+      FROM legs
+    UNION ALL
+    SELECT posting, NULL, NULL, NULL, currency_id, NULL, sum(amount), 'ledger_transaction_balanced'
+      FROM legs WHERE currency_id IS NOT NULL GROUP BY posting, currency_id HAVING sum(amount) <> 0
+  )
+  SELECT * INTO v_bad FROM problems WHERE rule IS NOT NULL
+   ORDER BY posting, rule = 'ledger_transaction_balanced', leg LIMIT 1;
   IF FOUND THEN
-    IF v_bad.account IS NULL OR v_bad.organization_id <> p_organization THEN
-      RAISE EXCEPTION USING ERRCODE = '23514', CONSTRAINT = 'ledger_leg_account_unknown',
+    IF v_bad.rule = 'ledger_leg_account_unknown' THEN
+      RAISE EXCEPTION USING ERRCODE = '23514', CONSTRAINT = v_bad.rule,
         MESSAGE = format('posting %s, leg %s: account %s does not exist in this organization',
                          v_bad.posting, v_bad.leg, v_bad.given),
         DETAIL = json_build_object('posting', v_bad.posting, 'leg', v_bad.leg, 'account', v_bad.given)::text;
-    ELSIF NOT v_bad.is_active THEN
-      RAISE EXCEPTION USING ERRCODE = '23514', CONSTRAINT = 'ledger_leg_account_inactive',
+    ELSIF v_bad.rule = 'ledger_leg_account_inactive' THEN
+      RAISE EXCEPTION USING ERRCODE = '23514', CONSTRAINT = v_bad.rule,
         MESSAGE = format('posting %s, leg %s: account %s is closed', v_bad.posting, v_bad.leg, v_bad.account),
         DETAIL = json_build_object('posting', v_bad.posting, 'leg', v_bad.leg, 'account', v_bad.account)::text;
-    ELSIF v_bad.amount IS NULL OR v_bad.amount = 0 THEN
-      RAISE EXCEPTION USING ERRCODE = '23514', CONSTRAINT = 'ledger_leg_amount_zero',
+    ELSIF v_bad.rule = 'ledger_leg_amount_zero' THEN
+      RAISE EXCEPTION USING ERRCODE = '23514', CONSTRAINT = v_bad.rule,
         MESSAGE = format('posting %s, leg %s: the amount must not be zero', v_bad.posting, v_bad.leg),
         DETAIL = json_build_object('posting', v_bad.posting, 'leg', v_bad.leg)::text;
-    ELSE
-      RAISE EXCEPTION USING ERRCODE = '23514', CONSTRAINT = 'ledger_entry_precision',
+    ELSIF v_bad.rule = 'ledger_entry_precision' THEN
+      RAISE EXCEPTION USING ERRCODE = '23514', CONSTRAINT = v_bad.rule,
         MESSAGE = format('posting %s, leg %s: %s has more decimals than %s allows (%s)',
                          v_bad.posting, v_bad.leg, v_bad.amount, v_bad.currency_id, v_bad.precision),
         DETAIL = json_build_object('posting', v_bad.posting, 'leg', v_bad.leg, 'amount', v_bad.amount::text,
                                    'currency', v_bad.currency_id, 'precision', v_bad.precision)::text;
+    ELSE
+      RAISE EXCEPTION USING ERRCODE = '23514', CONSTRAINT = v_bad.rule,
+        MESSAGE = format('posting %s: the entries do not balance in %s: they sum to %s',
+                         v_bad.posting, v_bad.currency_id, v_bad.amount),
+        DETAIL = json_build_object('posting', v_bad.posting, 'currency', v_bad.currency_id,
+                                   'total', v_bad.amount::text)::text;
     END IF;
-  END IF;
-
-  SELECT min(p.n) - 1 AS posting, p.v->>'key' AS key INTO v_bad
-    FROM jsonb_array_elements(p_postings) WITH ORDINALITY AS p(v, n)
-   GROUP BY p.v->>'key' HAVING count(*) > 1 LIMIT 1;
-  IF FOUND THEN
-    RAISE EXCEPTION USING ERRCODE = '23514', CONSTRAINT = 'ledger_batch_duplicate_key',
-      MESSAGE = format('posting %s: the idempotency key %s appears more than once in this batch',
-                       v_bad.posting, v_bad.key),
-      DETAIL = json_build_object('posting', v_bad.posting, 'key', v_bad.key)::text;
-  END IF;
-
-  SELECT p.n - 1 AS posting, a.currency_id, sum((l.v->>'amount')::numeric) AS total INTO v_bad
-    FROM jsonb_array_elements(p_postings) WITH ORDINALITY AS p(v, n)
-   CROSS JOIN jsonb_array_elements(p.v->'legs') AS l(v)
-    JOIN LATERAL (SELECT currency_id FROM ledger_account WHERE id = (l.v->>'account')::bigint) a ON true
-   GROUP BY p.n, a.currency_id HAVING sum((l.v->>'amount')::numeric) <> 0
-   ORDER BY p.n LIMIT 1;
-  IF FOUND THEN
-    RAISE EXCEPTION USING ERRCODE = '23514', CONSTRAINT = 'ledger_transaction_balanced',
-      MESSAGE = format('posting %s: the entries do not balance in %s: they sum to %s',
-                       v_bad.posting, v_bad.currency_id, v_bad.total),
-      DETAIL = json_build_object('posting', v_bad.posting, 'currency', v_bad.currency_id,
-                                 'total', v_bad.total::text)::text;
   END IF;
 
   WITH inserted AS (
@@ -335,22 +345,29 @@ BEGIN
       FROM jsonb_array_elements(p_postings) WITH ORDINALITY AS p(v, n)
      ORDER BY p.n
     ON CONFLICT (organization_id, idempotency_key) DO NOTHING
-    RETURNING id
+    RETURNING id, ledger_transaction.created_at
   )
-  SELECT array_agg(id) INTO v_new FROM inserted;
+  SELECT array_agg(id ORDER BY id), array_agg(inserted.created_at ORDER BY id) INTO v_new, v_at FROM inserted;
 
-  INSERT INTO ledger_transactionentry (transaction_id, organization_id, date, account_id, currency_id, amount,
-                                       project_id, category_id, counterparty_id, memo)
-  SELECT t.id, p_organization, t.date, a.id, a.currency_id, (l.v->>'amount')::numeric,
-         (l.v->>'project')::bigint, (l.v->>'category')::bigint, (l.v->>'counterparty')::bigint,
-         coalesce(l.v->>'memo', '')
-    FROM jsonb_array_elements(p_postings) AS p(v)
-    JOIN ledger_transaction t ON t.organization_id = p_organization AND t.idempotency_key = p.v->>'key'
-   CROSS JOIN jsonb_array_elements(p.v->'legs') AS l(v)
-    JOIN LATERAL (SELECT id, currency_id FROM ledger_account WHERE id = (l.v->>'account')::bigint) a ON true
-   WHERE t.id = ANY (v_new);
+  IF v_new IS NOT NULL THEN
+    INSERT INTO ledger_transactionentry (transaction_id, organization_id, date, account_id, currency_id, amount,
+                                         project_id, category_id, counterparty_id, memo)
+    SELECT t.id, p_organization, t.date, a.id, a.currency_id, (l.v->>'amount')::numeric,
+           (l.v->>'project')::bigint, (l.v->>'category')::bigint, (l.v->>'counterparty')::bigint,
+           coalesce(l.v->>'memo', '')
+      FROM jsonb_array_elements(p_postings) AS p(v)
+      JOIN ledger_transaction t ON t.organization_id = p_organization AND t.idempotency_key = p.v->>'key'
+     CROSS JOIN jsonb_array_elements(p.v->'legs') AS l(v)
+      JOIN LATERAL (SELECT id, currency_id FROM ledger_account WHERE id = (l.v->>'account')::bigint) a ON true
+     WHERE t.id = ANY (v_new);
+  END IF;
 
-  -- A new statement, so a key committed meanwhile by a concurrent session is seen too.
+  -- The common case, one new posting: its id is known. Otherwise a new statement, so that a key committed
+  -- meanwhile by a concurrent session is seen too.
+  IF v_count = 1 AND v_new IS NOT NULL THEN
+    RETURN QUERY SELECT 0, v_new[1], true, v_at[1];
+    RETURN;
+  END IF;
   RETURN QUERY
   SELECT (p.n - 1)::integer, t.id, t.id = ANY (coalesce(v_new, '{}')), t.created_at
     FROM jsonb_array_elements(p_postings) WITH ORDINALITY AS p(v, n)

@@ -2,4 +2,5 @@
 
 from .crypto import *  # noqa: F403
 from .invoices import *  # noqa: F403
+from .live import *  # noqa: F403
 from .recurring import *  # noqa: F403
