@@ -33,7 +33,9 @@ $(STAMP): requirements/dev.txt
 setup: $(STAMP)
 	$(MANAGE) compile_translations --verbosity 0
 
-run: setup
+# serve compiles the translations itself: the first process to touch the database starts the embedded
+# servers, and only then does Ctrl-C stop them too.
+run: $(STAMP)
 	$(MANAGE) serve --host $(HOST) --port $(PORT)
 
 test: setup

@@ -31,6 +31,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-demo", action="store_true", help="Do not load the demo data.")
 
     def handle(self, *args, host: str, port: int, no_demo: bool, **options):
+        call_command("compile_translations", verbosity=0)
         call_command("migrate", interactive=False, verbosity=1)
         demo_logins = [] if no_demo else demo.seed_demo()
         python = sys.executable
