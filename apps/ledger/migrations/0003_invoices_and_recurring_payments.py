@@ -136,6 +136,9 @@ BEGIN
     v_invoice := NEW.invoice_id;
   END IF;
   SELECT paid_amount INTO v_paid FROM ledger_invoice WHERE id = v_invoice;
+  IF NOT FOUND THEN
+    RETURN NULL;  -- a draft created and deleted in the same transaction
+  END IF;
   SELECT coalesce(sum(amount), 0) INTO v_sum FROM ledger_invoicepayment
    WHERE invoice_id = v_invoice AND reversal_transaction_id IS NULL;
   IF v_paid IS DISTINCT FROM v_sum THEN

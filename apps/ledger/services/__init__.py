@@ -6,6 +6,18 @@
 - crypto: TRX / USDT-TRC20 transfers verified on the network before they post.
 """
 
+from .invoices import (
+    invoice_create,
+    invoice_delete,
+    invoice_issue,
+    invoice_payment_record,
+    invoice_payment_reverse,
+    invoice_recalculate,
+    invoice_update,
+    invoice_void,
+    invoices_mark_overdue,
+    seed_demo_invoices,
+)
 from .posting import (
     BATCH_LIMIT,
     Leg,
@@ -18,6 +30,14 @@ from .posting import (
     transaction_reverse,
     transactions_post_batch,
     transfer_post,
+)
+from .recurring import (
+    recurring_payment_create,
+    recurring_payment_pause,
+    recurring_payment_post_due,
+    recurring_payment_resume,
+    recurring_payment_update,
+    recurring_payments_post_due,
 )
 
 __all__ = [
@@ -32,4 +52,20 @@ __all__ = [
     "transaction_reverse",
     "transactions_post_batch",
     "transfer_post",
+    "invoice_create",
+    "invoice_delete",
+    "invoice_issue",
+    "invoice_payment_record",
+    "invoice_payment_reverse",
+    "invoice_recalculate",
+    "invoice_update",
+    "invoice_void",
+    "invoices_mark_overdue",
+    "seed_demo_invoices",
+    "recurring_payment_create",
+    "recurring_payment_pause",
+    "recurring_payment_post_due",
+    "recurring_payment_resume",
+    "recurring_payment_update",
+    "recurring_payments_post_due",
 ]

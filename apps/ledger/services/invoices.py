@@ -1,0 +1,1017 @@
+"""Invoices: drafts, issuing (a gap-free number and the receivable or payable posting), payments allocated to
+them, voiding, and the overdue sweep.
+
+Every posting carries an idempotency key: ``invoice:<id>:issue`` for the issue, ``invoice-payment:<id>:<key>``
+for a payment (``key`` chosen by the caller, one per submission, so a double click pays once), and
+``reversal:<transaction id>`` for voids and payment reversals (see :func:`transaction_reverse`). Every change of
+an invoice's money or status happens with its row locked (``SELECT … FOR UPDATE``), in one database
+transaction with the posting and the audit record.
+
+Receivable and payable accounts are created on first use, one per currency (``AR-<currency>`` and
+``AP-<currency>``), unless the organization already has an active account of that purpose and currency, which is
+then used; a line without an account is booked to ``SALES-<currency>`` (receivables) or
+``PURCHASES-<currency>`` (payables), also created on first use. So the first invoice in a new currency works
+without preparing the chart, and an organization that set its own accounts up keeps them.
+"""
+
+from __future__ import annotations
+
+import logging
+import zoneinfo
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date as Date
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from apps.core.audit import audit_record
+from apps.core.models import Currency, Organization
+from apps.core.money import check_precision, round_to, to_decimal
+from apps.core.roles import write_power
+from apps.core.tenancy import has_power
+
+from ..models import (
+    INVOICE_POSTED_STATUSES,
+    Account,
+    AccountType,
+    Category,
+    Counterparty,
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    InvoicePayment,
+    InvoiceStatus,
+    Project,
+    Transaction,
+)
+from .posting import Leg, transaction_post, transaction_reverse
+
+logger = logging.getLogger(__name__)
+
+NUMBER_PREFIX = {InvoiceKind.RECEIVABLE: "INV", InvoiceKind.PAYABLE: "BILL"}
+# The caller's part of a payment's idempotency key; the posting's whole key must fit 128 characters.
+MAX_PAYMENT_KEY_LENGTH = 80
+MAX_LINES = 500
+
+
+# --- helpers ----------------------------------------------------------------------------------------------
+
+
+def _pk(value):
+    return getattr(value, "pk", value)
+
+
+def _user_id(user) -> int | None:
+    user_id = getattr(user, "pk", None) if getattr(user, "is_authenticated", False) else None
+    return user_id if isinstance(user_id, int) else None
+
+
+def _require_write(user, organization_id: int) -> None:
+    if user is None:
+        return  # system work (tasks, demo data) acts for the organization itself
+    if not has_power(user, write_power("ledger"), organization_id):
+        raise PermissionDenied(_("Your role does not allow changing invoices."))
+
+
+def organization_today(organization: Organization | int, *, now: datetime | None = None) -> Date:
+    """Today's date where the organization is (its time zone), which decides what is due and overdue."""
+    if not isinstance(organization, Organization):
+        organization = Organization.objects.only("time_zone").get(pk=organization)
+    return (now or timezone.now()).astimezone(zoneinfo.ZoneInfo(organization.time_zone)).date()
+
+
+def _label(invoice: Invoice) -> str:
+    return invoice.number or _("draft #{id}").format(id=invoice.pk)
+
+
+def _status_for(invoice: Invoice, today: Date) -> str:
+    """The status an issued, not void invoice has for its paid amount and due date."""
+    if invoice.paid_amount >= invoice.total:
+        return InvoiceStatus.PAID
+    if invoice.due_date < today:
+        return InvoiceStatus.OVERDUE
+    if invoice.paid_amount > 0:
+        return InvoiceStatus.PARTIALLY_PAID
+    return InvoiceStatus.ISSUED
+
+
+def _lock(invoice: Invoice | int) -> Invoice:
+    """The invoice re-read with its row locked until the end of the transaction."""
+    return (
+        Invoice.objects.select_for_update(of=("self",))
+        .select_related("currency", "counterparty", "organization")
+        .get(pk=_pk(invoice))
+    )
+
+
+def _account_label(account: Account) -> str:
+    return f"{account.code} {account.name}"
+
+
+# --- accounts ---------------------------------------------------------------------------------------------
+
+
+def _account_on_first_use(
+    *, organization_id: int, currency: str, purpose: str, code: str, name: str, type: str
+) -> Account:
+    if purpose:
+        existing = (
+            Account.objects.filter(
+                organization_id=organization_id, currency_id=currency, purpose=purpose, is_active=True
+            )
+            .order_by("pk")
+            .first()
+        )
+        if existing is not None:
+            return existing
+    account, _created = Account.objects.get_or_create(
+        organization_id=organization_id,
+        code=code,
+        defaults={"name": name, "type": type, "currency_id": currency, "purpose": purpose},
+    )
+    if account.currency_id != currency or not account.is_active:
+        raise ValidationError(
+            {
+                "currency": _(
+                    "Account {code} exists but is closed or holds another currency than {currency}; "
+                    "give the organization an active account for {currency} or rename {code}."
+                ).format(code=code, currency=currency)
+            }
+        )
+    return account
+
+
+def invoice_balance_account_for(*, organization_id: int, kind: str, currency: str) -> Account:
+    """The receivable (or payable) account in ``currency``: an active one of that purpose, or created."""
+    if kind == InvoiceKind.RECEIVABLE:
+        return _account_on_first_use(
+            organization_id=organization_id,
+            currency=currency,
+            purpose=Account.Purpose.RECEIVABLE,
+            code=f"AR-{currency}",
+            name=_("Accounts receivable {currency}").format(currency=currency),
+            type=AccountType.ASSET,
+        )
+    return _account_on_first_use(
+        organization_id=organization_id,
+        currency=currency,
+        purpose=Account.Purpose.PAYABLE,
+        code=f"AP-{currency}",
+        name=_("Accounts payable {currency}").format(currency=currency),
+        type=AccountType.LIABILITY,
+    )
+
+
+def invoice_default_line_account_for(*, organization_id: int, kind: str, currency: str) -> Account:
+    """Where a line without an account is booked: sales (receivables) or purchases (payables)."""
+    if kind == InvoiceKind.RECEIVABLE:
+        return _account_on_first_use(
+            organization_id=organization_id,
+            currency=currency,
+            purpose="",
+            code=f"SALES-{currency}",
+            name=_("Sales {currency}").format(currency=currency),
+            type=AccountType.INCOME,
+        )
+    return _account_on_first_use(
+        organization_id=organization_id,
+        currency=currency,
+        purpose="",
+        code=f"PURCHASES-{currency}",
+        name=_("Purchases {currency}").format(currency=currency),
+        type=AccountType.EXPENSE,
+    )
+
+
+# --- lines ------------------------------------------------------------------------------------------------
+
+LINE_ACCOUNT_TYPES = {
+    InvoiceKind.RECEIVABLE: {AccountType.INCOME},
+    InvoiceKind.PAYABLE: {AccountType.EXPENSE, AccountType.ASSET},
+}
+
+
+@dataclass(frozen=True)
+class LineData:
+    """A checked invoice line, ready to be saved."""
+
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    amount: Decimal
+    account: int | None = None
+    category: int | None = None
+    project: int | None = None
+
+
+def line_amount(quantity: Decimal, unit_price: Decimal, precision: int) -> Decimal:
+    """quantity × unit price, rounded half-even to the currency's precision: the one rounding point of an
+    invoice (the total is the sum of rounded lines, so the lines always add up to it)."""
+    return round_to(quantity * unit_price, precision)
+
+
+def invoice_lines_check(
+    *, organization_id: int, kind: str, currency: Currency | str, lines: Iterable[Mapping]
+) -> list[LineData]:
+    """Check lines given as mappings (``description``, ``quantity``, ``unit_price``, optional ``account``,
+    ``category``, ``project`` as rows or ids) and compute their amounts. Raises one ValidationError naming
+    every bad field as ``lines.<index>.<field>``."""
+    if not isinstance(currency, Currency):
+        currency = Currency.objects.get(pk=currency)
+    lines = list(lines)
+    if len(lines) > MAX_LINES:
+        raise ValidationError({"lines": _("At most {n} lines per invoice.").format(n=MAX_LINES)})
+    ids = {name: {_pk(line.get(name)) for line in lines} - {None, ""} for name in ("account", "category", "project")}
+    accounts = {a.pk: a for a in Account.objects.filter(organization_id=organization_id, pk__in=_ints(ids["account"]))}
+    categories = set(
+        Category.objects.filter(organization_id=organization_id, pk__in=_ints(ids["category"])).values_list(
+            "pk", flat=True
+        )
+    )
+    projects = set(
+        Project.objects.filter(organization_id=organization_id, pk__in=_ints(ids["project"])).values_list(
+            "pk", flat=True
+        )
+    )
+    errors: dict[str, list[str]] = {}
+    checked = []
+    for index, line in enumerate(lines):
+        prefix = f"lines.{index}."
+
+        def refuse(name: str, message: str, prefix=prefix) -> None:
+            errors.setdefault(prefix + name, []).append(message)
+
+        description = str(line.get("description") or "").strip()
+        if not description:
+            refuse("description", _("Describe what this line is for."))
+        quantity = unit_price = None
+        try:
+            quantity = to_decimal(line.get("quantity", 1), field="quantity")
+            if quantity <= 0:
+                refuse("quantity", _("The quantity must be above zero."))
+            elif quantity != round(quantity, 6):
+                refuse("quantity", _("The quantity may have at most 6 decimals."))
+        except ValidationError as error:
+            refuse("quantity", error.message_dict["quantity"][0])
+            quantity = None
+        raw_price = line.get("unit_price")
+        if raw_price in (None, ""):
+            refuse("unit_price", _("This field is required."))
+        else:
+            try:
+                unit_price = to_decimal(raw_price, field="unit_price")
+                if unit_price < 0:
+                    refuse("unit_price", _("The unit price must not be negative."))
+                elif unit_price != round(unit_price, 8):
+                    refuse("unit_price", _("The unit price may have at most 8 decimals."))
+            except ValidationError as error:
+                refuse("unit_price", error.message_dict["unit_price"][0])
+                unit_price = None
+        account_id = _pk(line.get("account")) or None
+        if account_id is not None:
+            account = accounts.get(account_id)
+            if account is None:
+                refuse("account", _("No such account in this organization."))
+            elif not account.is_active:
+                refuse("account", _("Account {account} is closed.").format(account=_account_label(account)))
+            elif account.currency_id != currency.code:
+                refuse(
+                    "account",
+                    _("Account {account} holds {account_currency}; the invoice is in {currency}.").format(
+                        account=_account_label(account), account_currency=account.currency_id, currency=currency.code
+                    ),
+                )
+            elif account.type not in LINE_ACCOUNT_TYPES[kind]:
+                refuse(
+                    "account",
+                    _("Account {account} is a {type} account; a {kind} invoice's lines go to {allowed}.").format(
+                        account=_account_label(account),
+                        type=AccountType(account.type).label,
+                        kind=InvoiceKind(kind).label,
+                        allowed=", ".join(str(AccountType(t).label) for t in sorted(LINE_ACCOUNT_TYPES[kind])),
+                    ),
+                )
+        category_id = _pk(line.get("category")) or None
+        if category_id is not None and category_id not in categories:
+            refuse("category", _("No such category in this organization."))
+        project_id = _pk(line.get("project")) or None
+        if project_id is not None and project_id not in projects:
+            refuse("project", _("No such project in this organization."))
+        if quantity is not None and unit_price is not None and not any(k.startswith(prefix) for k in errors):
+            checked.append(
+                LineData(
+                    description=description[:500],
+                    quantity=quantity,
+                    unit_price=unit_price,
+                    amount=line_amount(quantity, unit_price, currency.precision),
+                    account=account_id,
+                    category=category_id,
+                    project=project_id,
+                )
+            )
+    if errors:
+        raise ValidationError(errors)
+    return checked
+
+
+def _ints(values) -> list[int]:
+    out = []
+    for value in values:
+        try:
+            out.append(int(value))
+        except (TypeError, ValueError):
+            continue
+    return out
+
+
+def _replace_lines(invoice: Invoice, lines: list[LineData]) -> Decimal:
+    invoice.lines.all().delete()
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(
+            invoice=invoice,
+            position=position,
+            description=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            amount=line.amount,
+            account_id=line.account,
+            category_id=line.category,
+            project_id=line.project,
+        )
+        for position, line in enumerate(lines, start=1)
+    )
+    return sum((line.amount for line in lines), Decimal(0))
+
+
+# --- drafts -----------------------------------------------------------------------------------------------
+
+DRAFT_FIELDS = ("kind", "counterparty", "currency", "issue_date", "due_date", "reference", "notes")
+
+
+def _check_header(organization_id: int, data: dict) -> None:
+    errors = {}
+    kind = data.get("kind")
+    if kind not in InvoiceKind.values:
+        errors["kind"] = _("Choose receivable or payable.")
+    counterparty = data.get("counterparty")
+    if counterparty is None:
+        errors["counterparty"] = _("This field is required.")
+    elif not Counterparty.objects.filter(organization_id=organization_id, pk=_pk(counterparty)).exists():
+        errors["counterparty"] = _("No such counterparty in this organization.")
+    currency = _pk(data.get("currency"))
+    if not currency:
+        errors["currency"] = _("This field is required.")
+    elif not Currency.objects.filter(pk=currency, is_active=True).exists():
+        errors["currency"] = _("Unknown or inactive currency {currency}.").format(currency=currency)
+    issue_date, due_date = data.get("issue_date"), data.get("due_date")
+    if not isinstance(issue_date, Date):
+        errors["issue_date"] = _("A date is required.")
+    if not isinstance(due_date, Date):
+        errors["due_date"] = _("A date is required.")
+    elif isinstance(issue_date, Date) and due_date < issue_date:
+        errors["due_date"] = _("The due date {due} is before the issue date {issued}.").format(
+            due=due_date, issued=issue_date
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+def invoice_create(
+    *,
+    organization: Organization | int,
+    user,
+    kind: str,
+    counterparty: Counterparty | int,
+    currency: Currency | str,
+    issue_date: Date,
+    due_date: Date,
+    lines: Iterable[Mapping] = (),
+    reference: str = "",
+    notes: str = "",
+) -> Invoice:
+    """Create a draft invoice with its lines (amounts computed here). A draft posts nothing."""
+    organization_id = _pk(organization)
+    _require_write(user, organization_id)
+    header = {
+        "kind": kind,
+        "counterparty": counterparty,
+        "currency": currency,
+        "issue_date": issue_date,
+        "due_date": due_date,
+    }
+    _check_header(organization_id, header)
+    checked = invoice_lines_check(organization_id=organization_id, kind=kind, currency=_pk(currency), lines=lines)
+    with transaction.atomic():
+        invoice = Invoice.objects.create(
+            organization_id=organization_id,
+            kind=kind,
+            counterparty_id=_pk(counterparty),
+            currency_id=_pk(currency),
+            issue_date=issue_date,
+            due_date=due_date,
+            reference=(reference or "")[:64],
+            notes=notes or "",
+            created_by_id=_user_id(user),
+        )
+        invoice.total = _replace_lines(invoice, checked)
+        invoice.save(update_fields=["total"])
+        audit_record(
+            action="ledger.invoice.create",
+            actor=user,
+            organization=organization_id,
+            obj=invoice,
+            changes={"total": str(invoice.total), "lines": len(checked)},
+        )
+    return invoice
+
+
+def _draft_refusal(invoice: Invoice) -> ValidationError:
+    return ValidationError(
+        _("Invoice {invoice} is {status}: only a draft can be changed.").format(
+            invoice=_label(invoice), status=InvoiceStatus(invoice.status).label
+        ),
+        code="not_draft",
+    )
+
+
+def invoice_update(*, invoice: Invoice | int, user, lines: Iterable[Mapping] | None = None, **fields) -> Invoice:
+    """Change a draft: any of ``kind``, ``counterparty``, ``currency``, ``issue_date``, ``due_date``,
+    ``reference``, ``notes``, and (when given) replace its lines."""
+    unknown = set(fields) - set(DRAFT_FIELDS)
+    if unknown:
+        raise ValidationError(_("Unknown fields: {names}.").format(names=", ".join(sorted(unknown))))
+    with transaction.atomic():
+        locked = _lock(invoice)
+        _require_write(user, locked.organization_id)
+        if locked.status != InvoiceStatus.DRAFT:
+            raise _draft_refusal(locked)
+        header = {
+            name: getattr(locked, name) for name in ("kind", "counterparty", "currency", "issue_date", "due_date")
+        }
+        header.update({k: v for k, v in fields.items() if k in header})
+        _check_header(locked.organization_id, header)
+        currency = _pk(header["currency"])
+        if lines is None:
+            lines = [
+                {
+                    "description": line.description,
+                    "quantity": line.quantity,
+                    "unit_price": line.unit_price,
+                    "account": line.account_id,
+                    "category": line.category_id,
+                    "project": line.project_id,
+                }
+                for line in locked.lines.all()
+            ]
+        checked = invoice_lines_check(
+            organization_id=locked.organization_id, kind=header["kind"], currency=currency, lines=lines
+        )
+        before = {name: str(getattr(locked, name)) for name in DRAFT_FIELDS}
+        locked.kind = header["kind"]
+        locked.counterparty_id = _pk(header["counterparty"])
+        locked.currency_id = currency
+        locked.issue_date = header["issue_date"]
+        locked.due_date = header["due_date"]
+        if "reference" in fields:
+            locked.reference = (fields["reference"] or "")[:64]
+        if "notes" in fields:
+            locked.notes = fields["notes"] or ""
+        locked.total = _replace_lines(locked, checked)
+        locked.save()
+        locked = _lock(locked)  # fresh related rows (counterparty, currency) for the caller
+        after = {name: str(getattr(locked, name)) for name in DRAFT_FIELDS}
+        audit_record(
+            action="ledger.invoice.update",
+            actor=user,
+            organization=locked.organization_id,
+            obj=locked,
+            changes={
+                **{name: [before[name], after[name]] for name in DRAFT_FIELDS if before[name] != after[name]},
+                "total": str(locked.total),
+            },
+        )
+    return locked
+
+
+def invoice_recalculate(*, invoice: Invoice | int, user) -> Invoice:
+    """Re-check a draft's lines as they are stored (after a form saved them) and store their amounts and the
+    total. Raises ValidationError naming the line if one is wrong."""
+    with transaction.atomic():
+        locked = _lock(invoice)
+        _require_write(user, locked.organization_id)
+        if locked.status != InvoiceStatus.DRAFT:
+            raise _draft_refusal(locked)
+        stored = list(locked.lines.all())
+        checked = invoice_lines_check(
+            organization_id=locked.organization_id,
+            kind=locked.kind,
+            currency=locked.currency,
+            lines=[
+                {
+                    "description": line.description,
+                    "quantity": line.quantity,
+                    "unit_price": line.unit_price,
+                    "account": line.account_id,
+                    "category": line.category_id,
+                    "project": line.project_id,
+                }
+                for line in stored
+            ],
+        )
+        for line, data in zip(stored, checked, strict=True):
+            if line.amount != data.amount:
+                line.amount = data.amount
+                line.save(update_fields=["amount"])
+        total = sum((data.amount for data in checked), Decimal(0))
+        if locked.total != total:
+            locked.total = total
+            locked.save(update_fields=["total"])
+    return locked
+
+
+def invoice_delete(*, invoice: Invoice | int, user) -> None:
+    """Delete a draft (issued invoices are voided instead: their number and postings stay)."""
+    with transaction.atomic():
+        locked = _lock(invoice)
+        _require_write(user, locked.organization_id)
+        if locked.status != InvoiceStatus.DRAFT:
+            raise ValidationError(
+                _("Invoice {invoice} is {status}: only a draft can be deleted; void it instead.").format(
+                    invoice=_label(locked), status=InvoiceStatus(locked.status).label
+                ),
+                code="not_draft",
+            )
+        audit_record(action="ledger.invoice.delete", actor=user, organization=locked.organization_id, obj=locked)
+        locked.lines.all().delete()
+        locked.delete()
+
+
+# --- issuing ----------------------------------------------------------------------------------------------
+
+_NEXT_NUMBER = """
+INSERT INTO ledger_invoicenumbercounter (organization_id, kind, year, last_number) VALUES (%s, %s, %s, 1)
+ON CONFLICT (organization_id, kind, year) DO UPDATE SET last_number = ledger_invoicenumbercounter.last_number + 1
+RETURNING last_number
+"""
+
+
+def _next_number(organization_id: int, kind: str, year: int) -> str:
+    # One statement takes (or creates) the counter row and keeps it locked until the issuing transaction ends:
+    # concurrent issues queue here, and a rollback gives the number back, so numbers have no gaps.
+    with connection.cursor() as cursor:
+        cursor.execute(_NEXT_NUMBER, [organization_id, kind, year])
+        (number,) = cursor.fetchone()
+    return f"{NUMBER_PREFIX[kind]}-{year}-{number:06d}"
+
+
+def invoice_issue(*, invoice: Invoice | int, user) -> Invoice:
+    """Issue a draft: give it the next number of its kind and year and post the receivable (debit the
+    receivable account, credit each line's income account) or the payable (debit each line's expense or asset
+    account, credit the payable account). Issuing an issued invoice again changes nothing."""
+    with transaction.atomic():
+        locked = _lock(invoice)
+        _require_write(user, locked.organization_id)
+        if locked.status in INVOICE_POSTED_STATUSES:
+            return locked
+        if locked.status == InvoiceStatus.VOID:
+            raise ValidationError(
+                _("Invoice {invoice} is void and cannot be issued.").format(invoice=_label(locked)), code="void"
+            )
+        stored = list(locked.lines.select_related(None).all())
+        if not stored:
+            raise ValidationError(
+                {"lines": _("Invoice {invoice} has no lines: add at least one.").format(invoice=_label(locked))}
+            )
+        locked = invoice_recalculate(invoice=locked, user=user)
+        stored = list(locked.lines.all())
+        if locked.total <= 0:
+            raise ValidationError(
+                {"lines": _("Invoice {invoice} totals zero: there is nothing to bill.").format(invoice=_label(locked))}
+            )
+        if not Counterparty.objects.filter(pk=locked.counterparty_id, is_active=True).exists():
+            raise ValidationError(
+                {"counterparty": _("{counterparty} is inactive.").format(counterparty=locked.counterparty)}
+            )
+        organization_id = locked.organization_id
+        currency = locked.currency_id
+        balance_account = invoice_balance_account_for(
+            organization_id=organization_id, kind=locked.kind, currency=currency
+        )
+        default_account = None
+        if any(line.account_id is None for line in stored):
+            default_account = invoice_default_line_account_for(
+                organization_id=organization_id, kind=locked.kind, currency=currency
+            )
+        number = _next_number(organization_id, locked.kind, locked.issue_date.year)
+        sign = 1 if locked.kind == InvoiceKind.RECEIVABLE else -1
+        counterparty_id = locked.counterparty_id
+        legs = [Leg(balance_account.pk, sign * locked.total, counterparty=counterparty_id, memo=number)]
+        legs += [
+            Leg(
+                line.account_id or default_account.pk,
+                -sign * line.amount,
+                project=line.project_id,
+                category=line.category_id,
+                counterparty=counterparty_id,
+                memo=line.description,
+            )
+            for line in stored
+            if line.amount != 0
+        ]
+        posted = transaction_post(
+            organization=organization_id,
+            user=user,
+            date=locked.issue_date,
+            entries=legs,
+            idempotency_key=f"invoice:{locked.pk}:issue",
+            description=_("Invoice {number}, {counterparty}").format(number=number, counterparty=locked.counterparty),
+            kind=Transaction.Kind.INVOICE,
+        )
+        locked.number = number
+        locked.balance_account = balance_account
+        locked.issue_transaction = posted
+        locked.issued_at = timezone.now()
+        locked.status = _status_for(locked, organization_today(locked.organization))
+        locked.save(update_fields=["number", "balance_account", "issue_transaction", "issued_at", "status"])
+        audit_record(
+            action="ledger.invoice.issue",
+            actor=user,
+            organization=organization_id,
+            obj=locked,
+            changes={"number": number, "total": str(locked.total), "transaction": posted.pk},
+        )
+    return locked
+
+
+# --- payments ---------------------------------------------------------------------------------------------
+
+
+def invoice_payment_record(
+    *,
+    invoice: Invoice | int,
+    user,
+    amount,
+    date: Date,
+    account: Account | int,
+    idempotency_key: str,
+) -> InvoicePayment:
+    """Record a payment of ``amount`` on ``date`` through the cash or bank ``account`` and allocate it to the
+    invoice: debit cash, credit the receivable (or debit the payable, credit cash). Repeating the same
+    ``idempotency_key`` returns the first payment and posts nothing."""
+    key = (idempotency_key or "").strip()
+    if not key:
+        raise ValidationError(
+            {"idempotency_key": _("An idempotency key is required, so that a repeated request pays once.")}
+        )
+    if len(key) > MAX_PAYMENT_KEY_LENGTH:
+        raise ValidationError(
+            {
+                "idempotency_key": _("The idempotency key is longer than {n} characters.").format(
+                    n=MAX_PAYMENT_KEY_LENGTH
+                )
+            }
+        )
+    with transaction.atomic():
+        locked = _lock(invoice)
+        _require_write(user, locked.organization_id)
+        posting_key = f"invoice-payment:{locked.pk}:{key}"
+        repeated = (
+            InvoicePayment.objects.filter(invoice_id=locked.pk, transaction__idempotency_key=posting_key)
+            .select_related("transaction")
+            .first()
+        )
+        if repeated is not None:
+            return repeated
+        label = _label(locked)
+        if locked.status == InvoiceStatus.DRAFT:
+            raise ValidationError(
+                _("Invoice {invoice} is a draft: issue it before recording a payment.").format(invoice=label),
+                code="not_issued",
+            )
+        if locked.status == InvoiceStatus.VOID:
+            raise ValidationError(
+                _("Invoice {invoice} is void: it takes no payments.").format(invoice=label), code="void"
+            )
+        if locked.status == InvoiceStatus.PAID:
+            raise ValidationError(
+                _("Invoice {invoice} is already paid in full.").format(invoice=label), code="already_paid"
+            )
+        errors = {}
+        amount = to_decimal(amount, field="amount")
+        outstanding = locked.outstanding
+        if amount <= 0:
+            errors["amount"] = _("The amount must be above zero.")
+        elif amount > outstanding:
+            errors["amount"] = _("{amount} is more than the {outstanding} {currency} still due on {invoice}.").format(
+                amount=amount,
+                outstanding=round_to(outstanding, locked.currency.precision),
+                currency=locked.currency_id,
+                invoice=label,
+            )
+        else:
+            try:
+                check_precision(amount, currency=locked.currency_id, precision=locked.currency.precision)
+            except ValidationError as error:
+                errors.update(error.message_dict)
+        if not isinstance(date, Date):
+            errors["date"] = _("A date is required.")
+        elif date < locked.issue_date:
+            errors["date"] = _("The payment date {date} is before the invoice's issue date {issued}.").format(
+                date=date, issued=locked.issue_date
+            )
+        cash = Account.objects.filter(organization_id=locked.organization_id, pk=_pk(account)).first()
+        if cash is None:
+            errors["account"] = _("No such account in this organization.")
+        elif not cash.is_active:
+            errors["account"] = _("Account {account} is closed.").format(account=_account_label(cash))
+        elif cash.currency_id != locked.currency_id:
+            errors["account"] = _("Account {account} holds {account_currency}; the invoice is in {currency}.").format(
+                account=_account_label(cash), account_currency=cash.currency_id, currency=locked.currency_id
+            )
+        elif cash.pk == locked.balance_account_id or cash.purpose in (
+            Account.Purpose.RECEIVABLE,
+            Account.Purpose.PAYABLE,
+        ):
+            errors["account"] = _("Choose the cash or bank account the money moved through, not {account}.").format(
+                account=_account_label(cash)
+            )
+        if errors:
+            raise ValidationError(errors)
+        counterparty_id = locked.counterparty_id
+        if locked.kind == InvoiceKind.RECEIVABLE:
+            legs = [
+                Leg(cash.pk, amount, counterparty=counterparty_id, memo=label),
+                Leg(locked.balance_account_id, -amount, counterparty=counterparty_id, memo=label),
+            ]
+        else:
+            legs = [
+                Leg(locked.balance_account_id, amount, counterparty=counterparty_id, memo=label),
+                Leg(cash.pk, -amount, counterparty=counterparty_id, memo=label),
+            ]
+        posted = transaction_post(
+            organization=locked.organization_id,
+            user=user,
+            date=date,
+            entries=legs,
+            idempotency_key=posting_key,
+            description=_("Payment of invoice {number}, {counterparty}").format(
+                number=label, counterparty=locked.counterparty
+            ),
+            kind=Transaction.Kind.PAYMENT,
+        )
+        payment = InvoicePayment.objects.create(
+            organization_id=locked.organization_id,
+            invoice=locked,
+            date=date,
+            amount=amount,
+            account=cash,
+            transaction=posted,
+            created_by_id=_user_id(user),
+        )
+        before = locked.status
+        locked.paid_amount += amount
+        locked.status = _status_for(locked, organization_today(locked.organization))
+        locked.save(update_fields=["paid_amount", "status"])
+        audit_record(
+            action="ledger.invoice.pay",
+            actor=user,
+            organization=locked.organization_id,
+            obj=locked,
+            changes={
+                "amount": str(amount),
+                "paid_amount": str(locked.paid_amount),
+                "status": [before, locked.status],
+                "transaction": posted.pk,
+            },
+        )
+    payment.invoice = locked
+    return payment
+
+
+def invoice_payment_reverse(
+    *, payment: InvoicePayment | int, user, date: Date | None = None, reason: str = ""
+) -> InvoicePayment:
+    """Reverse a payment (a mistake, a bounced transfer): post the reversal of its posting and take it off the
+    invoice's paid amount. Reversing a reversed payment changes nothing. If the payment's posting was already
+    reversed directly in the books, that reversal is adopted."""
+    invoice_id = InvoicePayment.objects.values_list("invoice_id", flat=True).get(pk=_pk(payment))
+    with transaction.atomic():
+        locked = _lock(invoice_id)
+        _require_write(user, locked.organization_id)
+        payment = InvoicePayment.objects.select_for_update().select_related("transaction").get(pk=_pk(payment))
+        if payment.reversal_transaction_id is not None:
+            return payment
+        reversal = Transaction.objects.filter(reverses_id=payment.transaction_id).first()
+        if reversal is None:
+            reversal = transaction_reverse(
+                transaction=payment.transaction,
+                user=user,
+                date=date or max(organization_today(locked.organization), payment.date),
+                reason=reason or _("payment of invoice {invoice} reversed").format(invoice=_label(locked)),
+            )
+        payment.reversal_transaction = reversal
+        payment.save(update_fields=["reversal_transaction"])
+        before = locked.status
+        locked.paid_amount -= payment.amount
+        locked.status = _status_for(locked, organization_today(locked.organization))
+        locked.save(update_fields=["paid_amount", "status"])
+        audit_record(
+            action="ledger.invoice.payment_reverse",
+            actor=user,
+            organization=locked.organization_id,
+            obj=locked,
+            changes={
+                "payment": payment.pk,
+                "amount": str(payment.amount),
+                "status": [before, locked.status],
+                "reversal": reversal.pk,
+                "reason": reason,
+            },
+        )
+    payment.invoice = locked
+    return payment
+
+
+# --- voiding ----------------------------------------------------------------------------------------------
+
+
+def invoice_void(*, invoice: Invoice | int, user, date: Date | None = None, reason: str = "") -> Invoice:
+    """Void an invoice. A draft just becomes void (it has no number and posted nothing). An issued invoice
+    gets the reversal of its issue posting, dated ``date`` (default: today where the organization is, never
+    before the issue date); it keeps its number, so the numbering stays gap-free. Refused while payments
+    stand: reverse them first. Voiding a void invoice changes nothing."""
+    with transaction.atomic():
+        locked = _lock(invoice)
+        _require_write(user, locked.organization_id)
+        if locked.status == InvoiceStatus.VOID:
+            return locked
+        before = locked.status
+        changes: dict = {"status": [before, InvoiceStatus.VOID], "reason": reason}
+        if locked.status != InvoiceStatus.DRAFT:
+            standing = list(locked.payments.filter(reversal_transaction__isnull=True).order_by("date", "pk"))
+            if standing:
+                paid = round_to(sum((p.amount for p in standing), Decimal(0)), locked.currency.precision)
+                raise ValidationError(
+                    ngettext(
+                        "Invoice {invoice} cannot be voided: {count} payment of {amount} {currency} is recorded "
+                        "against it. Reverse the payment first, then void the invoice.",
+                        "Invoice {invoice} cannot be voided: {count} payments totalling {amount} {currency} are "
+                        "recorded against it. Reverse the payments first, then void the invoice.",
+                        len(standing),
+                    ).format(invoice=_label(locked), count=len(standing), amount=paid, currency=locked.currency_id),
+                    code="has_payments",
+                )
+            reversal = Transaction.objects.filter(reverses_id=locked.issue_transaction_id).first()
+            if reversal is None:
+                reversal = transaction_reverse(
+                    transaction=locked.issue_transaction,
+                    user=user,
+                    date=date or max(organization_today(locked.organization), locked.issue_date),
+                    reason=reason or _("invoice {invoice} voided").format(invoice=_label(locked)),
+                )
+            locked.void_transaction = reversal
+            changes["reversal"] = reversal.pk
+        locked.status = InvoiceStatus.VOID
+        locked.voided_at = timezone.now()
+        locked.save(update_fields=["status", "void_transaction", "voided_at"])
+        audit_record(
+            action="ledger.invoice.void", actor=user, organization=locked.organization_id, obj=locked, changes=changes
+        )
+    return locked
+
+
+# --- the overdue sweep ------------------------------------------------------------------------------------
+
+_MARK_OVERDUE = """
+UPDATE ledger_invoice i SET status = 'overdue'
+  FROM core_organization o
+ WHERE o.id = i.organization_id
+   AND i.status IN ('issued', 'partially_paid')
+   AND i.due_date < (%s::timestamptz AT TIME ZONE o.time_zone)::date
+"""
+
+
+def invoices_mark_overdue(*, organization: Organization | int | None = None, now: datetime | None = None) -> int:
+    """Mark as overdue every issued or partly paid invoice whose due date has passed where its organization
+    is (its time zone). One set-based statement; running it again changes nothing. Returns how many changed."""
+    sql, params = _MARK_OVERDUE, [now or timezone.now()]
+    if organization is not None:
+        sql += " AND i.organization_id = %s"
+        params.append(_pk(organization))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        changed = cursor.rowcount
+    if changed:
+        logger.info("%s invoice(s) marked overdue", changed)
+    return changed
+
+
+# --- demo data --------------------------------------------------------------------------------------------
+
+
+def _demo_account(accounts: Mapping, names: Iterable[str], *, currency: str, types: set[str]) -> Account | None:
+    for name in names:
+        account = accounts.get(name)
+        if isinstance(account, Account) and account.currency_id == currency and account.type in types:
+            return account
+    return None
+
+
+def seed_demo_invoices(*, organization: Organization, user, accounts: Mapping[str, Account]) -> list[Invoice]:
+    """A few receivables and payables in various states (draft, issued, partly paid, paid, overdue, void) for
+    the demo organization. ``accounts`` may name the chart's accounts: ``bank`` or ``cash`` (RUB, paid
+    through), ``sales`` or ``income`` (income lines), ``rent``, ``services`` or ``expenses`` (expense lines);
+    what is missing falls back to the default accounts created on first use. Idempotent: invoices already
+    seeded (found by their reference ``DEMO-…``) are left as they are."""
+    today = organization_today(organization)
+    currency = "RUB"
+    bank = _demo_account(accounts, ("bank", "cash"), currency=currency, types={AccountType.ASSET})
+    if bank is None:
+        bank = _account_on_first_use(
+            organization_id=organization.pk,
+            currency=currency,
+            purpose=Account.Purpose.CASH,
+            code=f"BANK-{currency}",
+            name=_("Bank {currency}").format(currency=currency),
+            type=AccountType.ASSET,
+        )
+    income = _demo_account(accounts, ("sales", "income"), currency=currency, types={AccountType.INCOME})
+    expense = _demo_account(
+        accounts, ("services", "rent", "expenses", "expense"), currency=currency, types={AccountType.EXPENSE}
+    )
+    customers = [
+        Counterparty.objects.get_or_create(
+            organization=organization, name=name, defaults={"kind": Counterparty.Kind.CUSTOMER}
+        )[0]
+        for name in ("ООО «Ромашка»", "ИП Васильев", "Northwind Traders")
+    ]
+    suppliers = [
+        Counterparty.objects.get_or_create(
+            organization=organization, name=name, defaults={"kind": Counterparty.Kind.SUPPLIER}
+        )[0]
+        for name in ("ООО «Хостинг Плюс»", "АО «Офис-Центр»")
+    ]
+    plan = [
+        # reference, kind, counterparty, issued days ago, due in days, lines, payments (days ago, share), state
+        ("DEMO-R1", InvoiceKind.RECEIVABLE, customers[0], 10, 20, [("Консультации", "12", "4500.00")], [], "issued"),
+        ("DEMO-R2", InvoiceKind.RECEIVABLE, customers[1], 40, 14, [("Разработка сайта", "1", "120000.00")],
+         [(20, Decimal("0.5"))], "issued"),
+        ("DEMO-R3", InvoiceKind.RECEIVABLE, customers[2], 75, 30, [("Лицензия, год", "3", "9990.00")], [], "issued"),
+        ("DEMO-R4", InvoiceKind.RECEIVABLE, customers[0], 30, 10, [("Поддержка, месяц", "1", "25000.00")],
+         [(15, Decimal(1))], "issued"),
+        ("DEMO-R5", InvoiceKind.RECEIVABLE, customers[1], 130, 30, [("Аудит", "1", "60000.00")], [], "issued"),
+        ("DEMO-R6", InvoiceKind.RECEIVABLE, customers[2], 5, 30, [("Обучение", "2", "15000.00")], [], "draft"),
+        ("DEMO-R7", InvoiceKind.RECEIVABLE, customers[0], 20, 10, [("Ошибочный счёт", "1", "1000.00")], [], "void"),
+        ("DEMO-P1", InvoiceKind.PAYABLE, suppliers[0], 12, 15, [("Хостинг, месяц", "1", "8900.00")], [], "issued"),
+        ("DEMO-P2", InvoiceKind.PAYABLE, suppliers[1], 50, 10, [("Аренда офиса", "1", "85000.00")],
+         [(30, Decimal("0.4"))], "issued"),
+        ("DEMO-P3", InvoiceKind.PAYABLE, suppliers[0], 45, 15, [("Домены", "4", "1290.00")], [(35, Decimal(1))],
+         "issued"),
+    ]  # fmt: skip
+    seeded = []
+    existing = {
+        invoice.reference: invoice
+        for invoice in Invoice.objects.filter(organization=organization, reference__startswith="DEMO-")
+    }
+    for reference, kind, counterparty, issued_ago, due_in, lines, payments, state in plan:
+        if reference in existing:
+            seeded.append(existing[reference])
+            continue
+        issue_date = today - timedelta(days=issued_ago)
+        line_account = income if kind == InvoiceKind.RECEIVABLE else expense
+        invoice = invoice_create(
+            organization=organization,
+            user=user,
+            kind=kind,
+            counterparty=counterparty,
+            currency=currency,
+            issue_date=issue_date,
+            due_date=issue_date + timedelta(days=due_in),
+            reference=reference,
+            lines=[
+                {"description": text, "quantity": qty, "unit_price": price, "account": line_account}
+                for text, qty, price in lines
+            ],
+        )
+        if state in ("issued", "void"):
+            invoice = invoice_issue(invoice=invoice, user=user)
+        for index, (paid_ago, share) in enumerate(payments):
+            invoice_payment_record(
+                invoice=invoice,
+                user=user,
+                amount=round_to(invoice.total * share, 2),
+                date=max(today - timedelta(days=paid_ago), issue_date),
+                account=bank,
+                idempotency_key=f"demo:{reference}:{index}",
+            )
+        if state == "void":
+            invoice = invoice_void(invoice=invoice, user=user, reason=_("issued by mistake"))
+        seeded.append(invoice)
+    invoices_mark_overdue(organization=organization)
+    return seeded
