@@ -4,15 +4,17 @@
   filters only ever show rows of the user's organizations (``apps.core.tenancy.scope``).
 - An object of another organization answers 404, not a redirect with a message.
 - Reading needs a membership; changing a tenant row needs the ``write:<app>`` power in that row's
-  organization; global reference data (currencies…) is changed by superusers only.
+  organization; global reference data (currencies…) and the public rows of a model shared when its
+  organization is empty (``tenant_shared_when_null``: public exchange rates) are changed by superusers only.
 """
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path
-from django.core.exceptions import FieldDoesNotExist
-from django.http import Http404
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.urls import reverse
 
 from .models import Organization
 from .roles import write_power
@@ -59,6 +61,8 @@ class KontoraModelAdmin(admin.ModelAdmin):
             kwargs["queryset"] = queryset if writable is None else queryset.filter(pk__in=writable)
             if writable is not None and len(writable) == 1:
                 kwargs.setdefault("initial", next(iter(writable)))
+            if writable is not None and getattr(self.model, "tenant_shared_when_null", False):
+                kwargs["required"] = True  # left empty, the row would be public: superusers only
         elif is_tenant_model(related):
             kwargs["queryset"] = scope(related._default_manager.all(), request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -81,6 +85,34 @@ class KontoraModelAdmin(admin.ModelAdmin):
             filters.append(entry)
         return filters
 
+    # --- refusals from services ----------------------------------------------------------------------
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """A service that refuses a save (the last owner demoted, a posting into a closed period…) raises
+        ValidationError after the form was valid; show its reason on the page instead of a server error."""
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as error:
+            if request.method != "POST":
+                raise
+            return self._refused(request, error, request.get_full_path())
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ValidationError as error:
+            if request.method != "POST":
+                raise
+            opts = self.model._meta
+            return self._refused(
+                request, error, reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[object_id])
+            )
+
+    def _refused(self, request, error: ValidationError, back_to: str):
+        for message in error.messages:
+            self.message_user(request, message, messages.ERROR)
+        return HttpResponseRedirect(back_to)
+
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         # Another organization's object (or none at all) is simply not found.
         raise Http404
@@ -97,6 +129,10 @@ class KontoraModelAdmin(admin.ModelAdmin):
         if not is_tenant_model(self.model) or tenant_path(self.model) == "@users":
             return False  # global reference data and user accounts: superusers only
         org_id = organization_id_of(obj) if obj is not None else None
+        if obj is not None and org_id is None and getattr(self.model, "tenant_shared_when_null", False):
+            # A public row (no organization, shared by all): no member's power reaches it. Without this,
+            # "None" would mean "in any of the user's organizations" and every owner could edit it.
+            return False
         return has_power(user, self._write_power(), org_id)
 
     def has_module_permission(self, request) -> bool:

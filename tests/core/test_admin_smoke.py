@@ -66,7 +66,7 @@ def test_admin_login_goes_through_the_site_login(client):
 def test_a_signed_in_user_without_organization_is_told_so(client):
     client.force_login(UserFactory())
 
-    response = client.get(reverse("admin:login"))
+    response = client.get(reverse("admin:login"), HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 403
     assert "not a member of any organization" in response.content.decode()
