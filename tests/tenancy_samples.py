@@ -54,3 +54,22 @@ TENANT_SAMPLES: dict[type[models.Model], Callable[[Organization], models.Model]]
     AuditLog: _audit_record,
     ApiKey: _api_key,
 }
+
+
+# --- exchange rates (apps.core.fx) ------------------------------------------------------------------------
+
+from datetime import date as _date  # noqa: E402
+from decimal import Decimal as _Decimal  # noqa: E402
+
+from apps.core.models import FxRate  # noqa: E402
+
+
+def _fx_rate(organization: Organization) -> FxRate:
+    """An own rate of the organization, entered by hand (public rates belong to no one and are shared)."""
+    return FxRate.objects.create(
+        organization=organization, date=_date(2026, 1, 15), base_id="USD", quote_id="RUB", rate=_Decimal("77.7")
+    )
+
+
+TENANT_SAMPLES[FxRate] = _fx_rate
+

@@ -14,3 +14,49 @@ REFRESH_TOKENS_PURGE_TASK = "apps.core.tasks.refresh_tokens_purge_task"
 def refresh_tokens_purge_task() -> int:
     """Delete refresh tokens that expired more than a day ago (daily, see migration 0004)."""
     return refresh_token_purge_expired()
+
+
+# --- exchange rates -------------------------------------------------------------------------------------
+
+import logging  # noqa: E402
+from datetime import date as Date  # noqa: E402
+
+logger = logging.getLogger(__name__)
+
+# The name is written out: the periodic task in the database (migration 0006) refers to it.
+FX_RATES_FETCH_TASK = "apps.core.tasks.fx_rates_fetch_task"
+FX_RETRY_LIMIT = 8  # with the delays below, the source gets about five hours to come back
+
+
+def fx_retry_delay(retries: int) -> int:
+    """Seconds before retry number ``retries + 1``: 5, 10, 20, 40 minutes, then hourly."""
+    return min(3600, 300 * 2**retries)
+
+
+@shared_task(bind=True, name=FX_RATES_FETCH_TASK, max_retries=FX_RETRY_LIMIT)
+def fx_rates_fetch_task(self, date: str | None = None) -> dict:
+    """Store the public rates of ``date`` (ISO; default: today in Moscow) from the configured source.
+
+    Daily (see migration 0006). Safe to run twice: a stored rate is not stored again. When fetching is turned
+    off it logs that and stops; when the source is unreachable it logs and retries later.
+    """
+    from .fx import FxRatesNotConfigured, FxRatesUnavailable, fx_rates_fetch, fx_today
+
+    on = Date.fromisoformat(date) if date else fx_today()
+    try:
+        return fx_rates_fetch(date=on).as_dict()
+    except FxRatesNotConfigured as error:
+        logger.warning("fx: rates for %s not fetched: %s", on, error)
+        return {"skipped": str(error)}
+    except FxRatesUnavailable as error:
+        logger.warning(
+            "fx: rates for %s not fetched (attempt %d of %d): %s",
+            on,
+            self.request.retries + 1,
+            FX_RETRY_LIMIT + 1,
+            error,
+        )
+        # Retried with the date fixed, so a retry after midnight still fetches the day it was meant for.
+        raise self.retry(
+            kwargs={"date": on.isoformat()}, exc=error, countdown=fx_retry_delay(self.request.retries)
+        ) from error

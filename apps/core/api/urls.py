@@ -22,3 +22,7 @@ urlpatterns = [
     path("auth/token/revoke/", views.TokenRevokeView.as_view(), name="api-token-revoke"),
     *router.urls,
 ]
+
+from .fx import urlpatterns as fx_urlpatterns  # noqa: E402  (exchange rates: /api/v1/fx-rates/)
+
+urlpatterns += fx_urlpatterns
