@@ -135,6 +135,13 @@ class Schedule:
     def after(self, day: Date) -> Date | None:
         return self.first_on_or_after(day + timedelta(days=1))
 
+    def before(self, day: Date) -> Date | None:
+        """The last occurrence before ``day`` (and within the end date), or ``None``."""
+        if self.end is not None and day > self.end:
+            day = self.end + timedelta(days=1)
+        index = self._index_on_or_after(day) - 1
+        return self.nth(index) if index >= 0 else None
+
     def between(self, first: Date, last: Date, *, limit: int = 1000) -> Iterator[Date]:
         """Occurrences from ``first`` through ``last``, in order, at most ``limit``."""
         occurrence = self.first_on_or_after(first)
@@ -275,17 +282,28 @@ def _check_schedule(data: dict) -> None:
 SCHEDULE_FIELDS = ("name", "description", "interval_unit", "interval_count", "day_of_month", "start_date", "end_date")
 
 
-def _next_due(recurring: RecurringPayment, previous: Date | None = None) -> Date | None:
-    """The first occurrence still to handle under the (possibly changed) schedule: from the start while
-    nothing has posted; else after the last posted one and after ``previous`` (the next due date before the
-    change, which may be past occurrences skipped in a closed period)."""
+def _handled_through(recurring: RecurringPayment) -> Date | None:
+    """The last occurrence already dealt with (posted, skipped in a closed period, or skipped by a resume),
+    under the schedule the row holds now: the one before ``next_due_date``."""
     schedule = Schedule.of(recurring)
-    if recurring.last_posted_date is None:
+    if recurring.next_due_date is not None:
+        handled = schedule.before(recurring.next_due_date)
+    elif recurring.end_date is not None:
+        handled = schedule.before(recurring.end_date + timedelta(days=1))  # the schedule ran out
+    else:
+        handled = None
+    if recurring.last_posted_date is not None and (handled is None or recurring.last_posted_date > handled):
+        handled = recurring.last_posted_date
+    return handled
+
+
+def _next_due(recurring: RecurringPayment, handled_through: Date | None = None) -> Date | None:
+    """The first occurrence still to handle under the row's schedule: from the start when nothing has been
+    handled, else the first after ``handled_through``."""
+    schedule = Schedule.of(recurring)
+    if handled_through is None:
         return schedule.first_on_or_after(recurring.start_date)
-    anchor = recurring.last_posted_date + timedelta(days=1)
-    if previous is not None:
-        anchor = max(anchor, previous)
-    return schedule.first_on_or_after(anchor)
+    return schedule.first_on_or_after(max(handled_through + timedelta(days=1), recurring.start_date))
 
 
 def _save_legs(recurring: RecurringPayment, legs: list[LegData]) -> None:
@@ -392,10 +410,11 @@ def recurring_payment_update(
             recurring_legs_check(organization_id=recurring.organization_id, legs=legs) if legs is not None else None
         )
         before = {name: str(getattr(recurring, name)) for name in SCHEDULE_FIELDS}
+        handled = _handled_through(recurring)  # under the schedule before the change
         for name, value in fields.items():
             setattr(recurring, name, value)
         recurring.name = recurring.name.strip()[:200]
-        recurring.next_due_date = _next_due(recurring, recurring.next_due_date)
+        recurring.next_due_date = _next_due(recurring, handled)
         recurring.save()
         if checked is not None:
             _save_legs(recurring, checked)
@@ -417,8 +436,9 @@ def recurring_payment_update(
 
 
 def recurring_payment_refresh(*, recurring_payment: RecurringPayment | int, user) -> RecurringPayment:
-    """After a form saved the schedule and legs directly (the admin): check the legs and recompute the next
-    occurrence. Raises ValidationError naming the leg if the template is wrong."""
+    """After a form saved a new recurring payment and its legs directly (the admin add page): check the legs
+    and set the first occurrence. Raises ValidationError naming the leg if the template is wrong. (Changes
+    of an existing schedule go through :func:`recurring_payment_update`.)"""
     with transaction.atomic():
         recurring = RecurringPayment.objects.select_for_update().get(pk=_pk(recurring_payment))
         _require_write(user, recurring.organization_id)
@@ -435,9 +455,8 @@ def recurring_payment_refresh(*, recurring_payment: RecurringPayment | int, user
                 for leg in recurring.legs.all()
             ],
         )
-        next_due = _next_due(recurring, recurring.next_due_date)
-        if next_due != recurring.next_due_date:
-            recurring.next_due_date = next_due
+        if recurring.next_due_date is None and recurring.last_posted_date is None:  # just created
+            recurring.next_due_date = _next_due(recurring)
             recurring.save(update_fields=["next_due_date"])
     return recurring
 
