@@ -20,6 +20,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from apps.core.models import FxRate
 from apps.ledger import services
@@ -37,6 +38,14 @@ from apps.ledger.services import Leg
 from tests.ledger.factories import AccountFactory, CategoryFactory, CounterpartyFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Labels and messages are compared in English (the default language is Russian)."""
+    with translation.override("en"):
+        yield
+
 
 D = Decimal
 JAN_1, MAR_31 = dt.date(2026, 1, 1), dt.date(2026, 3, 31)
