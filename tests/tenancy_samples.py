@@ -73,3 +73,50 @@ def _fx_rate(organization: Organization) -> FxRate:
 
 TENANT_SAMPLES[FxRate] = _fx_rate
 
+
+# --- ledger: invoices and recurring payments --------------------------------------------------------------
+
+
+def _ledger_invoice(organization: Organization):
+    from tests.ledger.factories import InvoiceFactory
+
+    return InvoiceFactory(organization=organization, issued=True)
+
+
+def _ledger_invoice_payment(organization: Organization):
+    import uuid
+    from datetime import timedelta
+
+    from apps.ledger.services import invoice_payment_record
+    from tests.ledger.factories import AccountFactory
+
+    invoice = _ledger_invoice(organization)
+    return invoice_payment_record(
+        invoice=invoice,
+        user=None,
+        amount="10.00",
+        date=invoice.issue_date + timedelta(days=1),
+        account=AccountFactory(organization=organization),
+        idempotency_key=f"sample-{uuid.uuid4()}",
+    )
+
+
+def _ledger_recurring_payment(organization: Organization):
+    from tests.ledger.factories import RecurringPaymentFactory
+
+    return RecurringPaymentFactory(organization=organization)
+
+
+def _register_invoice_samples() -> None:
+    from apps.ledger.models import Invoice, InvoicePayment, RecurringPayment
+
+    TENANT_SAMPLES.update(
+        {
+            Invoice: _ledger_invoice,
+            InvoicePayment: _ledger_invoice_payment,
+            RecurringPayment: _ledger_recurring_payment,
+        }
+    )
+
+
+_register_invoice_samples()

@@ -1,8 +1,768 @@
-"""API of the ledger: invoices. ``register(router)`` adds this area's viewsets; ``urlpatterns`` its other views."""
+"""API of the ledger: invoices, their payments, recurring payments and the aging report.
+
+- ``/invoices/``: drafts are created, changed and deleted here; ``POST /invoices/{id}/issue/``,
+  ``…/pay/`` (amount, date, account; an ``Idempotency-Key`` header or ``idempotency_key`` field, one per
+  payment, so a retried request pays once) and ``…/void/``. Issued invoices are read-only.
+- ``/invoice-payments/``: payments, read-only; ``POST /invoice-payments/{id}/reverse/`` reverses one.
+- ``/recurring-payments/``: CRUD, ``…/pause/``, ``…/resume/`` and ``…/post-due/`` (post what is due now).
+- ``GET /aging/?kind=receivable&as_of=2026-06-30``: the aging report.
+
+Money leaves as decimal strings with the currency's decimals and comes in as decimal strings, handed to the
+services as they came (they refuse floats and name the field: ``lines.1.unit_price``). ``register(router)``
+adds this area's viewsets; ``urlpatterns`` its other views.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
+from django.http import Http404
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.core.api.errors import ErrorSerializer
+from apps.core.api.serializers import TenantModelSerializer
+from apps.core.api.viewsets import TenantModelViewSet, TenantScopedMixin
+from apps.core.models import Currency, Organization
+from apps.core.money import decimals_of, quantum
+from apps.core.roles import write_power
+from apps.core.tenancy import organizations_with_power, scope
+
+from ..models import (
+    Counterparty,
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    InvoicePayment,
+    InvoiceStatus,
+    RecurringInterval,
+    RecurringPayment,
+    RecurringPaymentLeg,
+)
+from ..reports.aging import BUCKET_LABELS, BUCKETS, aging_report
+from ..services import invoices as invoice_services
+from ..services import recurring as recurring_services
+from ..services.invoices import organization_today
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"  # the header the books' postings read too
+LEDGER_WRITE = write_power("ledger")
+
+_ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description=_("Invalid fields, or a rule of the books refused it.")),
+    403: OpenApiResponse(ErrorSerializer, description=_("Your role may not change these books.")),
+    404: OpenApiResponse(ErrorSerializer, description=_("Not found in your organizations.")),
+}
+
+
+def money(amount: Decimal | None, precision: int) -> str | None:
+    """``amount`` as a decimal string with exactly the currency's decimals (stored amounts already have no
+    more, so nothing is rounded here)."""
+    return None if amount is None else str(Decimal(amount).quantize(quantum(precision)))
+
+
+def plain(value: Decimal, min_places: int = 0) -> str:
+    """A quantity or price as a decimal string without trailing zeros beyond ``min_places`` decimals."""
+    return str(value.quantize(quantum(max(min_places, decimals_of(value)))))
+
+
+@extend_schema_field({"type": "string", "format": "decimal", "example": "1500.00"})
+class DecimalInput(serializers.Field):
+    """A decimal string handed to the services as it came: they refuse floats, non-numbers and too many
+    decimals with a message naming the field."""
+
+    def to_internal_value(self, data):
+        return data
+
+    def to_representation(self, value):
+        return str(value)
+
+
+class SoleOrganization:
+    """The default organization of a write: the only one whose books the user may keep."""
+
+    requires_context = True
+
+    def __call__(self, field):
+        request = field.context.get("request")
+        writable = organizations_with_power(getattr(request, "user", None), LEDGER_WRITE)
+        if writable is not None and len(writable) == 1:
+            return Organization.objects.get(pk=next(iter(writable)))
+        raise serializers.ValidationError(
+            _("Name the organization by its slug: you keep the books of more than one."), code="required"
+        )
+
+
+class _OrganizationMixin(TenantModelSerializer):
+    organization = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Organization.objects.all(),
+        required=False,
+        default=SoleOrganization(),
+        help_text=_("Slug of the organization; may be left out by a user who keeps the books of only one."),
+    )
+
+    def validate_organization(self, organization):
+        if self.instance is not None and organization.pk != self.instance.organization_id:
+            raise serializers.ValidationError(_("A record cannot move to another organization."))
+        return organization
+
+
+def _service_call(call, *args, **kwargs):
+    try:
+        return call(*args, **kwargs)
+    except DjangoValidationError as error:
+        raise serializers.ValidationError(serializers.as_serializer_error(error)) from None
+
+
+# --- invoices ---------------------------------------------------------------------------------------------
+
+
+class InvoiceLineSerializer(serializers.ModelSerializer):
+    quantity = DecimalInput(required=False, help_text=_("Decimal string; 1 when left out."))
+    unit_price = DecimalInput(help_text=_("Decimal string, in the invoice's currency."))
+    amount = serializers.SerializerMethodField(help_text=_("quantity × unit price, rounded half-even."))
+    # Plain ids: the service checks they belong to the invoice's organization (and answers "no such …").
+    account = serializers.IntegerField(required=False, allow_null=True, help_text=_("Income or expense account id."))
+    category = serializers.IntegerField(required=False, allow_null=True)
+    project = serializers.IntegerField(required=False, allow_null=True)
+
+    class Meta:
+        model = InvoiceLine
+        fields = ["id", "position", "description", "quantity", "unit_price", "amount", "account", "category", "project"]
+        read_only_fields = ["id", "position", "amount"]
+
+    def to_representation(self, instance):
+        # Written out: the id fields are plain integers on input, rows on the model.
+        return {
+            "id": instance.pk,
+            "position": instance.position,
+            "description": instance.description,
+            "quantity": plain(instance.quantity),
+            "unit_price": plain(instance.unit_price, instance.invoice.currency.precision),
+            "amount": self.get_amount(instance),
+            "account": instance.account_id,
+            "category": instance.category_id,
+            "project": instance.project_id,
+        }
+
+    @extend_schema_field(serializers.CharField())
+    def get_amount(self, line: InvoiceLine) -> str:
+        return money(line.amount, line.invoice.currency.precision)
+
+
+class InvoicePaymentSerializer(serializers.ModelSerializer):
+    amount = serializers.SerializerMethodField()
+    reversed = serializers.SerializerMethodField(help_text=_("Reversed payments no longer count."))
+
+    class Meta:
+        model = InvoicePayment
+        fields = ["id", "invoice", "date", "amount", "account", "transaction", "reversal_transaction", "reversed",
+                  "created_at"]  # fmt: skip
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField())
+    def get_amount(self, payment: InvoicePayment) -> str:
+        return money(payment.amount, payment.invoice.currency.precision)
+
+    def get_reversed(self, payment: InvoicePayment) -> bool:
+        return payment.reversal_transaction_id is not None
+
+
+class InvoiceSerializer(_OrganizationMixin):
+    counterparty = serializers.PrimaryKeyRelatedField(queryset=Counterparty.objects.all())
+    counterparty_name = serializers.CharField(source="counterparty.name", read_only=True)
+    currency = serializers.PrimaryKeyRelatedField(
+        queryset=Currency.objects.filter(is_active=True), help_text=_("ISO code, e.g. RUB.")
+    )
+    lines = InvoiceLineSerializer(many=True, required=False)
+    payments = InvoicePaymentSerializer(many=True, read_only=True)
+    total = serializers.SerializerMethodField()
+    paid_amount = serializers.SerializerMethodField()
+    outstanding = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Invoice
+        fields = [
+            "id",
+            "organization",
+            "kind",
+            "number",
+            "reference",
+            "counterparty",
+            "counterparty_name",
+            "currency",
+            "issue_date",
+            "due_date",
+            "status",
+            "total",
+            "paid_amount",
+            "outstanding",
+            "notes",
+            "lines",
+            "payments",
+            "issue_transaction",
+            "void_transaction",
+            "created_at",
+            "issued_at",
+            "voided_at",
+        ]
+        read_only_fields = [
+            "id",
+            "number",
+            "status",
+            "issue_transaction",
+            "void_transaction",
+            "created_at",
+            "issued_at",
+            "voided_at",
+        ]
+
+    @extend_schema_field(serializers.CharField())
+    def get_total(self, invoice: Invoice) -> str:
+        return money(invoice.total, invoice.currency.precision)
+
+    @extend_schema_field(serializers.CharField())
+    def get_paid_amount(self, invoice: Invoice) -> str:
+        return money(invoice.paid_amount, invoice.currency.precision)
+
+    @extend_schema_field(serializers.CharField())
+    def get_outstanding(self, invoice: Invoice) -> str:
+        return money(invoice.outstanding, invoice.currency.precision)
+
+    def validate(self, attrs):
+        lines = attrs.pop("lines", None)
+        attrs = super().validate(attrs)
+        if lines is not None:
+            attrs["lines"] = lines
+        return attrs
+
+    def create(self, validated_data):
+        request = self.context["request"]
+        return _service_call(
+            invoice_services.invoice_create,
+            organization=validated_data.pop("organization"),
+            user=request.user,
+            lines=[dict(line) for line in validated_data.pop("lines", [])],
+            **validated_data,
+        )
+
+    def update(self, instance, validated_data):
+        request = self.context["request"]
+        validated_data.pop("organization", None)
+        lines = validated_data.pop("lines", None)
+        return _service_call(
+            invoice_services.invoice_update,
+            invoice=instance,
+            user=request.user,
+            lines=[dict(line) for line in lines] if lines is not None else None,
+            **validated_data,
+        )
+
+
+class PaymentInputSerializer(serializers.Serializer):
+    amount = DecimalInput(help_text=_("Decimal string, in the invoice's currency."))
+    date = serializers.DateField()
+    account = serializers.IntegerField(help_text=_("The cash or bank account the money moved through."))
+    idempotency_key = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text=_("Or the Idempotency-Key header.")
+    )
+
+
+class VoidInputSerializer(serializers.Serializer):
+    date = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text=_("Date of the reversal; today when left out.")
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+
+
+class PaymentAnswerSerializer(serializers.Serializer):
+    payment = InvoicePaymentSerializer()
+    invoice = InvoiceSerializer()
+
+
+class InvoiceFilter(django_filters.FilterSet):
+    organization = django_filters.CharFilter(field_name="organization__slug", label=_("Organization (slug)"))
+    kind = django_filters.ChoiceFilter(choices=InvoiceKind.choices)
+    status = django_filters.MultipleChoiceFilter(choices=InvoiceStatus.choices)
+    currency = django_filters.CharFilter(field_name="currency_id")
+    counterparty = django_filters.NumberFilter(field_name="counterparty_id")
+    issued_after = django_filters.DateFilter(field_name="issue_date", lookup_expr="gte")
+    issued_before = django_filters.DateFilter(field_name="issue_date", lookup_expr="lte")
+    due_after = django_filters.DateFilter(field_name="due_date", lookup_expr="gte")
+    due_before = django_filters.DateFilter(field_name="due_date", lookup_expr="lte")
+
+    class Meta:
+        model = Invoice
+        fields = ["organization", "kind", "status", "currency", "counterparty"]
+
+
+def invoice_queryset():
+    """Invoices with everything their representation reads: a fixed number of queries per page."""
+    return Invoice.objects.select_related("organization", "counterparty", "currency").prefetch_related(
+        Prefetch("lines", queryset=InvoiceLine.objects.order_by("position", "id")),
+        Prefetch("payments", queryset=InvoicePayment.objects.order_by("date", "id")),
+    )
+
+
+def _idempotency_key(request, body_key: str) -> str:
+    header = (request.headers.get(IDEMPOTENCY_HEADER) or "").strip()
+    body_key = (body_key or "").strip()
+    if header and body_key and header != body_key:
+        raise serializers.ValidationError(
+            {
+                "idempotency_key": _(
+                    "The {header} header and the idempotency_key field differ; send one of them."
+                ).format(header=IDEMPOTENCY_HEADER)
+            }
+        )
+    key = header or body_key
+    if not key:
+        raise serializers.ValidationError(
+            {
+                "idempotency_key": _(
+                    "An idempotency key is required: send the {header} header or an idempotency_key field, unique "
+                    "to this payment, so that a repeated request pays once."
+                ).format(header=IDEMPOTENCY_HEADER)
+            }
+        )
+    return key
+
+
+_KEY_PARAMETER = OpenApiParameter(
+    IDEMPOTENCY_HEADER,
+    str,
+    OpenApiParameter.HEADER,
+    description=_("A key unique to this payment. Required here or as the idempotency_key field."),
+)
+
+
+class InvoiceViewSet(TenantModelViewSet):
+    """Drafts are edited freely; issuing numbers and posts them, after which only payments and voiding move
+    them. Deleting is for drafts; an issued invoice is voided instead."""
+
+    queryset = invoice_queryset()
+    serializer_class = InvoiceSerializer
+    filterset_class = InvoiceFilter
+    search_fields = ["number", "reference", "counterparty__name"]
+    ordering_fields = ["issue_date", "due_date", "number", "total", "id"]
+    ordering = ["-issue_date", "-id"]
+
+    def get_serializer_class(self):
+        return {"pay": PaymentInputSerializer, "void": VoidInputSerializer}.get(self.action, InvoiceSerializer)
+
+    def _answer(self, invoice: Invoice, http_status=status.HTTP_200_OK) -> Response:
+        fresh = invoice_queryset().get(pk=invoice.pk)
+        return Response(InvoiceSerializer(fresh, context=self.get_serializer_context()).data, status=http_status)
+
+    def create(self, request, *args, **kwargs):
+        serializer = InvoiceSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return self._answer(serializer.save(), status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        invoice = self.get_object()
+        serializer = InvoiceSerializer(
+            invoice, data=request.data, partial=kwargs.get("partial", False), context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        return self._answer(serializer.save())
+
+    def perform_destroy(self, instance):
+        _service_call(invoice_services.invoice_delete, invoice=instance, user=self.request.user)
+
+    @extend_schema(
+        summary=_("Issue a draft: give it its number and post the receivable or payable"),
+        request=None,
+        responses={200: InvoiceSerializer, **_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def issue(self, request, pk=None):
+        invoice = self.get_object()
+        return self._answer(_service_call(invoice_services.invoice_issue, invoice=invoice, user=request.user))
+
+    @extend_schema(
+        summary=_("Record a payment and allocate it to the invoice"),
+        description=_("A repeated idempotency key answers 200 with the first payment and posts nothing."),
+        parameters=[_KEY_PARAMETER],
+        request=PaymentInputSerializer,
+        responses={201: PaymentAnswerSerializer, 200: PaymentAnswerSerializer, **_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def pay(self, request, pk=None):
+        invoice = self.get_object()
+        serializer = PaymentInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        key = _idempotency_key(request, data.pop("idempotency_key"))
+        repeated = InvoicePayment.objects.filter(
+            invoice_id=invoice.pk, transaction__idempotency_key=f"invoice-payment:{invoice.pk}:{key}"
+        ).exists()
+        payment = _service_call(
+            invoice_services.invoice_payment_record, invoice=invoice, user=request.user, idempotency_key=key, **data
+        )
+        fresh = invoice_queryset().get(pk=invoice.pk)
+        payment.invoice = fresh
+        context = self.get_serializer_context()
+        return Response(
+            {
+                "payment": InvoicePaymentSerializer(payment, context=context).data,
+                "invoice": InvoiceSerializer(fresh, context=context).data,
+            },
+            status=status.HTTP_200_OK if repeated else status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        summary=_("Void the invoice: post the reversal of its issue (refused while payments stand)"),
+        request=VoidInputSerializer,
+        responses={200: InvoiceSerializer, **_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def void(self, request, pk=None):
+        invoice = self.get_object()
+        serializer = VoidInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        voided = _service_call(
+            invoice_services.invoice_void, invoice=invoice, user=request.user, **serializer.validated_data
+        )
+        return self._answer(voided)
+
+
+class ReverseInputSerializer(serializers.Serializer):
+    date = serializers.DateField(required=False, allow_null=True, default=None)
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+
+
+class InvoicePaymentFilter(django_filters.FilterSet):
+    organization = django_filters.CharFilter(field_name="organization__slug", label=_("Organization (slug)"))
+    invoice = django_filters.NumberFilter(field_name="invoice_id")
+    reversed = django_filters.BooleanFilter(field_name="reversal_transaction", lookup_expr="isnull", exclude=True)
+
+    class Meta:
+        model = InvoicePayment
+        fields = ["organization", "invoice", "reversed"]
+
+
+class InvoicePaymentViewSet(
+    TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Payments are recorded through ``POST /invoices/{id}/pay/`` and never changed; a mistake is reversed."""
+
+    queryset = InvoicePayment.objects.select_related("invoice__currency")
+    serializer_class = InvoicePaymentSerializer
+    filterset_class = InvoicePaymentFilter
+    ordering_fields = ["date", "id"]
+    ordering = ["-date", "-id"]
+
+    def get_serializer_class(self):
+        return ReverseInputSerializer if self.action == "reverse" else InvoicePaymentSerializer
+
+    @extend_schema(
+        summary=_("Reverse a payment: post the reversal and take it off the invoice"),
+        request=ReverseInputSerializer,
+        responses={200: InvoicePaymentSerializer, **_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def reverse(self, request, pk=None):
+        payment = self.get_object()
+        serializer = ReverseInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        reversed_payment = _service_call(
+            invoice_services.invoice_payment_reverse, payment=payment, user=request.user, **serializer.validated_data
+        )
+        fresh = self.get_queryset().get(pk=reversed_payment.pk)
+        return Response(InvoicePaymentSerializer(fresh, context=self.get_serializer_context()).data)
+
+
+# --- recurring payments -----------------------------------------------------------------------------------
+
+
+class RecurringLegSerializer(serializers.ModelSerializer):
+    account = serializers.IntegerField()
+    amount = DecimalInput(help_text=_("Signed decimal string: debit positive, credit negative."))
+    project = serializers.IntegerField(required=False, allow_null=True)
+    category = serializers.IntegerField(required=False, allow_null=True)
+    counterparty = serializers.IntegerField(required=False, allow_null=True)
+
+    class Meta:
+        model = RecurringPaymentLeg
+        fields = ["id", "account", "amount", "project", "category", "counterparty", "memo"]
+        read_only_fields = ["id"]
+
+    def to_representation(self, instance):
+        return {
+            "id": instance.pk,
+            "account": instance.account_id,
+            "amount": plain(instance.amount),
+            "project": instance.project_id,
+            "category": instance.category_id,
+            "counterparty": instance.counterparty_id,
+            "memo": instance.memo,
+        }
+
+
+class RecurringPaymentSerializer(_OrganizationMixin):
+    legs = RecurringLegSerializer(many=True, required=False)
+    from_account = serializers.IntegerField(write_only=True, required=False, help_text=_("Instead of legs."))
+    to_account = serializers.IntegerField(write_only=True, required=False, help_text=_("Instead of legs."))
+    amount = DecimalInput(write_only=True, required=False, help_text=_("Instead of legs: what moves each time."))
+    schedule = serializers.SerializerMethodField(help_text=_("The schedule in words."))
+
+    class Meta:
+        model = RecurringPayment
+        fields = [
+            "id",
+            "organization",
+            "name",
+            "description",
+            "interval_unit",
+            "interval_count",
+            "day_of_month",
+            "start_date",
+            "end_date",
+            "paused",
+            "schedule",
+            "next_due_date",
+            "last_posted_date",
+            "last_error",
+            "legs",
+            "from_account",
+            "to_account",
+            "amount",
+            "created_at",
+        ]
+        read_only_fields = ["id", "paused", "next_due_date", "last_posted_date", "last_error", "created_at"]
+
+    def get_schedule(self, recurring: RecurringPayment) -> str:
+        return recurring_services.Schedule.of(recurring).describe()
+
+    def validate(self, attrs):
+        extra = {name: attrs.pop(name) for name in ("legs", "from_account", "to_account", "amount") if name in attrs}
+        attrs = super().validate(attrs)
+        attrs.update(extra)
+        return attrs
+
+    def create(self, validated_data):
+        legs = validated_data.pop("legs", None)
+        return _service_call(
+            recurring_services.recurring_payment_create,
+            organization=validated_data.pop("organization"),
+            user=self.context["request"].user,
+            legs=[dict(leg) for leg in legs] if legs is not None else None,
+            **validated_data,
+        )
+
+    def update(self, instance, validated_data):
+        validated_data.pop("organization", None)
+        legs = validated_data.pop("legs", None)
+        simple = {name: validated_data.pop(name) for name in ("from_account", "to_account", "amount")
+                  if name in validated_data}  # fmt: skip
+        if simple:
+            if legs is not None or len(simple) != 3:
+                raise serializers.ValidationError(
+                    {"legs": _("Send either legs, or from_account, to_account and amount together.")}
+                )
+            legs = _service_call(recurring_services.simple_legs, **simple)
+        return _service_call(
+            recurring_services.recurring_payment_update,
+            recurring_payment=instance,
+            user=self.context["request"].user,
+            legs=[dict(leg) for leg in legs] if legs is not None else None,
+            **validated_data,
+        )
+
+
+class ResumeInputSerializer(serializers.Serializer):
+    catch_up = serializers.BooleanField(
+        required=False, default=False, help_text=_("Also post what fell due while paused.")
+    )
+
+
+class RunResultSerializer(serializers.Serializer):
+    posted = serializers.ListField(child=serializers.DateField())
+    skipped_closed = serializers.ListField(child=serializers.DateField())
+    error = serializers.CharField()
+    busy = serializers.BooleanField()
+    capped = serializers.BooleanField()
+
+
+class RecurringPaymentFilter(django_filters.FilterSet):
+    organization = django_filters.CharFilter(field_name="organization__slug", label=_("Organization (slug)"))
+    paused = django_filters.BooleanFilter()
+    interval_unit = django_filters.ChoiceFilter(choices=RecurringInterval.choices)
+    due_before = django_filters.DateFilter(field_name="next_due_date", lookup_expr="lte")
+
+    class Meta:
+        model = RecurringPayment
+        fields = ["organization", "paused", "interval_unit"]
+
+
+class RecurringPaymentViewSet(TenantModelViewSet):
+    """Recurring payments: the template and the schedule. The beat task posts what falls due; ``post-due``
+    does it now for one."""
+
+    queryset = RecurringPayment.objects.select_related("organization").prefetch_related("legs")
+    serializer_class = RecurringPaymentSerializer
+    filterset_class = RecurringPaymentFilter
+    search_fields = ["name", "description"]
+    ordering_fields = ["name", "next_due_date", "id"]
+    ordering = ["name", "id"]
+
+    def get_serializer_class(self):
+        if self.action == "resume":
+            return ResumeInputSerializer
+        if self.action == "post_due":
+            return RunResultSerializer
+        return RecurringPaymentSerializer
+
+    def _answer(self, recurring: RecurringPayment, http_status=status.HTTP_200_OK) -> Response:
+        fresh = self.queryset.get(pk=recurring.pk)
+        return Response(
+            RecurringPaymentSerializer(fresh, context=self.get_serializer_context()).data, status=http_status
+        )
+
+    def create(self, request, *args, **kwargs):
+        serializer = RecurringPaymentSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return self._answer(serializer.save(), status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        recurring = self.get_object()
+        serializer = RecurringPaymentSerializer(
+            recurring, data=request.data, partial=kwargs.get("partial", False), context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        return self._answer(serializer.save())
+
+    def perform_destroy(self, instance):
+        _service_call(recurring_services.recurring_payment_delete, recurring_payment=instance, user=self.request.user)
+
+    @extend_schema(summary=_("Pause: post nothing until resumed"), request=None,
+                   responses={200: RecurringPaymentSerializer, **_ERRORS})  # fmt: skip
+    @action(detail=True, methods=["post"])
+    def pause(self, request, pk=None):
+        recurring = self.get_object()
+        return self._answer(recurring_services.recurring_payment_pause(recurring_payment=recurring, user=request.user))
+
+    @extend_schema(
+        summary=_("Resume: post again from today (what fell due while paused is skipped unless catch_up)"),
+        request=ResumeInputSerializer,
+        responses={200: RecurringPaymentSerializer, **_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def resume(self, request, pk=None):
+        recurring = self.get_object()
+        serializer = ResumeInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        resumed = recurring_services.recurring_payment_resume(
+            recurring_payment=recurring, user=request.user, **serializer.validated_data
+        )
+        return self._answer(resumed)
+
+    @extend_schema(
+        summary=_("Post what is due now (each occurrence once, as the beat task would)"),
+        request=None,
+        responses={200: RunResultSerializer, **_ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="post-due")
+    def post_due(self, request, pk=None):
+        recurring = self.get_object()
+        result = recurring_services.recurring_payment_post_due(recurring_payment=recurring, user=request.user)
+        return Response(RunResultSerializer(result).data)
+
+
+# --- the aging report -------------------------------------------------------------------------------------
+
+
+def _organization_for(request) -> Organization:
+    """The organization named by ``?organization=<slug>`` among those the user sees (404 otherwise), or the
+    user's only one."""
+    visible = scope(Organization.objects.all(), request.user)
+    slug = request.query_params.get("organization")
+    if slug:
+        organization = visible.filter(slug=slug).first()
+        if organization is None:
+            raise Http404
+        return organization
+    only = list(visible[:2])
+    if len(only) != 1:
+        raise serializers.ValidationError(
+            {"organization": _("Name the organization by its slug: you see more than one.")}
+        )
+    return only[0]
+
+
+class AgingQuerySerializer(serializers.Serializer):
+    organization = serializers.CharField(required=False, help_text=_("Slug; optional if you see only one."))
+    kind = serializers.ChoiceField(choices=InvoiceKind.choices, default=InvoiceKind.RECEIVABLE)
+    as_of = serializers.DateField(required=False, help_text=_("Default: today in the organization's time zone."))
+    counterparty = serializers.ListField(child=serializers.IntegerField(), required=False)
+
+
+class AgingView(APIView):
+    """Receivables or payables aging per counterparty and currency: current, 1–30, 31–60, 61–90 and over 90
+    days past due, as of a date. Amounts are decimal strings; currencies are never added together."""
+
+    queryset = Invoice.objects.none()  # for the permission and the schema: this view reads invoices
+
+    @extend_schema(
+        summary=_("Aging report of receivables or payables"),
+        parameters=[AgingQuerySerializer],
+        responses={200: OpenApiResponse(description=_("Rows per counterparty and currency, totals per currency."))},
+    )
+    def get(self, request):
+        query = AgingQuerySerializer(
+            data={**request.query_params.dict(), "counterparty": request.query_params.getlist("counterparty")}
+        )
+        query.is_valid(raise_exception=True)
+        organization = _organization_for(request)
+        as_of: dt.date = query.validated_data.get("as_of") or organization_today(organization)
+        counterparties = query.validated_data.get("counterparty") or None
+        report = aging_report(
+            organization=organization, kind=query.validated_data["kind"], as_of=as_of, counterparties=counterparties
+        )
+        precision = dict(Currency.objects.values_list("code", "precision"))
+
+        def amounts(item) -> dict:
+            places = precision.get(item.currency, 2)
+            return {
+                **{bucket: money(value, places) for bucket, value in item.buckets().items()},
+                "total": money(item.total, places),
+                "invoices": item.invoices,
+            }
+
+        return Response(
+            {
+                "organization": organization.slug,
+                "kind": report.kind,
+                "as_of": report.as_of.isoformat(),
+                "title": report.title,
+                "buckets": [{"key": bucket, "label": str(BUCKET_LABELS[bucket])} for bucket in BUCKETS],
+                "rows": [
+                    {
+                        "counterparty": {"id": row.counterparty_id, "name": row.counterparty},
+                        "currency": row.currency,
+                        **amounts(row),
+                    }
+                    for row in report.rows
+                ],
+                "totals": [{"currency": total.currency, **amounts(total)} for total in report.totals],
+            }
+        )
 
 
 def register(router) -> None:
-    pass
+    router.register("invoices", InvoiceViewSet, basename="ledger-invoice")
+    router.register("invoice-payments", InvoicePaymentViewSet, basename="ledger-invoice-payment")
+    router.register("recurring-payments", RecurringPaymentViewSet, basename="ledger-recurring-payment")
 
 
-urlpatterns: list = []
+urlpatterns: list = [path("aging/", AgingView.as_view(), name="ledger-aging")]

@@ -33,6 +33,7 @@ from .posting import (
 )
 from .recurring import (
     recurring_payment_create,
+    recurring_payment_delete,
     recurring_payment_pause,
     recurring_payment_post_due,
     recurring_payment_resume,
@@ -68,4 +69,5 @@ __all__ = [
     "recurring_payment_resume",
     "recurring_payment_update",
     "recurring_payments_post_due",
+    "recurring_payment_delete",
 ]

@@ -27,6 +27,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from apps.core.audit import audit_record
 from apps.core.models import Organization
@@ -151,12 +152,18 @@ class Schedule:
             occurrence = self.after(occurrence)
 
     def describe(self) -> str:
-        unit = RecurringInterval(self.unit)
-        if unit == RecurringInterval.MONTHS and self.day_of_month:
-            return _("every {count} {unit} on day {day}").format(
-                count=self.count, unit=unit.label, day=self.day_of_month
-            )
-        return _("every {count} {unit}").format(count=self.count, unit=unit.label)
+        """The schedule in words: "every 2 weeks", "every month on day 31"."""
+        count = self.count
+        if self.unit == RecurringInterval.DAYS:
+            every = _("every day") if count == 1 else ngettext("every {count} day", "every {count} days", count)
+        elif self.unit == RecurringInterval.WEEKS:
+            every = _("every week") if count == 1 else ngettext("every {count} week", "every {count} weeks", count)
+        else:
+            every = _("every month") if count == 1 else ngettext("every {count} month", "every {count} months", count)
+        every = every.format(count=count)
+        if self.unit == RecurringInterval.MONTHS and self.day_of_month:
+            return _("{every} on day {day}").format(every=every, day=self.day_of_month)
+        return every
 
 
 # --- checking the template --------------------------------------------------------------------------------
@@ -245,7 +252,7 @@ def recurring_legs_check(*, organization_id: int, legs: Iterable[Mapping]) -> li
     return checked
 
 
-def _simple_legs(*, from_account, to_account, amount, project=None, category=None, counterparty=None) -> list[dict]:
+def simple_legs(*, from_account, to_account, amount, project=None, category=None, counterparty=None) -> list[dict]:
     """A payment from one account to another: debit ``to_account``, credit ``from_account``."""
     amount = to_decimal(amount, field="amount")
     if amount <= 0:
@@ -357,7 +364,7 @@ def recurring_payment_create(
     }
     _check_schedule(data)
     if legs is None:
-        legs = _simple_legs(
+        legs = simple_legs(
             from_account=_pk(from_account),
             to_account=_pk(to_account),
             amount=amount,
@@ -459,6 +466,23 @@ def recurring_payment_refresh(*, recurring_payment: RecurringPayment | int, user
             recurring.next_due_date = _next_due(recurring)
             recurring.save(update_fields=["next_due_date"])
     return recurring
+
+
+def recurring_payment_delete(*, recurring_payment: RecurringPayment | int, user) -> None:
+    """Delete a recurring payment and its template. What it posted stays in the books (and its keys stay
+    taken, so nothing it posted can post again)."""
+    with transaction.atomic():
+        recurring = RecurringPayment.objects.select_for_update().get(pk=_pk(recurring_payment))
+        _require_write(user, recurring.organization_id)
+        audit_record(
+            action="ledger.recurring.delete",
+            actor=user,
+            organization=recurring.organization_id,
+            obj=recurring,
+            changes={"last_posted_date": str(recurring.last_posted_date)},
+        )
+        recurring.legs.all().delete()
+        recurring.delete()
 
 
 def recurring_payment_pause(*, recurring_payment: RecurringPayment | int, user) -> RecurringPayment:
