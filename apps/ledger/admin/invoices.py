@@ -1,1 +1,714 @@
-"""Admin of the ledger: invoices."""
+"""Admin of the ledger: invoices, their payments, recurring payments.
+
+Invoices are edited as drafts (header and lines); the actions "issue", "record payment" and "void" call the
+services, and an issued invoice is read-only. Payments are reversed by an action on the payments list.
+Recurring payments are edited with their template legs and paused, resumed or posted now by actions. Every
+refusal of a service becomes a message naming the invoice (or recurring payment) and the reason.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.widgets import AdminDateWidget
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.forms.models import BaseInlineFormSet
+from django.template.response import TemplateResponse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from apps.core.admin_base import KontoraModelAdmin, KontoraTabularInline
+from apps.core.money import round_to
+
+from ..models import (
+    INVOICE_OPEN_STATUSES,
+    Account,
+    Invoice,
+    InvoiceLine,
+    InvoicePayment,
+    InvoiceStatus,
+    RecurringPayment,
+    RecurringPaymentLeg,
+)
+from ..services import invoices as invoice_services
+from ..services import recurring as recurring_services
+
+_ITEM_FIELD = re.compile(r"^(?:lines|legs)\.(\d+)\.(\w+)$")
+
+
+def _reason(error: ValidationError | PermissionDenied) -> str:
+    if isinstance(error, PermissionDenied):
+        return str(error)
+    if hasattr(error, "error_dict"):
+        return " ".join(message for messages_ in error.message_dict.values() for message in messages_)
+    return " ".join(error.messages)
+
+
+def _spread_errors(error: ValidationError, forms_: list, fallback) -> None:
+    """Put the errors a service names ``lines.<i>.<field>`` on the inline row and field they belong to."""
+    for name, found in error.message_dict.items():
+        match = _ITEM_FIELD.match(name)
+        if match and int(match.group(1)) < len(forms_):
+            form = forms_[int(match.group(1))]
+            field = match.group(2) if match.group(2) in form.fields else None
+            for message in found:
+                form.add_error(field, message)
+        else:
+            for message in found:
+                fallback(message)
+
+
+def _money(amount, invoice: Invoice) -> str:
+    return f"{round_to(amount, invoice.currency.precision)} {invoice.currency_id}"
+
+
+# --- invoices ---------------------------------------------------------------------------------------------
+
+
+class InvoiceLineFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        invoice = self.instance
+        if invoice.status != InvoiceStatus.DRAFT or not invoice.organization_id or not invoice.currency_id:
+            return
+        # Rows left empty (the extra blank ones) have no cleaned data; deleted rows do not count.
+        rows = [
+            form for form in self.forms if getattr(form, "cleaned_data", None) and not form.cleaned_data.get("DELETE")
+        ]
+        try:
+            invoice_services.invoice_lines_check(
+                organization_id=invoice.organization_id,
+                kind=invoice.kind,
+                currency=invoice.currency_id,
+                lines=[
+                    {
+                        "description": form.cleaned_data.get("description"),
+                        "quantity": form.cleaned_data.get("quantity"),
+                        "unit_price": form.cleaned_data.get("unit_price"),
+                        "account": form.cleaned_data.get("account"),
+                        "category": form.cleaned_data.get("category"),
+                        "project": form.cleaned_data.get("project"),
+                    }
+                    for form in rows
+                ],
+            )
+        except ValidationError as error:
+            problems = []
+            _spread_errors(error, rows, problems.append)
+            if problems:
+                raise ValidationError(problems) from None
+
+
+class InvoiceLineInline(KontoraTabularInline):
+    model = InvoiceLine
+    formset = InvoiceLineFormSet
+    fields = ["position", "description", "quantity", "unit_price", "amount", "account", "category", "project"]
+    readonly_fields = ["amount"]
+    extra = 1
+
+    def _editable(self, obj) -> bool:
+        return obj is None or obj.status == InvoiceStatus.DRAFT
+
+    def get_extra(self, request, obj=None, **kwargs):
+        return self.extra if self._editable(obj) else 0
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return self._editable(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self._editable(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self._editable(obj) and super().has_delete_permission(request, obj)
+
+
+class InvoicePaymentInline(KontoraTabularInline):
+    model = InvoicePayment
+    fields = ["date", "amount", "account", "transaction", "reversal_transaction", "created_by", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class InvoiceForm(forms.ModelForm):
+    class Meta:
+        model = Invoice
+        fields = ["organization", "kind", "counterparty", "currency", "issue_date", "due_date", "reference", "notes"]
+
+    def clean(self):
+        data = super().clean()
+        issue_date, due_date = data.get("issue_date"), data.get("due_date")
+        if issue_date and due_date and due_date < issue_date:
+            self.add_error(
+                "due_date",
+                _("The due date {due} is before the issue date {issued}.").format(due=due_date, issued=issue_date),
+            )
+        return data
+
+
+class PaymentForm(forms.Form):
+    amount = forms.DecimalField(label=_("Amount"), max_digits=28, decimal_places=8, localize=True)
+    date = forms.DateField(label=_("Date"), widget=AdminDateWidget)
+    account = forms.ModelChoiceField(label=_("Cash or bank account"), queryset=Account.objects.none())
+    idempotency_key = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, invoice: Invoice, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = Account.objects.filter(
+            organization_id=invoice.organization_id, currency_id=invoice.currency_id, is_active=True
+        ).exclude(
+            Q(purpose__in=[Account.Purpose.RECEIVABLE, Account.Purpose.PAYABLE]) | Q(pk=invoice.balance_account_id)
+        )
+        self.fields["amount"].help_text = _("Still due: {amount}.").format(amount=_money(invoice.outstanding, invoice))
+
+
+class VoidForm(forms.Form):
+    date = forms.DateField(
+        label=_("Date of the reversal"),
+        required=False,
+        widget=AdminDateWidget,
+        help_text=_("Empty: today in the organization's time zone."),
+    )
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=300)
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(KontoraModelAdmin):
+    """Drafts are edited here; issued invoices are read-only and move only through the actions."""
+
+    form = InvoiceForm
+    list_display = [
+        "__str__",
+        "kind",
+        "counterparty",
+        "issue_date",
+        "due_date",
+        "total_display",
+        "outstanding_display",
+        "status_display",
+        "organization",
+    ]
+    list_filter = ["organization", "kind", "status", "currency", "issue_date", "due_date"]
+    search_fields = ["number", "reference", "counterparty__name"]
+    list_select_related = ["counterparty", "currency", "organization"]
+    date_hierarchy = "issue_date"
+    inlines = [InvoiceLineInline, InvoicePaymentInline]
+    actions = ["issue_invoices", "record_payment", "void_invoices"]
+    readonly_fields = [
+        "number",
+        "status_display",
+        "total_display",
+        "paid_display",
+        "outstanding_display",
+        "balance_account",
+        "issue_transaction",
+        "void_transaction",
+        "created_by",
+        "created_at",
+        "issued_at",
+        "voided_at",
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("currency", "counterparty", "organization")
+
+    def get_fieldsets(self, request, obj=None):
+        header = ["organization", "kind", "counterparty", "currency", "issue_date", "due_date", "reference", "notes"]
+        if obj is None:
+            return [(None, {"fields": header})]
+        return [
+            (None, {"fields": ["number", "status_display", *header]}),
+            (_("Amounts"), {"fields": ["total_display", "paid_display", "outstanding_display"]}),
+            (
+                _("Postings"),
+                {
+                    "fields": [
+                        "balance_account",
+                        "issue_transaction",
+                        "void_transaction",
+                        "created_by",
+                        "created_at",
+                        "issued_at",
+                        "voided_at",
+                    ]
+                },
+            ),
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.status != InvoiceStatus.DRAFT:
+            return [*self.readonly_fields, *InvoiceForm.Meta.fields]
+        return self.readonly_fields
+
+    # --- columns --------------------------------------------------------------------------------------
+
+    @admin.display(description=_("total"), ordering="total")
+    def total_display(self, obj: Invoice) -> str:
+        return _money(obj.total, obj)
+
+    @admin.display(description=_("paid"), ordering="paid_amount")
+    def paid_display(self, obj: Invoice) -> str:
+        return _money(obj.paid_amount, obj)
+
+    @admin.display(description=_("still due"))
+    def outstanding_display(self, obj: Invoice) -> str:
+        return _money(obj.outstanding, obj) if obj.status != InvoiceStatus.VOID else "—"
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_display(self, obj: Invoice) -> str:
+        return format_html(
+            '<span class="invoice-status invoice-status-{}">{}</span>', obj.status, obj.get_status_display()
+        )
+
+    # --- permissions ------------------------------------------------------------------------------------
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.status != InvoiceStatus.DRAFT:
+            return False  # issued: read-only, only the actions move it
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.status != InvoiceStatus.DRAFT:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def has_issue_permission(self, request) -> bool:
+        return self._may_write(request)
+
+    has_pay_permission = has_issue_permission
+    has_void_permission = has_issue_permission
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # drafts are deleted one by one; issued invoices are voided
+        return actions
+
+    # --- saving drafts ---------------------------------------------------------------------------------
+
+    def save_model(self, request, obj, form, change):
+        # A draft posts nothing: its header is saved as the form has it; the service then checks the lines
+        # and computes the amounts and the total (save_related).
+        if not change:
+            user_id = getattr(request.user, "pk", None)
+            obj.created_by_id = user_id if isinstance(user_id, int) else None
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        invoice_services.invoice_recalculate(invoice=form.instance, user=request.user)
+
+    def delete_model(self, request, obj):
+        invoice_services.invoice_delete(invoice=obj, user=request.user)
+
+    # --- actions ---------------------------------------------------------------------------------------
+
+    def _each(self, request, queryset, call, done_message):
+        done = 0
+        for invoice in queryset.order_by("issue_date", "pk"):
+            try:
+                call(invoice)
+            except (ValidationError, PermissionDenied) as error:
+                self.message_user(
+                    request,
+                    _("Invoice {invoice}: {reason}").format(invoice=invoice, reason=_reason(error)),
+                    messages.ERROR,
+                )
+            else:
+                done += 1
+        if done:
+            self.message_user(request, done_message(done), messages.SUCCESS)
+
+    @admin.action(description=_("Issue the selected draft invoices"), permissions=["issue"])
+    def issue_invoices(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            lambda invoice: invoice_services.invoice_issue(invoice=invoice, user=request.user),
+            lambda n: ngettext("{count} invoice issued.", "{count} invoices issued.", n).format(count=n),
+        )
+
+    def _action_page(self, request, queryset, *, action: str, title: str, form, invoices, submit: str):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.model._meta,
+            "form": form,
+            "media": self.media + form.media,
+            "invoices": invoices,
+            "action": action,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            "selected": [str(pk) for pk in queryset.values_list("pk", flat=True)],
+            "submit": submit,
+        }
+        return TemplateResponse(request, "ledger/invoices/action_form.html", context)
+
+    @admin.action(description=_("Record a payment against the selected invoice"), permissions=["pay"])
+    def record_payment(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, _("Choose exactly one invoice to record a payment against."), messages.WARNING)
+            return None
+        invoice = queryset.select_related("currency").get()
+        if "apply" in request.POST:
+            form = PaymentForm(request.POST, invoice=invoice)
+            if form.is_valid():
+                data = form.cleaned_data
+                try:
+                    payment = invoice_services.invoice_payment_record(
+                        invoice=invoice,
+                        user=request.user,
+                        amount=data["amount"],
+                        date=data["date"],
+                        account=data["account"],
+                        idempotency_key=data["idempotency_key"],
+                    )
+                except (ValidationError, PermissionDenied) as error:
+                    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+                        for name, found in error.message_dict.items():
+                            for message in found:
+                                form.add_error(name if name in form.fields else None, message)
+                    else:
+                        form.add_error(None, _reason(error))
+                else:
+                    self.message_user(
+                        request,
+                        _("Payment of {amount} recorded against invoice {invoice}; it is now {status}.").format(
+                            amount=_money(payment.amount, payment.invoice),
+                            invoice=payment.invoice,
+                            status=payment.invoice.get_status_display().lower(),
+                        ),
+                        messages.SUCCESS,
+                    )
+                    return None
+        else:
+            if invoice.status not in INVOICE_OPEN_STATUSES:
+                self.message_user(
+                    request,
+                    _("Invoice {invoice} is {status}: it takes no payment.").format(
+                        invoice=invoice, status=invoice.get_status_display().lower()
+                    ),
+                    messages.ERROR,
+                )
+                return None
+            form = PaymentForm(
+                invoice=invoice,
+                initial={
+                    "amount": round_to(invoice.outstanding, invoice.currency.precision),
+                    "date": invoice_services.organization_today(invoice.organization_id),
+                    # One key per form shown: submitting it twice (a double click, a resent form) pays once.
+                    "idempotency_key": uuid.uuid4().hex,
+                },
+            )
+        return self._action_page(
+            request,
+            queryset,
+            action="record_payment",
+            title=_("Record a payment against invoice {invoice}").format(invoice=invoice),
+            form=form,
+            invoices=[invoice],
+            submit=_("Record the payment"),
+        )
+
+    @admin.action(description=_("Void the selected invoices"), permissions=["void"])
+    def void_invoices(self, request, queryset):
+        if "apply" in request.POST:
+            form = VoidForm(request.POST)
+            if form.is_valid():
+                self._each(
+                    request,
+                    queryset,
+                    lambda invoice: invoice_services.invoice_void(
+                        invoice=invoice,
+                        user=request.user,
+                        date=form.cleaned_data["date"],
+                        reason=form.cleaned_data["reason"],
+                    ),
+                    lambda n: ngettext("{count} invoice voided.", "{count} invoices voided.", n).format(count=n),
+                )
+                return None
+        else:
+            form = VoidForm()
+        return self._action_page(
+            request,
+            queryset,
+            action="void_invoices",
+            title=_("Void invoices"),
+            form=form,
+            invoices=list(queryset.select_related("currency", "counterparty")),
+            submit=_("Void them: post the reversals"),
+        )
+
+
+@admin.register(InvoicePayment)
+class InvoicePaymentAdmin(KontoraModelAdmin):
+    """Payments are recorded from the invoices ("record payment") and never edited; a mistake is reversed."""
+
+    list_display = ["invoice", "date", "amount_display", "account", "transaction", "reversed", "organization"]
+    list_filter = ["organization", "date"]
+    search_fields = ["invoice__number", "invoice__counterparty__name"]
+    list_select_related = ["invoice__currency", "account", "transaction", "organization"]
+    fields = [
+        "organization",
+        "invoice",
+        "date",
+        "amount",
+        "account",
+        "transaction",
+        "reversal_transaction",
+        "created_by",
+        "created_at",
+    ]
+    readonly_fields = fields
+    actions = ["reverse_payments"]
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def amount_display(self, obj: InvoicePayment) -> str:
+        return _money(obj.amount, obj.invoice)
+
+    @admin.display(description=_("reversed"), boolean=True)
+    def reversed(self, obj: InvoicePayment) -> bool:
+        return obj.reversal_transaction_id is not None
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_reverse_permission(self, request) -> bool:
+        return self._may_write(request)
+
+    @admin.action(description=_("Reverse the selected payments"), permissions=["reverse"])
+    def reverse_payments(self, request, queryset):
+        done = 0
+        for payment in queryset.select_related("invoice").order_by("pk"):
+            try:
+                invoice_services.invoice_payment_reverse(payment=payment, user=request.user)
+            except (ValidationError, PermissionDenied) as error:
+                self.message_user(
+                    request,
+                    _("Payment of invoice {invoice} on {date}: {reason}").format(
+                        invoice=payment.invoice, date=payment.date, reason=_reason(error)
+                    ),
+                    messages.ERROR,
+                )
+            else:
+                done += 1
+        if done:
+            self.message_user(
+                request,
+                ngettext("{count} payment reversed.", "{count} payments reversed.", done).format(count=done),
+                messages.SUCCESS,
+            )
+
+
+# --- recurring payments -----------------------------------------------------------------------------------
+
+
+class RecurringLegFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        recurring = self.instance
+        if not recurring.organization_id:
+            return
+        rows = [
+            form for form in self.forms if getattr(form, "cleaned_data", None) and not form.cleaned_data.get("DELETE")
+        ]
+        try:
+            recurring_services.recurring_legs_check(
+                organization_id=recurring.organization_id,
+                legs=[
+                    {
+                        name: form.cleaned_data.get(name)
+                        for name in ("account", "amount", "project", "category", "counterparty", "memo")
+                    }  # fmt: skip
+                    for form in rows
+                ],
+            )
+        except ValidationError as error:
+            problems = []
+            _spread_errors(error, rows, problems.append)
+            if problems:
+                raise ValidationError(problems) from None
+
+
+class RecurringLegInline(KontoraTabularInline):
+    model = RecurringPaymentLeg
+    formset = RecurringLegFormSet
+    fields = ["account", "amount", "project", "category", "counterparty", "memo"]
+    extra = 2
+
+
+class RecurringPaymentForm(forms.ModelForm):
+    class Meta:
+        model = RecurringPayment
+        fields = ["organization", *recurring_services.SCHEDULE_FIELDS]
+
+    def clean(self):
+        data = super().clean()
+        try:
+            recurring_services.check_schedule({name: data.get(name) for name in recurring_services.SCHEDULE_FIELDS})
+        except ValidationError as error:
+            for name, found in error.message_dict.items():
+                if name in self.fields and name not in self.errors:
+                    for message in found:
+                        self.add_error(name, message)
+        return data
+
+
+@admin.register(RecurringPayment)
+class RecurringPaymentAdmin(KontoraModelAdmin):
+    """The template legs and the schedule; the beat task posts what falls due, each occurrence once."""
+
+    form = RecurringPaymentForm
+    list_display = ["name", "schedule", "next_due_date", "last_posted_date", "paused", "problem", "organization"]
+    list_filter = ["organization", "paused", "interval_unit"]
+    search_fields = ["name", "description"]
+    list_select_related = ["organization"]
+    inlines = [RecurringLegInline]
+    actions = ["pause", "resume", "post_due_now"]
+    readonly_fields = ["paused", "next_due_date", "last_posted_date", "last_error", "created_by", "created_at"]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = [
+            (None, {"fields": ["organization", "name", "description"]}),
+            (
+                _("Schedule"),
+                {"fields": ["interval_unit", "interval_count", "day_of_month", "start_date", "end_date"]},
+            ),
+        ]
+        if obj is not None:
+            fieldsets.append((_("State"), {"fields": self.readonly_fields}))
+        return fieldsets
+
+    @admin.display(description=_("schedule"))
+    def schedule(self, obj: RecurringPayment) -> str:
+        return recurring_services.Schedule.of(obj).describe()
+
+    @admin.display(description=_("last problem"))
+    def problem(self, obj: RecurringPayment) -> str:
+        return (obj.last_error[:80] + "…") if len(obj.last_error) > 80 else obj.last_error
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            user_id = getattr(request.user, "pk", None)
+            obj.created_by_id = user_id if isinstance(user_id, int) else None
+            super().save_model(request, obj, form, change)
+            return
+        changed = {
+            name: form.cleaned_data[name] for name in form.changed_data if name in recurring_services.SCHEDULE_FIELDS
+        }
+        if "organization" in form.changed_data:
+            raise ValidationError(_("A recurring payment cannot move to another organization."))
+        # Through the service: it recomputes the next occurrence from what was already handled.
+        recurring_services.recurring_payment_update(recurring_payment=obj.pk, user=request.user, **changed)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        recurring_services.recurring_payment_refresh(recurring_payment=form.instance, user=request.user)
+
+    def delete_model(self, request, obj):
+        recurring_services.recurring_payment_delete(recurring_payment=obj, user=request.user)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_post_permission(self, request) -> bool:
+        return self._may_write(request)
+
+    def _each(self, request, queryset, call) -> int:
+        done = 0
+        for recurring in queryset.order_by("pk"):
+            try:
+                call(recurring)
+            except (ValidationError, PermissionDenied) as error:
+                self.message_user(
+                    request, _("{name}: {reason}").format(name=recurring, reason=_reason(error)), messages.ERROR
+                )
+            else:
+                done += 1
+        return done
+
+    @admin.action(description=_("Pause the selected recurring payments"), permissions=["post"])
+    def pause(self, request, queryset):
+        done = self._each(
+            request,
+            queryset,
+            lambda r: recurring_services.recurring_payment_pause(recurring_payment=r, user=request.user),
+        )
+        self.message_user(request, ngettext("{count} paused.", "{count} paused.", done).format(count=done))
+
+    @admin.action(
+        description=_("Resume the selected recurring payments (skipping what fell due while paused)"),
+        permissions=["post"],
+    )
+    def resume(self, request, queryset):
+        done = self._each(
+            request,
+            queryset,
+            lambda r: recurring_services.recurring_payment_resume(recurring_payment=r, user=request.user),
+        )
+        self.message_user(request, ngettext("{count} resumed.", "{count} resumed.", done).format(count=done))
+
+    @admin.action(description=_("Post what is due now"), permissions=["post"])
+    def post_due_now(self, request, queryset):
+        for recurring in queryset.order_by("pk"):
+            try:
+                result = recurring_services.recurring_payment_post_due(recurring_payment=recurring, user=request.user)
+            except (ValidationError, PermissionDenied) as error:
+                self.message_user(
+                    request, _("{name}: {reason}").format(name=recurring, reason=_reason(error)), messages.ERROR
+                )
+                continue
+            if result.busy:
+                self.message_user(
+                    request,
+                    _("{name}: being posted by another worker right now; try again in a moment.").format(
+                        name=recurring
+                    ),
+                    messages.WARNING,
+                )
+                continue
+            if result.posted:
+                self.message_user(
+                    request,
+                    ngettext(
+                        "{name}: {count} occurrence posted ({dates}).",
+                        "{name}: {count} occurrences posted ({dates}).",
+                        len(result.posted),
+                    ).format(name=recurring, count=len(result.posted), dates=", ".join(map(str, result.posted))),
+                    messages.SUCCESS,
+                )
+            if result.skipped_closed:
+                self.message_user(
+                    request,
+                    _("{name}: skipped {dates}, inside the closed period.").format(
+                        name=recurring, dates=", ".join(map(str, result.skipped_closed))
+                    ),
+                    messages.WARNING,
+                )
+            if result.error:
+                self.message_user(
+                    request, _("{name}: {reason}").format(name=recurring, reason=result.error), messages.ERROR
+                )
+            if not (result.posted or result.skipped_closed or result.error):
+                self.message_user(request, _("{name}: nothing is due.").format(name=recurring), messages.INFO)

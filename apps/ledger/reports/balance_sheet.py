@@ -146,13 +146,13 @@ def balance_sheet(
                 name=account.name,
                 type=account.type,
                 currency=account.currency,
-                native=native[account.id] * sign,
+                native=account.own(native[account.id] * sign),
                 amount=query.round(exact[account.id] * sign),
             )
             for account in accounts.values()  # by code
             if account.type == account_type and (native[account.id] or exact[account.id])
         )
-        return BalanceSheetSection(account_type, title, lines, sum_cells(line.amount for line in lines))
+        return BalanceSheetSection(account_type, title, lines, query.total(line.amount for line in lines))
 
     assets = section(AccountType.ASSET, _("Assets"))
     liabilities = section(AccountType.LIABILITY, _("Liabilities"))

@@ -2,14 +2,14 @@
 are in, the exchange rates that convert into it, and where rounding happens.
 
 **Currency.** A report is in one currency. By default that is the organization's reporting currency and
-every entry counts, converted at the rate of its own date: the latest rate on or before that date, from
-the organization's own rates or the public ones. When both have a rate for that same date the
-organization's own wins (it is what the business actually got); a later public rate still beats an older
-own rate. A rate quoted the other way round (RUB→USD when USD→RUB is wanted) is used inverted when no
-direct rate of that date exists. There are no cross rates through a third currency: a missing rate is an
-error (:class:`MissingRate`) naming the pair and the date, never a silent zero. Alternatively a report can
-be asked for one currency "as is" (``currency="USD"``): then only the entries held in USD count, and
-nothing is converted.
+every entry counts, converted at the rate of its own date, chosen by the rule of
+:func:`apps.core.selectors.fx_rate_for`: the latest rate on or before that date between the two
+currencies, either way round, from the organization's own rates or the public ones; when both have a rate
+for that same date the organization's own wins (it is what the business actually got), and a later public
+rate still beats an older own rate; an inverse rate, or a cross rate through RUB, is rounded to 12 places.
+A missing rate is an error (:class:`MissingRate`) naming the pair and the date, never a silent zero.
+Alternatively a report can be asked for one currency "as is" (``currency="USD"``): then only the entries
+held in USD count, and nothing is converted.
 
 **Aggregation.** Entries are summed in SQL, grouped by what the report shows and, for an entry in a
 foreign currency, by its date (the rate depends on it). The sums are converted in Python with 60
@@ -32,12 +32,19 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from apps.core.models import Currency, Organization
 from apps.core.money import round_to
+from apps.core.selectors import FX_PIVOT, FX_RATE_PLACES
 
 ZERO = Decimal(0)
-# Enough digits that converting a sum (28 digits) by a rate (28 digits, or its inverse) never rounds.
+THINGS = {
+    "project": pgettext_lazy("filter", "project"),
+    "category": pgettext_lazy("filter", "category"),
+    "counterparty": pgettext_lazy("filter", "counterparty"),
+}
+# Enough digits that multiplying a sum (28 digits) by a rate (28 digits) never rounds.
 CONVERSION_DIGITS = 60
 
 
@@ -48,8 +55,8 @@ class MissingRate(ValidationError):
         self.base, self.quote, self.date = base, quote, date
         super().__init__(
             _(
-                "No exchange rate from {base} to {quote} on or before {date}: enter one (the organization's own or "
-                "a public rate) or ask for the report in {base} only."
+                "No exchange rate from {base} to {quote} on or before {date} (nor through RUB): enter one (the "
+                "organization's own or a public rate) or ask for the report in {base} only."
             ).format(base=base, quote=quote, date=date.isoformat()),
             code="missing_rate",
         )
@@ -108,6 +115,12 @@ class AccountInfo:
     type: str
     currency: str
     parent_id: int | None
+    precision: int  # of its currency
+
+    def own(self, amount: Decimal) -> Decimal:
+        """An amount in the account's currency written with that currency's decimals (exact: the database
+        refuses amounts with more)."""
+        return Decimal(amount).quantize(Decimal(1).scaleb(-self.precision))
 
 
 class ReportQuery:
@@ -149,7 +162,8 @@ class ReportQuery:
             "category": self.filters.category,
             "counterparty": self.filters.counterparty,
         }
-        self._rates: dict[tuple[str, dt.date], tuple[Decimal, bool]] = {}
+        self._rates: dict[tuple[str, dt.date], Decimal] = {}
+        self._filter_labels = self._check_filters()
 
     # --- SQL ---------------------------------------------------------------------------------------------
 
@@ -201,7 +215,9 @@ class ReportQuery:
             accounts = accounts.filter(purpose=purpose)
         if not self.converted:
             accounts = accounts.filter(currency_id=self.currency)
-        rows = accounts.order_by("code").values_list("id", "code", "name", "type", "currency_id", "parent_id")
+        rows = accounts.order_by("code").values_list(
+            "id", "code", "name", "type", "currency_id", "parent_id", "currency__precision"
+        )
         return {row[0]: AccountInfo(*row) for row in rows}
 
     def by_account(self, template: str, accounts: dict[int, AccountInfo], *, bucket: str = "NULL::date") -> str | None:
@@ -238,56 +254,97 @@ class ReportQuery:
 
     def load_rates(self, pairs: Iterable[tuple[str, dt.date | None]]) -> None:
         """Fetch, in one query, the rates for these (currency, day) pairs; raise :class:`MissingRate` for the
-        first pair (by date) that has none."""
+        first pair (by date) that has none.
+
+        The rule is :func:`apps.core.selectors.fx_rate_for`'s, applied to many dates at once: the latest
+        stored rate between the two currencies either way round; on one date the organization's own, then
+        a direct one, then the last recorded; an inverse or a cross rate through RUB (when neither currency
+        is RUB and its older leg is later than the pair's own rate) is rounded half-even to 12 places once.
+        """
         wanted = sorted(
             {(c, d) for c, d in pairs if self.needs_rate(c, d) and (c, d) not in self._rates},
             key=lambda p: (p[1], p[0]),
         )
         if not wanted:
             return
+        lookups = set()
+        for currency, day in wanted:
+            lookups.add((currency, self.currency, day))
+            if FX_PIVOT not in (currency, self.currency):
+                lookups.update({(currency, FX_PIVOT, day), (self.currency, FX_PIVOT, day)})
+        lookups = sorted(lookups, key=lambda lookup: (lookup[2], lookup[0], lookup[1]))
         with connection.cursor() as cursor:
             cursor.execute(
                 """
-                SELECT n.currency, n.day, r.rate, r.inverse
-                  FROM unnest(%(currencies)s::text[], %(days)s::date[]) AS n(currency, day)
+                SELECT n.one, n.other, n.day, r.base_id, r.rate, r.date
+                  FROM unnest(%(ones)s::text[], %(others)s::text[], %(days)s::date[]) AS n(one, other, day)
                   LEFT JOIN LATERAL (
-                        SELECT f.rate, f.base_id <> n.currency AS inverse
+                        SELECT f.base_id, f.rate, f.date
                           FROM core_fxrate f
-                         WHERE ((f.base_id = n.currency AND f.quote_id = %(target)s)
-                                OR (f.base_id = %(target)s AND f.quote_id = n.currency))
+                         WHERE ((f.base_id = n.one AND f.quote_id = n.other)
+                                OR (f.base_id = n.other AND f.quote_id = n.one))
                            AND f.date <= n.day
                            AND (f.organization_id = %(org)s OR f.organization_id IS NULL)
-                         -- latest date first; on one date the organization's own, then direct, then newest
-                         ORDER BY f.date DESC, f.organization_id IS NULL, f.base_id <> n.currency, f.id DESC
+                         ORDER BY f.date DESC, f.organization_id IS NULL, f.base_id <> n.one,
+                                  f.created_at DESC, f.id DESC
                          LIMIT 1) r ON true
                 """,
                 {
-                    "currencies": [c for c, _d in wanted],
-                    "days": [d for _c, d in wanted],
-                    "target": self.currency,
+                    "ones": [one for one, _other, _day in lookups],
+                    "others": [other for _one, other, _day in lookups],
+                    "days": [day for _one, _other, day in lookups],
                     "org": self.organization.pk,
                 },
             )
-            found = {(c, d): (rate, inverse) for c, d, rate, inverse in cursor.fetchall()}
-        for pair in wanted:
-            rate, inverse = found.get(pair, (None, None))
+            best = {
+                (one, other, day): (base, Decimal(rate), rate_date)
+                for one, other, day, base, rate, rate_date in cursor.fetchall()
+                if base is not None
+            }
+
+        def towards(found, base: str) -> Decimal:
+            stored_base, rate, _date = found
+            return rate if stored_base == base else Decimal(1) / rate
+
+        for currency, day in wanted:
+            rate = rate_date = None
+            pair = best.get((currency, self.currency, day))
+            if pair is not None:
+                rate_date = pair[2]
+                rate = pair[1] if pair[0] == currency else round_to(towards(pair, currency), FX_RATE_PLACES)
+            if FX_PIVOT not in (currency, self.currency) and (rate_date is None or rate_date < day):
+                leg_base, leg_quote = best.get((currency, FX_PIVOT, day)), best.get((self.currency, FX_PIVOT, day))
+                if leg_base is not None and leg_quote is not None:
+                    cross_date = min(leg_base[2], leg_quote[2])
+                    if rate_date is None or cross_date > rate_date:
+                        rate = round_to(towards(leg_base, currency) / towards(leg_quote, self.currency), FX_RATE_PLACES)
             if rate is None:
-                raise MissingRate(pair[0], self.currency, pair[1])
-            self._rates[pair] = (Decimal(rate), bool(inverse))
+                raise MissingRate(currency, self.currency, day)
+            if rate <= 0:
+                raise ValidationError(
+                    _("The rate for {base}/{quote} on {date} is below 0.000000000001 and cannot be used.").format(
+                        base=currency, quote=self.currency, date=day.isoformat()
+                    ),
+                    code="fx_rate_too_small",
+                )
+            self._rates[(currency, day)] = rate
 
     def exact(self, amount, currency: str, day: dt.date | None) -> Decimal:
         """``amount`` (a sum in ``currency``) in the report currency, unrounded. Rates must be loaded."""
         amount = Decimal(amount or 0)
         if not self.needs_rate(currency, day):
             return amount
-        rate, inverse = self._rates[(currency, day)]
         with localcontext() as context:
             context.prec = CONVERSION_DIGITS
-            return amount / rate if inverse else amount * rate
+            return amount * self._rates[(currency, day)]
 
     def round(self, amount: Decimal) -> Decimal:
         """The one rounding of a report cell: half-even to the report currency's precision."""
         return round_to(Decimal(amount), self.precision)
+
+    def total(self, cells: Iterable[Decimal]) -> Decimal:
+        """The sum of shown (already rounded) cells, written with the currency's decimals ("0.00", not "0")."""
+        return self.round(sum_cells(cells))
 
     # --- header --------------------------------------------------------------------------------------------
 
@@ -299,10 +356,12 @@ class ReportQuery:
             currency=self.currency,
             precision=self.precision,
             converted=self.converted,
-            filters=self._filter_labels(),
+            filters=self._filter_labels,
         )
 
-    def _filter_labels(self) -> dict[str, str]:
+    def _check_filters(self) -> dict[str, str]:
+        """The names of the filtered project, category and counterparty; a ValidationError naming the field
+        for an id that is not the organization's (another organization's row is simply not found)."""
         if not self.filters:
             return {}
         wanted = [
@@ -322,7 +381,14 @@ class ReportQuery:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             labels = dict(cursor.fetchall())
-        return {name: labels.get(name, "?") for name, _table, _value in wanted}
+        unknown = {
+            name: _("No such {thing} in this organization.").format(thing=THINGS[name])
+            for name, _table, _value in wanted
+            if name not in labels
+        }
+        if unknown:
+            raise ValidationError(unknown)
+        return {name: labels[name] for name, _table, _value in wanted}
 
 
 def sum_cells(values: Iterable[Decimal]) -> Decimal:

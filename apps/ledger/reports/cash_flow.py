@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from apps.core.models import Organization
 
-from .base import ZERO, ReportFilters, ReportHeader, ReportQuery, sum_cells
+from .base import ZERO, ReportFilters, ReportHeader, ReportQuery
 from .tables import MONEY, TEXT, Column, Table
 
 TRANSFERS = -1  # the group of transfers between cash accounts
@@ -161,8 +161,8 @@ def cash_flow(
     moves = {key: query.round(value) for key, value in moves_exact.items()}
     lines = []
     for group in sorted(group_labels, key=lambda g: (g is None or g == TRANSFERS, g == TRANSFERS, group_labels[g])):
-        inflow = sum_cells(v for (_a, g, is_in), v in moves.items() if g == group and is_in)
-        outflow = -sum_cells(v for (_a, g, is_in), v in moves.items() if g == group and not is_in)
+        inflow = query.total(v for (_a, g, is_in), v in moves.items() if g == group and is_in)
+        outflow = -query.total(v for (_a, g, is_in), v in moves.items() if g == group and not is_in)
         if group == TRANSFERS:
             key, label = "transfers", _("Transfers between cash accounts")
         elif group is None:
@@ -174,14 +174,14 @@ def cash_flow(
     account_lines = []
     for account_id, (code, name, currency_code) in sorted(accounts.items(), key=lambda item: item[1][0]):
         opening = query.round(opening_exact[account_id])
-        inflow = sum_cells(v for (a, _g, is_in), v in moves.items() if a == account_id and is_in)
-        outflow = -sum_cells(v for (a, _g, is_in), v in moves.items() if a == account_id and not is_in)
+        inflow = query.total(v for (a, _g, is_in), v in moves.items() if a == account_id and is_in)
+        outflow = -query.total(v for (a, _g, is_in), v in moves.items() if a == account_id and not is_in)
         account_lines.append(
             CashAccountLine(account_id, code, name, currency_code, opening, inflow, outflow, opening + inflow - outflow)
         )
-    opening = sum_cells(line.opening for line in account_lines)
-    inflow = sum_cells(line.inflow for line in lines)
-    outflow = sum_cells(line.outflow for line in lines)
+    opening = query.total(line.opening for line in account_lines)
+    inflow = query.total(line.inflow for line in lines)
+    outflow = query.total(line.outflow for line in lines)
     return CashFlow(
         header=query.header(),
         lines=tuple(lines),

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from apps.core.models import Organization
 
 from ..models import AccountType, natural_sign
-from .base import ZERO, ReportFilters, ReportHeader, ReportQuery, sum_cells
+from .base import ZERO, ReportFilters, ReportHeader, ReportQuery
 from .tables import MONEY, Column, Table
 
 GROUPINGS = {
@@ -223,11 +223,11 @@ def profit_and_loss(
                     code=labels[key][0],
                     label=labels[key][1],
                     amounts=amounts,
-                    total=sum_cells(amounts),
+                    total=query.total(amounts),
                 )
             )
-        amounts = tuple(sum_cells(line.amounts[n] for line in lines) for n in range(len(periods)))
-        return ProfitAndLossSection(kind, title, tuple(lines), amounts, sum_cells(amounts))
+        amounts = tuple(query.total(line.amounts[n] for line in lines) for n in range(len(periods)))
+        return ProfitAndLossSection(kind, title, tuple(lines), amounts, query.total(amounts))
 
     income = section(AccountType.INCOME, _("Income"))
     expenses = section(AccountType.EXPENSE, _("Expenses"))
@@ -240,5 +240,5 @@ def profit_and_loss(
         income=income,
         expenses=expenses,
         net=net,
-        net_total=sum_cells(net),
+        net_total=query.total(net),
     )

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from apps.core.models import Organization
 
-from ..models import Account, TransactionEntry, natural_sign
+from ..models import Account, Transaction, TransactionEntry, natural_sign
 from .base import ZERO, ReportFilters, ReportHeader, ReportQuery
 from .tables import DATE, MONEY, NUMBER, Column, Table
 
@@ -43,6 +43,10 @@ class StatementAccount:
     type: str
     currency: str
     precision: int
+
+    def own(self, amount: Decimal) -> Decimal:
+        """An amount in the account's currency with that currency's decimals (exact, see AccountInfo.own)."""
+        return Decimal(amount).quantize(Decimal(1).scaleb(-self.precision))
 
 
 @dataclass(frozen=True)
@@ -156,9 +160,9 @@ class StatementRows:
                 counterparty=counterparty or "",
                 project=project or "",
                 category=category or "",
-                debit=amount if amount > 0 else None,
-                credit=-amount if amount < 0 else None,
-                balance=(opening_raw + running) * sign,
+                debit=account.own(amount) if amount > 0 else None,
+                credit=account.own(-amount) if amount < 0 else None,
+                balance=account.own((opening_raw + running) * sign),
                 converted_amount=converted_amount,
                 converted_balance=converted_balance,
             )
@@ -201,6 +205,8 @@ class AccountStatement:
                 Column(_("Balance, {currency}").format(currency=currency), MONEY),
             ]
 
+        kinds = dict(Transaction.Kind.choices)
+
         def rows():
             extra = [None, self.converted_opening] if converting else []
             yield [
@@ -222,7 +228,7 @@ class AccountStatement:
                 yield [
                     row.date,
                     row.transaction_id,
-                    row.kind,
+                    str(kinds.get(row.kind, row.kind)),
                     row.description,
                     row.memo,
                     row.counterparty,
@@ -330,8 +336,8 @@ def account_statement(
             [*opening_params, *totals_params],  # in the order they appear,
         )
         count, debit, credit, opening_raw = cursor.fetchone()
-    count, debit, credit = count or 0, Decimal(debit or 0), -Decimal(credit or 0)
-    opening_raw = Decimal(opening_raw or 0)
+    count, debit, credit = count or 0, info.own(debit or 0), info.own(-Decimal(credit or 0))
+    opening_raw = info.own(opening_raw or 0)
 
     converted_opening = converted_closing = None
     opening_exact = ZERO

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from apps.core.models import Organization
 
+from ..models import AccountType
 from .balance_sheet import difference_label
 from .base import ZERO, ReportFilters, ReportHeader, ReportQuery, sum_cells
 from .tables import AMOUNT, MONEY, Column, Table
@@ -71,11 +72,12 @@ class TrialBalance:
             Column(_("Closing credit"), MONEY),
             Column(_("Closing balance in account currency"), AMOUNT),
         ]
+        types = dict(AccountType.choices)
         rows = [
             [
                 line.code,
                 line.name,
-                line.type,
+                str(types.get(line.type, line.type)),
                 line.currency,
                 *(getattr(line, f) for f in MONEY_FIELDS),
                 line.native_closing,
@@ -92,8 +94,8 @@ class TrialBalance:
         )
 
 
-def _sides(amount: Decimal) -> tuple[Decimal, Decimal]:
-    return (amount, ZERO) if amount >= 0 else (ZERO, -amount)
+def _sides(amount: Decimal, zero: Decimal) -> tuple[Decimal, Decimal]:
+    return (amount, zero) if amount >= 0 else (zero, -amount)
 
 
 def trial_balance(
@@ -137,6 +139,7 @@ def trial_balance(
             sums[n] += query.exact(value, accounts[account_id].currency, day)
         native[account_id] += Decimal(opening or 0) + Decimal(debit or 0) - Decimal(credit or 0)
 
+    zero = query.round(ZERO)
     lines = []
     for account in accounts.values():  # by code
         if account.id not in exact:
@@ -149,20 +152,21 @@ def trial_balance(
                 account.name,
                 account.type,
                 account.currency,
-                *_sides(opening),
+                *_sides(opening, zero),
                 debit,
                 credit,
-                *_sides(opening + debit - credit),
-                native_closing=native[account.id],
+                *_sides(opening + debit - credit, zero),
+                native_closing=account.own(native[account.id]),
             )
         )
-    totals = {f: sum_cells(getattr(line, f) for line in lines) for f in MONEY_FIELDS}
+    totals = {f: query.total(getattr(line, f) for line in lines) for f in MONEY_FIELDS}
     rounding = {}
     for debit_field, credit_field in (("opening_debit", "opening_credit"), ("debit", "credit")):
         gap = totals[debit_field] - totals[credit_field]
-        rounding[debit_field], rounding[credit_field] = _sides(-gap)
+        rounding[debit_field], rounding[credit_field] = _sides(-gap, zero)
     # The rounding line foots like any other: its closing is its opening plus its debit minus its credit.
-    rounding["closing_debit"], rounding["closing_credit"] = _sides(totals["closing_credit"] - totals["closing_debit"])
+    closing_gap = totals["closing_debit"] - totals["closing_credit"]
+    rounding["closing_debit"], rounding["closing_credit"] = _sides(-closing_gap, zero)
     if any(rounding.values()):
         exact_imbalance = sum_cells(sum_cells(sums[:2]) - sums[2] for sums in exact.values())
         lines.append(
@@ -170,5 +174,5 @@ def trial_balance(
                 None, "", difference_label(query, exact_imbalance), "", "", **rounding, native_closing=None
             )
         )
-        totals = {f: sum_cells(getattr(line, f) for line in lines) for f in MONEY_FIELDS}
+        totals = {f: query.total(getattr(line, f) for line in lines) for f in MONEY_FIELDS}
     return TrialBalance(header=query.header(), lines=tuple(lines), totals=totals)

@@ -261,7 +261,7 @@ def simple_legs(*, from_account, to_account, amount, project=None, category=None
     return [{"account": to_account, "amount": amount, **tags}, {"account": from_account, "amount": -amount, **tags}]
 
 
-def _check_schedule(data: dict) -> None:
+def check_schedule(data: dict) -> None:
     errors = {}
     unit = data.get("interval_unit")
     if unit not in RecurringInterval.values:
@@ -362,7 +362,7 @@ def recurring_payment_create(
         "start_date": start_date,
         "end_date": end_date,
     }
-    _check_schedule(data)
+    check_schedule(data)
     if legs is None:
         legs = simple_legs(
             from_account=_pk(from_account),
@@ -412,7 +412,7 @@ def recurring_payment_update(
         _require_write(user, recurring.organization_id)
         data = {name: getattr(recurring, name) for name in SCHEDULE_FIELDS}
         data.update(fields)
-        _check_schedule(data)
+        check_schedule(data)
         checked = (
             recurring_legs_check(organization_id=recurring.organization_id, legs=legs) if legs is not None else None
         )
