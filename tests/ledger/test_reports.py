@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from apps.core.models import FxRate
+from apps.core.selectors import fx_rate_for
 from apps.ledger import services
 from apps.ledger.models import Account, AccountType, Category
 from apps.ledger.reports import (
@@ -34,6 +35,7 @@ from apps.ledger.reports import (
     profit_and_loss,
     trial_balance,
 )
+from apps.ledger.reports.base import ReportQuery
 from apps.ledger.services import Leg
 from tests.ledger.factories import AccountFactory, CategoryFactory, CounterpartyFactory, ProjectFactory
 
@@ -259,16 +261,15 @@ def test_filters_by_project_counterparty_and_category_with_its_subcategories(sto
     assert office.header.filters == {"category": "Office"}
 
 
-def test_another_organizations_tags_filter_nothing_in(story, other_organization):
+def test_another_organizations_tags_are_refused_as_unknown(story, other_organization):
     foreign = ProjectFactory(organization=other_organization, name="Theirs")
 
-    report = profit_and_loss(
-        organization=story.organization, date_from=JAN_1, date_to=MAR_31, filters=ReportFilters(project=foreign.pk)
-    )
+    with pytest.raises(ValidationError) as caught:
+        profit_and_loss(
+            organization=story.organization, date_from=JAN_1, date_to=MAR_31, filters=ReportFilters(project=foreign.pk)
+        )
 
-    assert report.net_total == 0
-    assert not report.income.lines
-    assert report.header.filters == {"project": "?"}  # its name does not leak either
+    assert caught.value.message_dict == {"project": ["No such project in this organization."]}
 
 
 def test_a_missing_rate_is_an_error_naming_the_pair_and_the_date(organization):
@@ -296,6 +297,41 @@ def test_a_missing_rate_is_an_error_naming_the_pair_and_the_date(organization):
         profit_and_loss(organization=organization, date_from=JAN_1, date_to=MAR_31)
     FxRate.objects.create(date=dt.date(2026, 3, 1), base_id="RUB", quote_id="EUR", rate=D("0.008"))
     assert profit_and_loss(organization=organization, date_from=JAN_1, date_to=MAR_31).net_total == D("1250.00")
+
+
+def test_cross_rate_through_rub_when_neither_currency_is_rub(organization):
+    organization.reporting_currency_id = "USD"
+    organization.save()
+    euro = AccountFactory(organization=organization, code="1040", currency_id="EUR")
+    income = AccountFactory(organization=organization, code="4040", type=AccountType.INCOME, currency_id="EUR")
+    services.income_post(
+        organization=organization,
+        user=None,
+        date=dt.date(2026, 3, 3),
+        account=euro,
+        income_account=income,
+        amount="100",
+        idempotency_key="eur",
+    )
+    FxRate.objects.create(date=dt.date(2026, 3, 2), base_id="EUR", quote_id="RUB", rate=D("100"))
+    FxRate.objects.create(date=dt.date(2026, 3, 3), base_id="USD", quote_id="RUB", rate=D("80"))
+    FxRate.objects.create(date=dt.date(2026, 1, 1), base_id="EUR", quote_id="USD", rate=D("1.1"))
+
+    report = profit_and_loss(organization=organization, date_from=JAN_1, date_to=MAR_31)
+
+    # EUR/USD of 1 January is older than both legs through RUB (2 and 3 March): 100 / 80 = 1.25.
+    assert report.income.total == D("125.00")
+
+
+def test_report_rates_follow_the_rule_of_fx_rate_for(story):
+    query = ReportQuery(organization=story.organization, date_from=None, date_to=MAR_31)
+    days = [dt.date(2026, 1, 1), dt.date(2026, 1, 31), dt.date(2026, 2, 1), dt.date(2026, 2, 5), dt.date(2026, 3, 9)]
+
+    query.load_rates(("USD", day) for day in days)
+
+    for day in days:
+        chosen = fx_rate_for(organization=story.organization, base="USD", quote="RUB", on=day)
+        assert query.exact(D(1), "USD", day) == chosen.rate, day
 
 
 def test_another_organizations_own_rate_is_never_used(organization, other_organization):
