@@ -120,3 +120,40 @@ def _register_invoice_samples() -> None:
 
 
 _register_invoice_samples()
+
+
+# --- ledger: crypto transfers (apps.ledger.services.crypto) -----------------------------------------------
+
+
+def _ledger_crypto_transfer(organization: Organization):
+    import hashlib
+    import uuid
+
+    from apps.ledger.models import AccountType
+    from apps.ledger.services import crypto_transfer_register
+    from tests.ledger.factories import AccountFactory
+
+    wallet = AccountFactory(organization=organization, type=AccountType.ASSET, currency_id="USDT")
+    customers = AccountFactory(organization=organization, type=AccountType.ASSET, currency_id="USDT")
+    detail, _created = crypto_transfer_register(
+        organization=organization,
+        user=None,
+        token="USDT",
+        direction="in",
+        tx_hash=hashlib.sha256(uuid.uuid4().bytes).hexdigest(),
+        from_address="TSdbCHE6EV7cMSNWcd3EqoikLoTePTjbSL",
+        to_address="TUCN7kXqj1hadrutSgM23JJ9J8jUu7Kfgt",
+        amount="480.5",
+        account=wallet,
+        counter_account=customers,
+    )
+    return detail
+
+
+def _register_crypto_samples() -> None:
+    from apps.ledger.models import CryptoTransactionDetail
+
+    TENANT_SAMPLES[CryptoTransactionDetail] = _ledger_crypto_transfer
+
+
+_register_crypto_samples()

@@ -784,3 +784,161 @@ class RecurringPaymentLeg(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.amount}"
+
+
+# ─────────────────────────────────────────────────────────────────────────────────────────────────────────────
+# Crypto transfers (services in apps/ledger/services/crypto.py, the TronScan client in apps/ledger/tronscan.py).
+#
+# A transfer on the TRON network (TRX, or USDT as a TRC-20 token) is registered by its hash as pending with
+# what it should be: amount, token, addresses, our account and the other side. It is checked on the network;
+# once it matches and enough blocks confirm it, it is posted (idempotency key crypto:<network>:<hash>) and
+# its detail becomes confirmed, tied to that posting for good; a mismatch or a failure on the network makes
+# it failed, with the reason. PostgreSQL holds these rules (migration 0005): one detail per hash and network
+# in an organization, accounts of that organization in the token's currency, confirmed if and only if
+# posted, and a confirmed detail never changes.
+# ─────────────────────────────────────────────────────────────────────────────────────────────────────────────
+
+
+class CryptoNetwork(models.TextChoices):
+    TRON = "tron", _("TRON")
+
+
+class CryptoToken(models.TextChoices):
+    # The values are the currency codes of the accounts the token is kept on.
+    TRX = "TRX", _("TRX (Tron)")
+    USDT = "USDT", _("USDT (TRC-20)")
+
+
+class CryptoDirection(models.TextChoices):
+    INCOMING = "in", _("Incoming: arrives to our wallet")
+    OUTGOING = "out", _("Outgoing: leaves our wallet")
+
+
+class CryptoStatus(models.TextChoices):
+    PENDING = "pending", pgettext_lazy("crypto transfer status", "Pending")
+    CONFIRMED = "confirmed", pgettext_lazy("crypto transfer status", "Confirmed")
+    FAILED = "failed", pgettext_lazy("crypto transfer status", "Failed")
+
+
+class CryptoTransactionDetail(TenantModel):
+    """A blockchain transfer behind a posting: registered by its hash, verified on the network, then posted.
+
+    ``account`` is ours (the wallet the money arrives to or leaves from), ``counter_account`` the other side
+    of the posting (a receivable, an expense, another wallet…), both in the token's currency. When we send,
+    the network fee (in TRX) is booked as its own leg: debit ``fee_account`` (purpose "network fees"),
+    credit ``fee_source_account`` (the sending wallet's TRX; the wallet account itself for TRX transfers).
+    """
+
+    transaction = models.OneToOneField(
+        Transaction,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="crypto_detail",
+        verbose_name=_("posting"),
+        editable=False,
+    )
+    network = models.CharField(_("network"), max_length=16, choices=CryptoNetwork.choices, default=CryptoNetwork.TRON)
+    token = models.CharField(_("token"), max_length=10, choices=CryptoToken.choices)
+    token_contract = models.CharField(
+        _("token contract"), max_length=64, blank=True, help_text=_("The TRC-20 contract address; empty for TRX.")
+    )
+    tx_hash = models.CharField(_("transaction hash"), max_length=64)
+    direction = models.CharField(_("direction"), max_length=3, choices=CryptoDirection.choices)
+    from_address = models.CharField(_("from address"), max_length=64)
+    to_address = models.CharField(_("to address"), max_length=64)
+    amount = AmountField(_("amount"))
+    fee_trx = AmountField(_("network fee, TRX"), default=0, editable=False)
+    confirmations = models.PositiveIntegerField(_("confirmations"), default=0, editable=False)
+    status = models.CharField(
+        _("status"), max_length=16, choices=CryptoStatus.choices, default=CryptoStatus.PENDING, editable=False
+    )
+    account = models.ForeignKey(
+        Account,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("wallet account"),
+        help_text=_("Our account the money arrives to or leaves from, in the token's currency."),
+    )
+    counter_account = models.ForeignKey(
+        Account,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("counter account"),
+        help_text=_("The other side of the posting, in the token's currency."),
+    )
+    fee_account = models.ForeignKey(
+        Account,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("network fee account"),
+        help_text=_("When we send: the TRX account of purpose “network fees” the fee is booked to."),
+    )
+    fee_source_account = models.ForeignKey(
+        Account,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("account paying the fee"),
+        help_text=_("When we send USDT: the sending wallet's TRX account, which pays the network fee."),
+    )
+    description = models.CharField(_("description"), max_length=500, blank=True)
+    block_number = models.PositiveBigIntegerField(_("block"), null=True, blank=True, editable=False)
+    block_time = models.DateTimeField(_("block time"), null=True, blank=True, editable=False)
+    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True, editable=False)
+    error = models.TextField(_("last problem"), blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("registered by"),
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("crypto transfer")
+        verbose_name_plural = _("crypto transfers")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "network", "tx_hash"], name="ledger_crypto_hash_unique_per_network"
+            ),
+            models.CheckConstraint(condition=Q(network__in=["tron"]), name="ledger_crypto_network_known"),
+            models.CheckConstraint(condition=Q(token__in=["TRX", "USDT"]), name="ledger_crypto_token_known"),
+            models.CheckConstraint(condition=Q(direction__in=["in", "out"]), name="ledger_crypto_direction_known"),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "confirmed", "failed"]), name="ledger_crypto_status_known"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0, fee_trx__gte=0), name="ledger_crypto_amounts_positive"),
+            models.CheckConstraint(
+                condition=Q(status="confirmed", transaction__isnull=False)
+                | (~Q(status="confirmed") & Q(transaction__isnull=True)),
+                name="ledger_crypto_confirmed_iff_posted",
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_address=models.F("to_address")), name="ledger_crypto_two_addresses"
+            ),
+            models.CheckConstraint(
+                condition=~Q(account=models.F("counter_account")), name="ledger_crypto_two_accounts"
+            ),
+        ]
+        indexes = [
+            # The beat task's queue: pending transfers, never checked first, then the least recently checked.
+            models.Index(
+                models.F("checked_at").asc(nulls_first=True),
+                models.F("id"),
+                condition=Q(status="pending"),
+                name="ledger_crypto_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount.normalize():f} {self.token} {self.tx_hash[:10]}…"

@@ -71,3 +71,21 @@ __all__ = [
     "recurring_payments_post_due",
     "recurring_payment_delete",
 ]
+
+# --- crypto transfers (TRX and USDT-TRC20 on TRON) -----------------------------------------------------------
+
+from .crypto import (
+    crypto_transfer_delete,
+    crypto_transfer_register,
+    crypto_transfer_validate,
+    crypto_transfer_verify,
+    crypto_transfers_verify_pending,
+)
+
+__all__ += [
+    "crypto_transfer_delete",
+    "crypto_transfer_register",
+    "crypto_transfer_validate",
+    "crypto_transfer_verify",
+    "crypto_transfers_verify_pending",
+]
