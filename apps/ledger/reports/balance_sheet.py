@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from django.db import connection
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from apps.core.models import Organization
 
@@ -65,7 +66,7 @@ class BalanceSheet:
 
     def table(self) -> Table:
         columns = [
-            Column(_("Section")),
+            Column(pgettext("report", "Section")),
             Column(_("Code")),
             Column(_("Account")),
             Column(_("Currency")),

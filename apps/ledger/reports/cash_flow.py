@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from django.db import connection
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from apps.core.models import Organization
 
@@ -68,7 +69,7 @@ class CashFlow:
         return self.inflow - self.outflow
 
     def table(self) -> Table:
-        columns = [Column(_("Section")), Column(_("Line")), Column(_("Currency"), TEXT)]
+        columns = [Column(pgettext("report", "Section")), Column(_("Line")), Column(_("Currency"), TEXT)]
         columns += [Column(label, MONEY) for label in (_("Opening"), _("Inflow"), _("Outflow"), _("Net"), _("Closing"))]
         rows: list[list] = [[_("Cash at the start"), "", "", self.opening, None, None, None, None]]
         for line in self.lines:

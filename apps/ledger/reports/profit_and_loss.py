@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from apps.core.models import Organization
 
@@ -90,8 +90,12 @@ class ProfitAndLoss:
     def sections(self) -> tuple[ProfitAndLossSection, ProfitAndLossSection]:
         return (self.income, self.expenses)
 
+    @property
+    def group_label(self) -> str:
+        return str(GROUPINGS[self.group_by])
+
     def table(self) -> Table:
-        columns = [Column(_("Section")), Column(_("Code")), Column(str(GROUPINGS[self.group_by]))]
+        columns = [Column(pgettext("report", "Section")), Column(_("Code")), Column(self.group_label)]
         columns += [Column(p.label, MONEY) for p in self.periods] if len(self.periods) > 1 else []
         columns.append(Column(_("Total"), MONEY))
 

@@ -182,6 +182,11 @@ class AccountStatement:
     converted_closing: Decimal | None
     rows: StatementRows | None = None
 
+    @property
+    def converting(self) -> bool:
+        """Whether rows carry amounts converted into the report currency (a foreign account, converted)."""
+        return self.converted_opening is not None
+
     def table(self) -> Table:
         own = self.account.precision
         columns = [
