@@ -583,8 +583,7 @@ def invoice_issue(*, invoice: Invoice | int, user) -> Invoice:
             raise ValidationError(
                 _("Invoice {invoice} is void and cannot be issued.").format(invoice=_label(locked)), code="void"
             )
-        stored = list(locked.lines.select_related(None).all())
-        if not stored:
+        if not locked.lines.exists():
             raise ValidationError(
                 {"lines": _("Invoice {invoice} has no lines: add at least one.").format(invoice=_label(locked))}
             )
