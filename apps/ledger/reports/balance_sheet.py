@@ -39,6 +39,12 @@ class AccountLine:
     currency: str
     native: Decimal
     amount: Decimal
+    precision: int = 2  # of the account's currency
+
+    @property
+    def own_format(self) -> str:
+        """``floatformat`` argument for ``native``: its currency's decimals, grouped."""
+        return f"{self.precision}g"
 
 
 @dataclass(frozen=True)
@@ -149,6 +155,7 @@ def balance_sheet(
                 currency=account.currency,
                 native=account.own(native[account.id] * sign),
                 amount=query.round(exact[account.id] * sign),
+                precision=account.precision,
             )
             for account in accounts.values()  # by code
             if account.type == account_type and (native[account.id] or exact[account.id])

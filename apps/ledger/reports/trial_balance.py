@@ -39,6 +39,12 @@ class TrialBalanceLine:
     closing_debit: Decimal
     closing_credit: Decimal
     native_closing: Decimal | None  # in the account's currency, debit positive; None for the rounding line
+    precision: int = 2  # of the account's currency
+
+    @property
+    def own_format(self) -> str:
+        """``floatformat`` argument for ``native_closing``: its currency's decimals, grouped."""
+        return f"{self.precision}g"
 
     @property
     def opening(self) -> Decimal:
@@ -157,6 +163,7 @@ def trial_balance(
                 credit,
                 *_sides(opening + debit - credit, zero),
                 native_closing=account.own(native[account.id]),
+                precision=account.precision,
             )
         )
     totals = {f: query.total(getattr(line, f) for line in lines) for f in MONEY_FIELDS}
