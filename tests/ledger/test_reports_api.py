@@ -316,7 +316,7 @@ QUERY_BUDGET = {
     "profit-and-loss/": 7,
     "balance-sheet/": 7,
     "trial-balance/": 7,
-    "cash-flow/": 6,
+    "cash-flow/": 7,
     "statement/": 7,
 }
 

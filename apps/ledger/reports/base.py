@@ -116,6 +116,7 @@ class AccountInfo:
     currency: str
     parent_id: int | None
     precision: int  # of its currency
+    purpose: str
 
     def own(self, amount: Decimal) -> Decimal:
         """An amount in the account's currency written with that currency's decimals (exact: the database
@@ -202,21 +203,19 @@ class ReportQuery:
             " SELECT id FROM tree)"
         )
 
-    def accounts(self, *, types: Iterable[str] | None = None, purpose: str | None = None) -> dict[int, AccountInfo]:
-        """The organization's accounts (of these types, or this purpose) that the report can count: all of
-        them when converting, else those held in the report currency. One query; reports aggregate by
-        account id and take names, types and currencies from here."""
+    def accounts(self, *, types: Iterable[str] | None = None, all_currencies: bool = False) -> dict[int, AccountInfo]:
+        """The organization's accounts (of these types) that the report can count: all of them when
+        converting (or with ``all_currencies``), else those held in the report currency. One query; reports
+        aggregate by account id and take names, types and currencies from here."""
         from ..models import Account
 
         accounts = Account.objects.filter(organization_id=self.organization.pk)
         if types is not None:
             accounts = accounts.filter(type__in=list(types))
-        if purpose is not None:
-            accounts = accounts.filter(purpose=purpose)
-        if not self.converted:
+        if not self.converted and not all_currencies:
             accounts = accounts.filter(currency_id=self.currency)
         rows = accounts.order_by("code").values_list(
-            "id", "code", "name", "type", "currency_id", "parent_id", "currency__precision"
+            "id", "code", "name", "type", "currency_id", "parent_id", "currency__precision", "purpose"
         )
         return {row[0]: AccountInfo(*row) for row in rows}
 

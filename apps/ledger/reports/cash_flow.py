@@ -110,47 +110,59 @@ def cash_flow(
     query = ReportQuery(
         organization=organization, date_from=date_from, date_to=date_to, filters=filters, currency=currency
     )
+    every = query.accounts(all_currencies=True)
+    cash = {pk: account for pk, account in every.items() if account.purpose == "cash"}
+    if not query.converted:
+        cash = {pk: account for pk, account in cash.items() if account.currency == query.currency}
+    query.params["cash"] = list(cash)
+    query.params["cash_or_exchange"] = [pk for pk, a in every.items() if a.purpose in ("cash", "exchange")]
+    categorized = query.filters.category is not None
     before = "c.date < %(date_from)s" if date_from is not None else "false"
-    category_filter = f"AND {query.category_filter('g.grp')}" if query.filters.category is not None else ""
+    # Cash legs without a category take their transaction's other legs' one. Those legs share the cash leg's
+    # organization and date, so they are looked up in the same dates: the period, or everything through its
+    # end when a category filter must classify the opening too.
+    dates = "through" if categorized or date_from is None else "range"
+    legs_dates = "o.date <= %(date_to)s" + (" AND o.date >= %(date_from)s" if dates == "range" else "")
+    cash_dates = legs_dates.replace("o.", "u.")
+    category_filter = f"AND {query.category_filter('g.grp')}" if categorized else ""
+    grouping = "NULL::bigint" if not categorized else "g.grp"
     sql = f"""
-        WITH cash AS MATERIALIZED (
-            SELECT e.transaction_id, e.account_id, e.currency_id, e.date, e.amount, e.category_id
-              FROM ledger_transactionentry e
-              JOIN ledger_account a ON a.id = e.account_id AND a.purpose = 'cash'
-             WHERE {query.entry_filter("e", dates="through", category=False)}),
-        counter AS (
-            -- the other legs of the same transactions (same organization, same date)
-            SELECT o.transaction_id, count(*) AS others, min(o.category_id) AS low, max(o.category_id) AS high
+        WITH k AS (
+            SELECT o.transaction_id, min(o.category_id) AS low, max(o.category_id) AS high
               FROM ledger_transactionentry o
-              JOIN ledger_account oa ON oa.id = o.account_id AND oa.purpose NOT IN ('cash', 'exchange')
-             WHERE o.organization_id = %(org)s AND o.date <= %(date_to)s
-               AND o.transaction_id IN (SELECT transaction_id FROM cash)
+             WHERE o.organization_id = %(org)s AND {legs_dates} AND NOT (o.account_id = ANY(%(cash_or_exchange)s))
+               AND o.transaction_id IN (
+                   SELECT u.transaction_id FROM ledger_transactionentry u
+                    WHERE u.organization_id = %(org)s AND {cash_dates} AND u.account_id = ANY(%(cash)s)
+                      AND u.category_id IS NULL)
              GROUP BY o.transaction_id),
         g AS (
             SELECT c.account_id, c.currency_id, c.amount, {query.rate_day("c")} AS day, {before} AS before,
                    CASE WHEN c.category_id IS NOT NULL THEN c.category_id
                         WHEN k.transaction_id IS NULL THEN {TRANSFERS}
                         WHEN k.low = k.high THEN k.low END AS grp
-              FROM cash c LEFT JOIN counter k ON k.transaction_id = c.transaction_id)
-        SELECT g.before, g.account_id, g.grp, g.amount > 0 AS inflow, g.currency_id, g.day, sum(g.amount),
-               a.code, a.name, cat.name
-          FROM g
-          JOIN ledger_account a ON a.id = g.account_id
-          LEFT JOIN ledger_category cat ON cat.id = g.grp
-         WHERE true {category_filter}
-         GROUP BY g.before, g.account_id, g.grp, g.amount > 0, g.currency_id, g.day, a.code, a.name, cat.name
+              FROM ledger_transactionentry c
+              LEFT JOIN k ON c.category_id IS NULL AND k.transaction_id = c.transaction_id
+             WHERE {query.entry_filter("c", dates="through", category=False)} AND c.account_id = ANY(%(cash)s))
+        SELECT s.*, cat.name FROM (
+            SELECT g.before, g.account_id, CASE WHEN g.before THEN {grouping} ELSE g.grp END AS grp,
+                   g.amount > 0 AS inflow, g.currency_id, g.day, sum(g.amount)
+              FROM g
+             WHERE true {category_filter}
+             GROUP BY 1, 2, 3, 4, 5, 6) s
+          LEFT JOIN ledger_category cat ON cat.id = s.grp
     """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, query.params)
-        rows = cursor.fetchall()
+    rows = []
+    if cash:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, query.params)
+            rows = cursor.fetchall()
     query.load_rates((currency_code, day) for _b, _a, _g, _i, currency_code, day, *_rest in rows)
 
     opening_exact: dict[int, Decimal] = defaultdict(lambda: ZERO)
     moves_exact: dict[tuple[int, int | None, bool], Decimal] = defaultdict(lambda: ZERO)
-    accounts: dict[int, tuple[str, str, str]] = {}
     group_labels: dict[int | None, str] = {}
-    for before, account_id, group, inflow, currency_code, day, total, code, name, category_name in rows:
-        accounts[account_id] = (code, name, currency_code)
+    for before, account_id, group, inflow, currency_code, day, total, category_name in rows:
         converted = query.exact(total, currency_code, day)
         if before:
             opening_exact[account_id] += converted
@@ -173,12 +185,23 @@ def cash_flow(
         lines.append(CashFlowLine(key=key, label=label, inflow=inflow, outflow=outflow))
 
     account_lines = []
-    for account_id, (code, name, currency_code) in sorted(accounts.items(), key=lambda item: item[1][0]):
+    for account_id, account in cash.items():  # by code
+        if account_id not in opening_exact and not any(a == account_id for a, _g, _i in moves):
+            continue
         opening = query.round(opening_exact[account_id])
         inflow = query.total(v for (a, _g, is_in), v in moves.items() if a == account_id and is_in)
         outflow = -query.total(v for (a, _g, is_in), v in moves.items() if a == account_id and not is_in)
         account_lines.append(
-            CashAccountLine(account_id, code, name, currency_code, opening, inflow, outflow, opening + inflow - outflow)
+            CashAccountLine(
+                account_id,
+                account.code,
+                account.name,
+                account.currency,
+                opening,
+                inflow,
+                outflow,
+                opening + inflow - outflow,
+            )
         )
     opening = query.total(line.opening for line in account_lines)
     inflow = query.total(line.inflow for line in lines)
