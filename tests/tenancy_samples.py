@@ -74,6 +74,90 @@ def _fx_rate(organization: Organization) -> FxRate:
 TENANT_SAMPLES[FxRate] = _fx_rate
 
 
+# --- ledger: books (accounts, tags, transactions, the closed period) --------------------------------------
+
+
+def _ledger_account(organization: Organization):
+    from tests.ledger.factories import AccountFactory
+
+    return AccountFactory(organization=organization)
+
+
+def _ledger_balance(organization: Organization):
+    from apps.ledger.models import AccountBalance
+
+    return AccountBalance.objects.get(account=_ledger_account(organization))
+
+
+def _ledger_project(organization: Organization):
+    from tests.ledger.factories import ProjectFactory
+
+    return ProjectFactory(organization=organization)
+
+
+def _ledger_category(organization: Organization):
+    from tests.ledger.factories import CategoryFactory
+
+    return CategoryFactory(organization=organization)
+
+
+def _ledger_counterparty(organization: Organization):
+    from tests.ledger.factories import CounterpartyFactory
+
+    return CounterpartyFactory(organization=organization)
+
+
+def _ledger_transaction(organization: Organization):
+    import uuid
+    from datetime import date
+
+    from apps.ledger import services
+    from apps.ledger.models import AccountType
+    from tests.ledger.factories import AccountFactory
+
+    cash = AccountFactory(organization=organization, type=AccountType.ASSET)
+    sales = AccountFactory(organization=organization, type=AccountType.INCOME)
+    return services.income_post(
+        organization=organization,
+        user=None,
+        date=date.today(),
+        account=cash,
+        income_account=sales,
+        amount="100.00",
+        counterparty=_ledger_counterparty(organization),
+        description="Sample income",
+        idempotency_key=f"sample-{uuid.uuid4()}",
+    )
+
+
+def _ledger_period_lock(organization: Organization):
+    from datetime import date
+
+    from apps.ledger import services
+
+    # Far in the past, so that it refuses none of the other samples' postings.
+    return services.period_lock(organization=organization, user=None, locked_through=date(2000, 1, 31))
+
+
+def _register_ledger_samples() -> None:
+    from apps.ledger.models import Account, AccountBalance, Category, Counterparty, PeriodLock, Project, Transaction
+
+    TENANT_SAMPLES.update(
+        {
+            Account: _ledger_account,
+            AccountBalance: _ledger_balance,
+            Project: _ledger_project,
+            Category: _ledger_category,
+            Counterparty: _ledger_counterparty,
+            Transaction: _ledger_transaction,
+            PeriodLock: _ledger_period_lock,
+        }
+    )
+
+
+_register_ledger_samples()
+
+
 # --- ledger: invoices and recurring payments --------------------------------------------------------------
 
 

@@ -1,0 +1,145 @@
+"""Filter sets of the books, shared by the API and the pages.
+
+They run on querysets already scoped to the user's organizations, so naming another organization's slug or
+row simply finds nothing. Filters over a transaction's legs use ``EXISTS`` subqueries: a transaction is
+listed once however many of its legs match.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    Account,
+    AccountBalance,
+    AccountType,
+    Category,
+    Counterparty,
+    PeriodLock,
+    Project,
+    Transaction,
+    TransactionEntry,
+)
+
+
+def _organization_filter():
+    return django_filters.CharFilter(field_name="organization__slug", label=_("Organization (slug)"))
+
+
+class AccountFilter(django_filters.FilterSet):
+    organization = _organization_filter()
+    type = django_filters.MultipleChoiceFilter(choices=AccountType.choices, label=_("Type"))
+    currency = django_filters.CharFilter(field_name="currency_id", lookup_expr="iexact", label=_("Currency code"))
+    purpose = django_filters.ChoiceFilter(choices=Account.Purpose.choices, label=_("Purpose"))
+    parent = django_filters.NumberFilter(field_name="parent_id", label=_("Parent account id"))
+    is_root = django_filters.BooleanFilter(field_name="parent", lookup_expr="isnull", label=_("Top level only"))
+
+    class Meta:
+        model = Account
+        fields = ["organization", "type", "currency", "purpose", "parent", "is_root", "is_active", "non_negative"]
+
+
+class BalanceFilter(django_filters.FilterSet):
+    organization = _organization_filter()
+    type = django_filters.MultipleChoiceFilter(field_name="account__type", choices=AccountType.choices, label=_("Type"))
+    currency = django_filters.CharFilter(field_name="currency_id", lookup_expr="iexact", label=_("Currency code"))
+    purpose = django_filters.ChoiceFilter(
+        field_name="account__purpose", choices=Account.Purpose.choices, label=_("Purpose")
+    )
+    is_active = django_filters.BooleanFilter(field_name="account__is_active", label=_("Active accounts only"))
+    nonzero = django_filters.BooleanFilter(method="filter_nonzero", label=_("Only balances other than zero"))
+
+    class Meta:
+        model = AccountBalance
+        fields = ["organization", "type", "currency", "purpose", "is_active", "nonzero"]
+
+    def filter_nonzero(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.exclude(balance=0) if value else queryset.filter(balance=0)
+
+
+class ProjectFilter(django_filters.FilterSet):
+    organization = _organization_filter()
+
+    class Meta:
+        model = Project
+        fields = ["organization", "is_active"]
+
+
+class CategoryFilter(django_filters.FilterSet):
+    organization = _organization_filter()
+    kind = django_filters.ChoiceFilter(choices=Category.Kind.choices, label=_("Kind"))
+    parent = django_filters.NumberFilter(field_name="parent_id", label=_("Parent category id"))
+
+    class Meta:
+        model = Category
+        fields = ["organization", "kind", "parent", "is_active"]
+
+
+class CounterpartyFilter(django_filters.FilterSet):
+    organization = _organization_filter()
+    kind = django_filters.MultipleChoiceFilter(choices=Counterparty.Kind.choices, label=_("Kind"))
+    tax_id = django_filters.CharFilter(label=_("Tax id"))
+
+    class Meta:
+        model = Counterparty
+        fields = ["organization", "kind", "tax_id", "is_active"]
+
+
+def _with_leg(**lookups) -> Exists:
+    return Exists(TransactionEntry.objects.filter(transaction_id=OuterRef("pk"), **lookups))
+
+
+class TransactionFilter(django_filters.FilterSet):
+    organization = _organization_filter()
+    date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte", label=_("On or after (date)"))
+    date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte", label=_("On or before (date)"))
+    kind = django_filters.MultipleChoiceFilter(choices=Transaction.Kind.choices, label=_("Kind"))
+    account = django_filters.NumberFilter(method="filter_leg", label=_("With a leg on this account (id)"))
+    counterparty = django_filters.NumberFilter(
+        method="filter_leg", label=_("With a leg tagged with this counterparty (id)")
+    )
+    project = django_filters.NumberFilter(method="filter_leg", label=_("With a leg tagged with this project (id)"))
+    category = django_filters.NumberFilter(method="filter_leg", label=_("With a leg tagged with this category (id)"))
+    currency = django_filters.CharFilter(method="filter_currency", label=_("With a leg in this currency (code)"))
+    q = django_filters.CharFilter(
+        method="filter_text", label=_("Text in the description, a memo or a counterparty's name")
+    )
+    reversed = django_filters.BooleanFilter(
+        field_name="reversed_by", lookup_expr="isnull", exclude=True, label=_("Reversed")
+    )
+
+    class Meta:
+        model = Transaction
+        fields = ["organization", "date_from", "date_to", "kind", "account", "counterparty", "project", "category", "q"]
+
+    def filter_leg(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(_with_leg(**{f"{name}_id": value}))
+
+    def filter_currency(self, queryset, name, value):
+        return queryset.filter(_with_leg(currency_id=value.upper())) if value else queryset
+
+    def filter_text(self, queryset, name, value):
+        value = (value or "").strip()
+        if not value:
+            return queryset
+        legs = TransactionEntry.objects.filter(transaction_id=OuterRef("pk")).filter(
+            Q(memo__icontains=value) | Q(counterparty__name__icontains=value)
+        )
+        text = Q(description__icontains=value) | Q(idempotency_key=value) | Exists(legs)
+        if value.lstrip("#").isdigit() and len(value) <= 18:
+            text |= Q(pk=int(value.lstrip("#")))
+        return queryset.filter(text)
+
+
+class PeriodLockFilter(django_filters.FilterSet):
+    organization = _organization_filter()
+
+    class Meta:
+        model = PeriodLock
+        fields = ["organization"]
