@@ -20,6 +20,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", include(("apps.core.urls", "pages"))),
     path("accounts/", include("allauth.urls")),
+    path("ledger/", include("apps.ledger.urls")),
     prefix_default_language=True,
 )
 

@@ -6,3 +6,8 @@ class LedgerConfig(AppConfig):
     name = "apps.ledger"
     label = "ledger"
     verbose_name = _("Books")
+
+    def ready(self) -> None:
+        from .dashboard import register_dashboard
+
+        register_dashboard()
