@@ -54,3 +54,17 @@ def test_the_demo_includes_the_invoices_when_they_exist(demo):
     assert Invoice.objects.filter(organization=demo, reference__startswith="DEMO-").exists()
     receivable = AccountBalance.objects.get(account__organization=demo, account__code="62")
     assert receivable.balance > Decimal(0)
+
+
+def test_running_the_demo_in_a_later_month_adds_nothing(demo, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    before = Transaction.objects.count()
+    later = timezone.now() + timedelta(days=45)
+    monkeypatch.setattr("apps.ledger.demo.timezone.now", lambda: later)
+
+    seed_demo()
+
+    assert Transaction.objects.count() == before
