@@ -303,6 +303,17 @@ def test_reversing_asks_for_a_date_and_a_reason(client, books):
     assert AccountBalance.objects.get(account=books.cash).balance == 0
 
 
+def test_a_viewer_may_not_reverse(books, member_of):
+    posted = income(books)
+    viewer = signed_in(member_of(books.organization, role=Role.VIEWER))
+
+    assert viewer.get(url("transaction_reverse", posted.pk)).status_code == 403
+    assert viewer.get(url("transaction_change", posted.pk)).status_code == 200
+    assert (
+        url("transaction_reverse", posted.pk) not in viewer.get(url("transaction_change", posted.pk)).content.decode()
+    )
+
+
 def test_the_reverse_action_reverses_the_selected_and_skips_what_cannot_be(client, books):
     first, second = income(books, "a"), income(books, "b")
     earlier = services.transaction_reverse(transaction=first, user=None, reason="done before")

@@ -437,6 +437,16 @@ def test_a_viewer_reads_but_cannot_post(books, member_of):
     assert post(client, "operations/income/", income_body(books), key="v").status_code == 403
 
 
+def test_a_viewer_cannot_reverse(books, member_of):
+    posted = services.income_post(organization=books.organization, user=None, date=DAY, account=books.cash,
+                                  income_account=books.sales, amount="5", idempotency_key="v-rev")  # fmt: skip
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_authenticate(member_of(books.organization, role=Role.VIEWER))
+
+    assert client.post(f"{API}/transactions/{posted.pk}/reverse/", {}, format="json").status_code == 403
+    assert not Transaction.objects.filter(reverses=posted).exists()
+
+
 def test_a_read_only_api_key_cannot_post(books):
     _key, plain = tokens.api_key_create(
         organization=books.organization, name="Reader", scopes=["read"], role=Role.ADMIN, by=None

@@ -411,7 +411,9 @@ class LegChoices:
         )
 
         def account_label(account):
-            return f"{'  ' * min(account.depth or 0, MAX_INDENT)}{account.code} {account.name} ({account.currency_id})"
+            # No-break spaces: a select collapses ordinary ones, and the tree would lose its shape.
+            indent = "\u00a0" * 4 * min(account.depth or 0, MAX_INDENT)
+            return f"{indent}{account.code} {account.name} ({account.currency_id})"
 
         def tags(model):
             return list(scope(model.objects.filter(is_active=True), user).select_related("organization"))
