@@ -306,4 +306,5 @@ class FxRate(models.Model):
         indexes = [models.Index(fields=["base", "quote", "-date"], name="fxrate_pair_date")]
 
     def __str__(self) -> str:
-        return f"{self.date} 1 {self.base_id} = {self.rate.normalize()} {self.quote_id} ({self.get_source_display()})"
+        rate = format(self.rate.normalize(), "f")  # 80, not 8E+1
+        return f"{self.date} 1 {self.base_id} = {rate} {self.quote_id} ({self.get_source_display()})"

@@ -496,9 +496,12 @@ def test_reversing_a_payment_takes_it_off_the_invoice(issued, books, bookkeeper)
     assert _balance(books.bank) == 0
 
 
-def test_a_payment_reversed_directly_in_the_books_is_adopted(issued, books, bookkeeper):
+def test_a_payment_cannot_be_reversed_past_its_invoice_but_an_existing_reversal_is_adopted(issued, books, bookkeeper):
     payment = _pay(issued, books, bookkeeper, "50", "p")
-    direct = transaction_reverse(transaction=payment.transaction, user=bookkeeper)
+    with pytest.raises(ValidationError, match="Reverse the invoice payment instead"):
+        transaction_reverse(transaction=payment.transaction, user=bookkeeper)
+    # A reversal already in the books (posted before this rule, or by a script) is taken over, not doubled.
+    direct = transaction_reverse(transaction=payment.transaction, user=bookkeeper, for_document=True)
 
     reversed_payment = invoice_payment_reverse(payment=payment, user=bookkeeper)
 

@@ -292,3 +292,36 @@ def test_a_closed_account_refuses_postings(books):
             amount="1",
             idempotency_key="c",
         )
+
+
+def test_repeating_a_cross_currency_transfer_records_one_rate(books):
+    for _ in range(2):
+        services.transfer_post(
+            organization=books.organization,
+            user=None,
+            date=DAY,
+            from_account=books.bank,
+            to_account=books.usd,
+            amount="9150.00",
+            to_amount="100.00",
+            idempotency_key="fx-again",
+        )
+
+    assert FxRate.objects.filter(organization=books.organization, source=FxRate.Source.DEAL).count() == 1
+    assert Transaction.objects.count() == 1
+
+
+@pytest.mark.parametrize("kind", [Transaction.Kind.INVOICE, Transaction.Kind.PAYMENT])
+def test_a_documents_posting_is_reversed_through_its_document_only(books, kind):
+    posted = services.transaction_post(
+        organization=books.organization,
+        user=None,
+        date=DAY,
+        kind=kind,
+        idempotency_key=f"doc-{kind}",
+        entries=[Leg(books.cash.pk, Decimal("5")), Leg(books.sales.pk, Decimal("-5"))],
+    )
+
+    with pytest.raises(ValidationError, match="instead: this posting belongs to it"):
+        services.transaction_reverse(transaction=posted, user=None)
+    assert not Transaction.objects.filter(reverses=posted).exists()

@@ -813,6 +813,7 @@ def invoice_payment_reverse(
                 user=user,
                 date=date or max(organization_today(locked.organization), payment.date),
                 reason=reason or _("payment of invoice {invoice} reversed").format(invoice=_label(locked)),
+                for_document=True,
             )
         payment.reversal_transaction = reversal
         payment.save(update_fields=["reversal_transaction"])
@@ -873,6 +874,7 @@ def invoice_void(*, invoice: Invoice | int, user, date: Date | None = None, reas
                     user=user,
                     date=date or max(organization_today(locked.organization), locked.issue_date),
                     reason=reason or _("invoice {invoice} voided").format(invoice=_label(locked)),
+                    for_document=True,
                 )
             locked.void_transaction = reversal
             changes["reversal"] = reversal.pk

@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from apps.core.audit import audit_record
 from apps.core.models import FxRate, Organization
@@ -432,7 +433,7 @@ def transfer_post(
                 rate=round(Decimal(rate), 12),
                 source=FxRate.Source.DEAL,
             )
-        return transaction_post(
+        posted = transaction_post(
             organization=organization_id,
             user=user,
             date=date,
@@ -442,14 +443,29 @@ def transfer_post(
             kind=kind,
             fx_rate=fx,
         )
+        if fx is not None and posted.fx_rate_id != fx.pk:
+            fx.delete()  # a repeat: the first posting keeps the rate it recorded, this one is not needed
+        return posted
 
 
-def transaction_reverse(*, transaction: Transaction, user, date: Date | None = None, reason: str = "") -> Transaction:
+# Postings that belong to a document are reversed by the document's own service, which keeps the document
+# (its status, paid amount) in step with the books.
+DOCUMENT_KINDS = {
+    Transaction.Kind.INVOICE: _lazy("Void the invoice instead: this posting belongs to it."),
+    Transaction.Kind.PAYMENT: _lazy("Reverse the invoice payment instead: this posting belongs to it."),
+}
+
+
+def transaction_reverse(
+    *, transaction: Transaction, user, date: Date | None = None, reason: str = "", for_document: bool = False
+) -> Transaction:
     """Post the reversal of ``transaction``: the same legs negated, linked to it. A transaction is reversed once."""
     original = transaction
     _require_power(user, original.organization_id)
     if original.kind == Transaction.Kind.REVERSAL:
         raise ValidationError(_("A reversal cannot itself be reversed; post a new transaction instead."))
+    if original.kind in DOCUMENT_KINDS and not for_document:
+        raise ValidationError(DOCUMENT_KINDS[original.kind], code="document_posting")
     # Sequential repeats get a clear refusal; two racing requests share the idempotency key below (one
     # reversal), and the unique link refuses a reversal posted any other way.
     if Transaction.objects.filter(reverses_id=original.pk).exists():
