@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import translation
 from django_celery_beat.models import CrontabSchedule, PeriodicTask, PeriodicTasks
 
+from apps.core import beat
 from apps.core.fx import (
     FxRatesNotConfigured,
     FxRatesUnavailable,
@@ -297,17 +298,17 @@ def test_the_migration_scheduled_the_fetch_daily_at_1230_moscow_time():
 def test_the_schedule_migration_is_idempotent_and_reversible():
     crontabs_before = CrontabSchedule.objects.count()
 
-    schedule_migration.create_periodic_tasks(django_apps, None)
+    beat.install(django_apps, None, specs=(schedule_migration.FX_FETCH,))
     assert PeriodicTask.objects.filter(name=FX_TASK_NAME).count() == 1
     assert CrontabSchedule.objects.count() == crontabs_before
 
     PeriodicTask.objects.filter(name=FX_TASK_NAME).update(enabled=False, task="renamed.elsewhere")
-    schedule_migration.create_periodic_tasks(django_apps, None)
+    beat.install(django_apps, None, specs=(schedule_migration.FX_FETCH,))
     task = PeriodicTask.objects.get(name=FX_TASK_NAME)
     assert (task.enabled, task.task) == (True, FX_RATES_FETCH_TASK)
 
     changed_before = PeriodicTasks.objects.get(ident=1).last_update
-    schedule_migration.remove_periodic_tasks(django_apps, None)
+    beat.uninstall(django_apps, None, specs=(schedule_migration.FX_FETCH,))
     assert not PeriodicTask.objects.filter(name=FX_TASK_NAME).exists()
     assert PeriodicTasks.objects.get(ident=1).last_update > changed_before
 

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask, PeriodicTasks
 
+from apps.core import beat
 from apps.core.jobs import enqueue_on_commit
 from apps.core.maintenance import refresh_token_purge_expired
 from apps.core.models import RefreshToken
@@ -179,17 +180,17 @@ def test_the_migration_is_idempotent_and_reversible():
     crontabs_before = CrontabSchedule.objects.count()
     crontab = PeriodicTask.objects.get(name=PURGE_TASK_NAME).crontab
 
-    periodic_tasks_migration.create_periodic_tasks(django_apps, None)  # again, on top of the migrated state
+    beat.install(django_apps, None, specs=(periodic_tasks_migration.PURGE,))  # again, on top of the migrated state
     assert PeriodicTask.objects.filter(name=PURGE_TASK_NAME).count() == 1
     assert CrontabSchedule.objects.count() == crontabs_before
 
     PeriodicTask.objects.filter(name=PURGE_TASK_NAME).update(enabled=False, task="renamed.elsewhere")
-    periodic_tasks_migration.create_periodic_tasks(django_apps, None)  # puts the definition back in place
+    beat.install(django_apps, None, specs=(periodic_tasks_migration.PURGE,))  # puts the definition back in place
     task = PeriodicTask.objects.get(name=PURGE_TASK_NAME)
     assert (task.enabled, task.task) == (True, REFRESH_TOKENS_PURGE_TASK)
 
     changed_before = PeriodicTasks.objects.get(ident=1).last_update
-    periodic_tasks_migration.remove_periodic_tasks(django_apps, None)
+    beat.uninstall(django_apps, None, specs=(periodic_tasks_migration.PURGE,))
     assert not PeriodicTask.objects.filter(name=PURGE_TASK_NAME).exists()
     # The schedule goes with it, unless another task still runs on it.
     assert (

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django_celery_beat.models import PeriodicTask
 
+from apps.core import beat
 from apps.core.models import AuditLog
 from apps.core.roles import Role
 from apps.ledger.models import (
@@ -625,10 +626,10 @@ def test_the_migration_scheduled_the_task_every_minute():
 
 
 def test_the_schedule_is_idempotent_and_reversible():
-    schedule_migration.create_periodic_tasks(django_apps, None)
+    beat.install(django_apps, None, specs=(schedule_migration.VERIFY,))
     assert PeriodicTask.objects.filter(name=schedule_migration.VERIFY_TASK_NAME).count() == 1
 
-    schedule_migration.remove_periodic_tasks(django_apps, None)
+    beat.uninstall(django_apps, None, specs=(schedule_migration.VERIFY,))
     assert not PeriodicTask.objects.filter(name=schedule_migration.VERIFY_TASK_NAME).exists()
-    schedule_migration.create_periodic_tasks(django_apps, None)
+    beat.install(django_apps, None, specs=(schedule_migration.VERIFY,))
     assert PeriodicTask.objects.filter(name=schedule_migration.VERIFY_TASK_NAME).count() == 1

@@ -10,10 +10,12 @@ from django.core.management import call_command
 from django.db import connection
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
+from apps.core import beat
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 schedules = importlib.import_module("apps.ledger.migrations.0004_invoice_and_recurring_schedules")
-TASKS = [schedules.OVERDUE_TASK, schedules.RECURRING_TASK]
+TASKS = [spec.task for spec in schedules.TASKS]
 
 
 def _tables() -> set[str]:
@@ -33,11 +35,11 @@ def test_the_migrations_reverse_and_apply_again():
 
 
 def test_creating_the_schedules_twice_changes_nothing():
-    schedules.create_periodic_tasks(django_apps, None)  # (a transactional test starts with emptied tables)
+    beat.install(django_apps, None, specs=schedules.TASKS)  # (a transactional test starts with emptied tables)
     once = (PeriodicTask.objects.count(), CrontabSchedule.objects.count())
 
-    schedules.create_periodic_tasks(django_apps, None)
+    beat.install(django_apps, None, specs=schedules.TASKS)
 
     assert (PeriodicTask.objects.count(), CrontabSchedule.objects.count()) == once
-    overdue = PeriodicTask.objects.get(task=schedules.OVERDUE_TASK)
+    overdue = PeriodicTask.objects.get(task=schedules.TASKS[0].task)
     assert (overdue.crontab.minute, overdue.crontab.hour, overdue.enabled) == ("5", "*", True)

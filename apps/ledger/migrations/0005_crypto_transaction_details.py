@@ -17,7 +17,8 @@ The task runs every minute: TRON needs about a minute for the 19 confirmations, 
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
-from django.utils import timezone
+
+from apps.core.beat import PeriodicTaskSpec, schedule_operation
 
 INTEGRITY = r"""
 ALTER TABLE ledger_cryptotransactiondetail
@@ -60,57 +61,14 @@ ALTER TABLE ledger_cryptotransactiondetail
 """
 
 VERIFY_TASK_NAME = "Verify pending crypto transfers"
-VERIFY_TASK = "apps.ledger.tasks.crypto.crypto_transfers_verify_pending_task"
-EVERY_MINUTE = {
-    "minute": "*",
-    "hour": "*",
-    "day_of_month": "*",
-    "month_of_year": "*",
-    "day_of_week": "*",
-    "timezone": "UTC",
-}
-
-
-def _tell_beat(apps):
-    # The scheduler reloads when this row changes; the model's signals do not run in migrations.
-    apps.get_model("django_celery_beat", "PeriodicTasks").objects.update_or_create(
-        ident=1, defaults={"last_update": timezone.now()}
-    )
-
-
-def create_periodic_tasks(apps, schema_editor):
-    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    # The same schedule may exist already (another app's task, or an earlier run): reuse it.
-    crontab = CrontabSchedule.objects.filter(**EVERY_MINUTE).order_by("pk").first()
-    if crontab is None:
-        crontab = CrontabSchedule.objects.create(**EVERY_MINUTE)
-    PeriodicTask.objects.update_or_create(
-        name=VERIFY_TASK_NAME,
-        defaults={
-            "task": VERIFY_TASK,
-            "crontab": crontab,
-            "interval": None,
-            "solar": None,
-            "clocked": None,
-            "args": "[]",
-            "kwargs": "{}",
-            "enabled": True,
-            "one_off": False,
-            "description": "Checks the pending TRX and USDT-TRC20 transfers on TronScan and posts each one that "
-            "matches its registration and has TRON_MIN_CONFIRMATIONS confirmations (key crypto:<network>:<hash>, "
-            "so at most once). When TronScan is unreachable nothing is posted and the next run tries again.",
-        },
-    )
-    _tell_beat(apps)
-
-
-def remove_periodic_tasks(apps, schema_editor):
-    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    PeriodicTask.objects.filter(name=VERIFY_TASK_NAME).delete()
-    CrontabSchedule.objects.filter(**EVERY_MINUTE, periodictask__isnull=True).delete()
-    _tell_beat(apps)
+VERIFY = PeriodicTaskSpec(
+    name=VERIFY_TASK_NAME,
+    task="apps.ledger.tasks.crypto.crypto_transfers_verify_pending_task",
+    minute="*",
+    description="Checks the pending TRX and USDT-TRC20 transfers on TronScan and posts each one that "
+    "matches its registration and has TRON_MIN_CONFIRMATIONS confirmations (key crypto:<network>:<hash>, "
+    "so at most once). When TronScan is unreachable nothing is posted and the next run tries again.",
+)
 
 
 class Migration(migrations.Migration):
@@ -314,5 +272,5 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunSQL(INTEGRITY, INTEGRITY_REVERSE),
-        migrations.RunPython(create_periodic_tasks, remove_periodic_tasks),
+        schedule_operation(VERIFY),
     ]
