@@ -6,8 +6,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import django  # noqa: E402
-import psycopg  # noqa: E402
+import django
+import psycopg
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.bench")
 django.setup()

@@ -22,7 +22,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from _django import figure, median
-
 from django.conf import settings
 from django.db import connection, connections
 
@@ -55,8 +54,16 @@ def fresh_organization(slug: str):
     # Each run gets its own organization (posted books are never deleted, and that is the point).
     organization = Organization.objects.create(name=slug, slug=f"{slug}-{int(time.time() * 1000)}")
     accounts = Account.objects.bulk_create(
-        [Account(organization=organization, code=f"{n:04d}", name=f"Account {n}", type=AccountType.ASSET,
-                 currency_id="RUB") for n in range(ACCOUNTS)]
+        [
+            Account(
+                organization=organization,
+                code=f"{n:04d}",
+                name=f"Account {n}",
+                type=AccountType.ASSET,
+                currency_id="RUB",
+            )
+            for n in range(ACCOUNTS)
+        ]
     )
     # bulk_create skips nothing at the database: the insert trigger creates the balance rows.
     return organization, [a.pk for a in accounts]
@@ -92,8 +99,13 @@ def service_worker(args) -> None:
     while time.time() < start_at:
         time.sleep(0.001)
     for n, (debit, credit, amount, when) in enumerate(work):
-        transaction_post(organization=organization_id, user=None, date=when, idempotency_key=f"s{seed}-{n}",
-                         entries=[Leg(account_ids[debit], amount), Leg(account_ids[credit], -amount)])
+        transaction_post(
+            organization=organization_id,
+            user=None,
+            date=when,
+            idempotency_key=f"s{seed}-{n}",
+            entries=[Leg(account_ids[debit], amount), Leg(account_ids[credit], -amount)],
+        )
     connections.close_all()
 
 
@@ -103,23 +115,32 @@ def psycopg_worker(args) -> None:
 
     db = settings.DATABASES["default"]
     work = workload(seed, count)
-    with psycopg.connect(dbname=db["NAME"], user=db["USER"], host=db["HOST"], port=db["PORT"],
-                         password=db.get("PASSWORD") or None) as conn:
+    with psycopg.connect(
+        dbname=db["NAME"], user=db["USER"], host=db["HOST"], port=db["PORT"], password=db.get("PASSWORD") or None
+    ) as conn:
         while time.time() < start_at:
             time.sleep(0.001)
         for n, (debit, credit, amount, when) in enumerate(work):
             with conn.transaction(), conn.cursor() as cur:
-                cur.execute("INSERT INTO bench_transaction (organization_id, date, description, idempotency_key)"
-                            " VALUES (1, %s, '', %s) RETURNING id", [when, f"p{seed}-{n}"])
+                cur.execute(
+                    "INSERT INTO bench_transaction (organization_id, date, description, idempotency_key)"
+                    " VALUES (1, %s, '', %s) RETURNING id",
+                    [when, f"p{seed}-{n}"],
+                )
                 tx = cur.fetchone()[0]
-                cur.execute("INSERT INTO bench_entry (transaction_id, account_id, amount) VALUES (%s, %s, %s)",
-                            [tx, debit, amount])
-                cur.execute("INSERT INTO bench_entry (transaction_id, account_id, amount) VALUES (%s, %s, %s)",
-                            [tx, credit, -amount])
+                cur.execute(
+                    "INSERT INTO bench_entry (transaction_id, account_id, amount) VALUES (%s, %s, %s)",
+                    [tx, debit, amount],
+                )
+                cur.execute(
+                    "INSERT INTO bench_entry (transaction_id, account_id, amount) VALUES (%s, %s, %s)",
+                    [tx, credit, -amount],
+                )
                 # Balances in account order, as the service does, so the baseline does not deadlock either.
                 for account, delta in sorted([(debit, amount), (credit, -amount)]):
-                    cur.execute("UPDATE bench_balance SET balance = balance + %s WHERE account_id = %s",
-                                [delta, account])
+                    cur.execute(
+                        "UPDATE bench_balance SET balance = balance + %s WHERE account_id = %s", [delta, account]
+                    )
 
 
 def timed_processes(target, per_process_args: list) -> float:
@@ -145,7 +166,9 @@ def posting_rates() -> tuple[dict, list[int]]:
     figures["postings_per_s_1proc"] = POSTINGS / elapsed
     organization2, accounts2 = fresh_organization("bench-2proc")
     half = POSTINGS // 2
-    elapsed = timed_processes(service_worker, [(organization2.pk, accounts2, 2, half), (organization2.pk, accounts2, 3, half)])
+    elapsed = timed_processes(
+        service_worker, [(organization2.pk, accounts2, 2, half), (organization2.pk, accounts2, 3, half)]
+    )
     figures["postings_per_s_2proc"] = 2 * half / elapsed
 
     baseline_tables()
@@ -183,8 +206,13 @@ def grow(organization_id: int, debit: int, credits: list[int], count: int, prefi
         postings = []
         for n in range(offset, min(offset + BATCH_SIZE, count)):
             amount = Decimal(rng.randint(1, 100_000)) / 100
-            postings.append(Posting(date=START + timedelta(days=n % 365), idempotency_key=f"{prefix}-{n}",
-                                    entries=[Leg(debit, amount), Leg(credits[n % len(credits)], -amount)]))
+            postings.append(
+                Posting(
+                    date=START + timedelta(days=n % 365),
+                    idempotency_key=f"{prefix}-{n}",
+                    entries=[Leg(debit, amount), Leg(credits[n % len(credits)], -amount)],
+                )
+            )
         transactions_post_batch(organization=organization_id, user=None, postings=postings)
     return count / (time.perf_counter() - started)
 
@@ -205,7 +233,9 @@ def main() -> None:
 
     organization, accounts = fresh_organization("bench-reads")
     grow(organization.pk, accounts[0], accounts[2:], 1000, "small")
-    figures["batch_postings_per_s"] = grow(organization.pk, accounts[1], accounts[2:], min(BATCH_POSTINGS, BIG_ACCOUNT_ENTRIES), "big")
+    figures["batch_postings_per_s"] = grow(
+        organization.pk, accounts[1], accounts[2:], min(BATCH_POSTINGS, BIG_ACCOUNT_ENTRIES), "big"
+    )
     if BIG_ACCOUNT_ENTRIES > BATCH_POSTINGS:
         grow(organization.pk, accounts[1], accounts[2:], BIG_ACCOUNT_ENTRIES - BATCH_POSTINGS, "big2")
     figures["balance_read_p50_ms_1k"] = balance_read_p50_ms(accounts[0])
@@ -214,9 +244,19 @@ def main() -> None:
 
     figures["pnl_1m_entries_ms"] = pnl_ms()
     figures["balances_exact"] = 1 if balances_exact(organization_ids) else 0
-    for name in ["postings_per_s_1proc", "postings_per_s_2proc", "psycopg_postings_per_s_1proc",
-                 "psycopg_postings_per_s_2proc", "ratio_1proc", "ratio_2proc", "balance_read_p50_ms_1k",
-                 "balance_read_p50_ms_100k", "pnl_1m_entries_ms", "batch_postings_per_s", "balances_exact"]:
+    for name in [
+        "postings_per_s_1proc",
+        "postings_per_s_2proc",
+        "psycopg_postings_per_s_1proc",
+        "psycopg_postings_per_s_2proc",
+        "ratio_1proc",
+        "ratio_2proc",
+        "balance_read_p50_ms_1k",
+        "balance_read_p50_ms_100k",
+        "pnl_1m_entries_ms",
+        "batch_postings_per_s",
+        "balances_exact",
+    ]:
         figure(name, figures[name])
 
 
@@ -229,11 +269,17 @@ def pnl_ms() -> float:
     organization = Organization.objects.filter(slug="bench-pnl").first()
     if organization is None:
         organization = Organization.objects.create(name="bench-pnl", slug="bench-pnl")
-        cash = Account.objects.create(organization=organization, code="1000", name="Cash", type=AccountType.ASSET,
-                                      currency_id="RUB")
+        cash = Account.objects.create(
+            organization=organization, code="1000", name="Cash", type=AccountType.ASSET, currency_id="RUB"
+        )
         pnl_accounts = [
-            Account.objects.create(organization=organization, code=f"{4000 + n}", name=f"P&L {n}",
-                                   type=AccountType.INCOME if n % 2 else AccountType.EXPENSE, currency_id="RUB")
+            Account.objects.create(
+                organization=organization,
+                code=f"{4000 + n}",
+                name=f"P&L {n}",
+                type=AccountType.INCOME if n % 2 else AccountType.EXPENSE,
+                currency_id="RUB",
+            )
             for n in range(20)
         ]
         grow(organization.pk, cash.pk, [a.pk for a in pnl_accounts], PNL_ENTRIES // 2, "pnl")

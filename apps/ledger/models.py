@@ -214,6 +214,16 @@ class Transaction(TenantModel):
         RECURRING = "recurring", _("Recurring payment")
         OPENING = "opening", _("Opening balance")
 
+    # No foreign-key constraint of its own: every posting would key-share-lock the organization's row, a hot
+    # spot for concurrent writers. The organization is held all the same: each leg's composite key points at
+    # an account of this organization, and a transaction without its legs fails the check at commit.
+    organization = models.ForeignKey(
+        "core.Organization",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("organization"),
+        db_constraint=False,
+    )
     date = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.COMPLEX)
     description = models.CharField(_("description"), max_length=500, blank=True)

@@ -11,13 +11,18 @@ pytestmark = pytest.mark.django_db
 
 
 def sale(books, n, amount="10.00"):
-    return Posting(date=date(2026, 5, 1 + n % 28), idempotency_key=f"import-{n}", kind="income",
-                   entries=[Leg(books.cash.pk, Decimal(amount)), Leg(books.sales.pk, -Decimal(amount))])
+    return Posting(
+        date=date(2026, 5, 1 + n % 28),
+        idempotency_key=f"import-{n}",
+        kind="income",
+        entries=[Leg(books.cash.pk, Decimal(amount)), Leg(books.sales.pk, -Decimal(amount))],
+    )
 
 
 def test_a_batch_posts_every_transaction_and_moves_balances_once_per_account(books):
-    ids = transactions_post_batch(organization=books.organization, user=None,
-                                  postings=[sale(books, n) for n in range(300)])
+    ids = transactions_post_batch(
+        organization=books.organization, user=None, postings=[sale(books, n) for n in range(300)]
+    )
 
     assert len(set(ids)) == 300
     assert AccountBalance.objects.get(account=books.cash).balance == Decimal("3000.00")
@@ -25,10 +30,12 @@ def test_a_batch_posts_every_transaction_and_moves_balances_once_per_account(boo
 
 
 def test_repeating_a_batch_posts_nothing_new(books):
-    first = transactions_post_batch(organization=books.organization, user=None,
-                                    postings=[sale(books, n) for n in range(5)])
-    again = transactions_post_batch(organization=books.organization, user=None,
-                                    postings=[sale(books, n) for n in range(7)])
+    first = transactions_post_batch(
+        organization=books.organization, user=None, postings=[sale(books, n) for n in range(5)]
+    )
+    again = transactions_post_batch(
+        organization=books.organization, user=None, postings=[sale(books, n) for n in range(7)]
+    )
 
     assert again[:5] == first
     assert Transaction.objects.count() == 7
@@ -37,8 +44,11 @@ def test_repeating_a_batch_posts_nothing_new(books):
 
 def test_one_bad_posting_refuses_the_whole_batch_and_names_it(books):
     postings = [sale(books, n) for n in range(10)]
-    postings[6] = Posting(date=date(2026, 5, 2), idempotency_key="bad", entries=[
-        Leg(books.cash.pk, Decimal("5")), Leg(books.sales.pk, Decimal("-4.99"))])
+    postings[6] = Posting(
+        date=date(2026, 5, 2),
+        idempotency_key="bad",
+        entries=[Leg(books.cash.pk, Decimal("5")), Leg(books.sales.pk, Decimal("-4.99"))],
+    )
 
     with pytest.raises(ValidationError) as refused:
         transactions_post_batch(organization=books.organization, user=None, postings=postings)
@@ -49,11 +59,13 @@ def test_one_bad_posting_refuses_the_whole_batch_and_names_it(books):
 
 def test_a_key_twice_in_one_batch_is_refused(books):
     with pytest.raises(ValidationError) as refused:
-        transactions_post_batch(organization=books.organization, user=None,
-                                postings=[sale(books, 1), sale(books, 2), sale(books, 1)])
+        transactions_post_batch(
+            organization=books.organization, user=None, postings=[sale(books, 1), sale(books, 2), sale(books, 1)]
+        )
 
     assert refused.value.message_dict == {
-        "postings.0.idempotency_key": ["The idempotency key import-1 appears more than once in this batch."]}
+        "postings.0.idempotency_key": ["The idempotency key import-1 appears more than once in this batch."]
+    }
 
 
 def test_a_malformed_posting_is_named_before_anything_is_sent(books):
