@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date as Date
 from decimal import Decimal
@@ -161,11 +162,15 @@ def _posting_json(posting: Posting, index: int | None = None) -> dict:
 
 def _post_many(organization_id: int, user, postings: list[dict], *, batch: bool) -> list[tuple[int, bool, object]]:
     user_id = getattr(user, "pk", None) if getattr(user, "is_authenticated", False) else None
+    params = [organization_id, user_id if isinstance(user_id, int) else None, json.dumps(postings)]
+    # Outside a caller's transaction the one statement is its own transaction (the commit-time checks run
+    # at its end), so no BEGIN and COMMIT round trips are needed; inside one, a savepoint keeps a refused
+    # posting from spoiling the caller's transaction.
+    scope = transaction.atomic() if connection.in_atomic_block else nullcontext()
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
+        with scope, connection.cursor() as cursor:
             cursor.execute(
-                "SELECT posting, transaction_id, created, created_at FROM ledger_post_many(%s, %s, %s::jsonb)",
-                [organization_id, user_id if isinstance(user_id, int) else None, json.dumps(postings)],
+                "SELECT posting, transaction_id, created, created_at FROM ledger_post_many(%s, %s, %s::jsonb)", params
             )
             rows = cursor.fetchall()
     except DatabaseError as error:
