@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from . import dashboards
+from .roles import Role
 from .tenancy import memberships, sees_everything
 
 
@@ -47,7 +48,7 @@ class KontoraAdminSite(admin.AdminSite):
                 panels.append({"dashboard": dashboard, "context": context})
         roles = memberships(request.user)
         organizations = [
-            {"organization": org, "role": roles.get(org.pk)}
+            {"organization": org, "role": Role(roles[org.pk]).label if org.pk in roles else None}
             for org in organization_list(user=request.user).order_by("name")[:50]
         ]
         extra = {"organizations": organizations, "dashboard_panels": panels, **(extra_context or {})}

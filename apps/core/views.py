@@ -13,6 +13,7 @@ from . import selectors, services
 from .forms import OrganizationCreateForm
 from .health import health_report
 from .metrics import metrics_view
+from .roles import Role
 from .tenancy import memberships
 
 
@@ -35,7 +36,7 @@ def account(request):
             return redirect("pages:account")
     roles = memberships(request.user)
     organizations = [
-        {"organization": org, "role": roles.get(org.pk)}
+        {"organization": org, "role": Role(roles[org.pk]).label if org.pk in roles else None}
         for org in selectors.organization_list(user=request.user).order_by("name")
     ]
     return render(request, "core/account.html", {"organizations": organizations, "form": form})
