@@ -20,7 +20,14 @@ from django.conf import settings
 from django.db import connection, connections
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM = next(
+    (
+        path
+        for path in (os.environ.get("CHROMIUM_PATH"), shutil.which("chromium"), shutil.which("chromium-browser"))
+        if path and os.path.exists(path)
+    ),
+    None,
+)
 REQUIRED = os.environ.get("KONTORA_REQUIRE_BROWSER") == "1"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -36,16 +43,14 @@ CHROMIUM_ARGS = [
 def pytest_collection_modifyitems(config, items):
     if CHROMIUM:
         return
-    for item in items:
-        if "browser" in item.keywords:
-            if REQUIRED:
-                item.add_marker(
-                    pytest.mark.xfail(reason="Chromium is required (KONTORA_REQUIRE_BROWSER=1)", strict=True, run=False)
-                )
-            else:
-                item.add_marker(
-                    pytest.mark.skip(reason="Chromium not found: install Debian's `chromium` to run browser tests")
-                )
+    browser_tests = [item for item in items if "browser" in item.keywords]
+    if browser_tests and REQUIRED:
+        raise pytest.UsageError(
+            "Chromium is required (KONTORA_REQUIRE_BROWSER=1) but was not found: install Debian's `chromium` "
+            "or set CHROMIUM_PATH"
+        )
+    for item in browser_tests:
+        item.add_marker(pytest.mark.skip(reason="Chromium not found: install Debian's `chromium` to run browser tests"))
 
 
 def _free_port() -> int:
