@@ -64,8 +64,6 @@ def _reference_data_after_flush(request):
     request.getfixturevalue("transactional_db")
     from importlib import import_module
 
-    from apps.core.models import Currency
+    from django.apps import apps as django_apps
 
-    seeded = import_module("apps.core.migrations.0002_extensions_and_currencies")
-    for code, name, precision, crypto in seeded.CURRENCIES:
-        Currency.objects.get_or_create(code=code, defaults={"name": name, "precision": precision, "is_crypto": crypto})
+    import_module("apps.core.migrations.0002_extensions_and_currencies").add_currencies(django_apps, None)

@@ -7,14 +7,12 @@ by ``async_to_sync``; everything that touches the database runs in ``sync_to_asy
 
 from __future__ import annotations
 
-import importlib
 from datetime import datetime
 from decimal import Decimal
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.apps import apps as django_apps
 from django.conf import settings
 from django.db import transaction
 from django.test import Client, override_settings
@@ -27,17 +25,6 @@ from tests.core.factories import MembershipFactory, UserFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ORIGIN = (b"origin", b"http://localhost")
-currencies_migration = importlib.import_module("apps.core.migrations.0002_extensions_and_currencies")
-
-
-@pytest.fixture(autouse=True)
-def _reference_data(transactional_db):
-    """The rows migrations insert (currencies): a transactional test's flush drops them, so put them back.
-
-    Not ``serialized_rollback``: restoring the serialized database trips over the content types that an
-    earlier plain transactional test's flush recreated under new ids.
-    """
-    currencies_migration.add_currencies(django_apps, None)
 
 
 def signed_in_client(user) -> Client:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
-import importlib
 import json
 import os
 import shutil
@@ -24,7 +23,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from django.apps import apps as django_apps
 from django.conf import settings
 from django.db import connection, connections
 from django.test import Client
@@ -35,17 +33,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 ROOT = Path(__file__).resolve().parents[2]
 WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-currencies_migration = importlib.import_module("apps.core.migrations.0002_extensions_and_currencies")
-
-
-@pytest.fixture(autouse=True)
-def _reference_data(transactional_db):
-    """The rows migrations insert (currencies): a transactional test's flush drops them, so put them back.
-
-    Not ``serialized_rollback``: restoring the serialized database trips over the content types that an
-    earlier plain transactional test's flush recreated under new ids.
-    """
-    currencies_migration.add_currencies(django_apps, None)
 
 
 class WebSocketClosed(Exception):
