@@ -1,5 +1,5 @@
 """Posting to the books. Every posting goes through :func:`transaction_post`, which hands the legs to the
-database function ``ledger_post`` (one round trip) where the rules are enforced; the other services build
+database function ``ledger_post_many`` (one round trip) where the rules are enforced; the other services build
 legs for the seed's operations (income, expense, transfer, exchange, reversal) and call it.
 """
 
@@ -162,23 +162,19 @@ def _posting_json(posting: Posting, index: int | None = None) -> dict:
 
 def _post_many(organization_id: int, user, postings: list[dict], *, batch: bool) -> list[tuple[int, bool, object]]:
     user_id = getattr(user, "pk", None) if getattr(user, "is_authenticated", False) else None
-    params = [organization_id, user_id if isinstance(user_id, int) else None, json.dumps(postings)]
-    # Outside a caller's transaction the one statement is its own transaction (the commit-time checks run
-    # at its end), so no BEGIN and COMMIT round trips are needed; inside one, a savepoint keeps a refused
-    # posting from spoiling the caller's transaction.
-    scope = transaction.atomic() if connection.in_atomic_block else nullcontext()
+    payload = json.dumps(postings)
+    params = [organization_id, user_id if isinstance(user_id, int) else None, payload]
     try:
-        with scope, connection.cursor() as cursor:
+        with _own_savepoint(), connection.cursor() as cursor:
             cursor.execute(
                 "SELECT posting, transaction_id, created, created_at FROM ledger_post_many(%s, %s, %s::jsonb)", params
             )
             rows = cursor.fetchall()
     except DatabaseError as error:
-        account_ids = [leg["account"] for posting in postings for leg in posting["legs"]]
-        translated = errors.translate(error, accounts=_account_names(organization_id, account_ids), batch=batch)
-        if translated is None:
+        refusal = _refusal(organization_id, postings, payload, error, batch=batch)
+        if refusal is None:
             raise
-        raise translated from error
+        raise refusal from error
     created_accounts = [
         leg["account"]
         for (_index, _id, created, _at), posting in zip(rows, postings)
@@ -190,6 +186,34 @@ def _post_many(organization_id: int, user, postings: list[dict], *, batch: bool)
 
         balances_changed(organization_id, created_accounts)
     return [(transaction_id, created, created_at) for _index, transaction_id, created, created_at in rows]
+
+
+def _own_savepoint():
+    # Outside a caller's transaction the one statement is its own transaction (the commit-time checks run
+    # at its end), so no BEGIN and COMMIT round trips are needed; inside one, a savepoint keeps a refused
+    # posting from spoiling the caller's transaction.
+    return transaction.atomic() if connection.in_atomic_block else nullcontext()
+
+
+def _refusal(
+    organization_id: int, postings: list[dict], payload: str, error: DatabaseError, *, batch: bool
+) -> ValidationError | None:
+    """The ValidationError to raise for a refused posting: the database's rules refused it, and
+    ``ledger_post_diagnose`` says which posting and leg broke which rule (or, when no leg is at fault, the
+    rule that refused it is translated as it stands: a closed period, an overdraft…)."""
+    diagnosed = None
+    try:
+        with _own_savepoint(), connection.cursor() as cursor:
+            cursor.execute("SELECT ledger_post_diagnose(%s, %s::jsonb)", [organization_id, payload])
+    except DatabaseError as found:
+        diagnosed = found
+    account_ids = [leg["account"] for posting in postings for leg in posting["legs"]]
+    names = _account_names(organization_id, account_ids)
+    for candidate in (diagnosed, error):
+        translated = errors.translate(candidate, accounts=names, batch=batch) if candidate is not None else None
+        if translated is not None:
+            return translated
+    return None
 
 
 def transaction_post(
