@@ -15,6 +15,10 @@ def _redis_keyspace_clean():
     """Each test starts with an empty Redis key space of its own worker (cache, throttles, live streams)."""
     import redis
 
+    from apps.ledger import live
+
+    live.flush_pending()  # an earlier test's live balance changes, still in this process's window
+
     client = redis.Redis.from_url(settings.REDIS_URL)
     prefix = settings.CACHES["default"]["KEY_PREFIX"]
     for pattern in (f"{prefix}:*", f"{prefix}*"):

@@ -1,6 +1,8 @@
-"""Balances reach the live stream after commit, coalesced: one broadcast per window, none on rollback."""
+"""Balances reach the live stream after commit, coalesced: one hand-over per process window, one broadcast per
+window across processes, none on rollback."""
 
 import json
+import time
 from datetime import date
 from decimal import Decimal
 
@@ -41,6 +43,7 @@ def events(organization_id):
 def test_many_postings_in_a_window_schedule_one_broadcast_with_the_latest_balances(books, queued):
     for n in range(5):
         post(books, f"k{n}")
+    live.flush_pending()
 
     assert queued == [[books.organization.pk]]
     assert live.balances_broadcast(books.organization.pk) == 2
@@ -53,8 +56,10 @@ def test_many_postings_in_a_window_schedule_one_broadcast_with_the_latest_balanc
 
 def test_a_posting_after_a_broadcast_starts_the_next_window(books, queued):
     post(books, "first")
+    live.flush_pending()
     live.balances_broadcast(books.organization.pk)
     post(books, "second")
+    live.flush_pending()
 
     assert queued == [[books.organization.pk], [books.organization.pk]]
 
@@ -67,7 +72,20 @@ def test_a_rolled_back_posting_announces_nothing(books, queued):
 
     with pytest.raises(RuntimeError):
         post_then_fail()
+    live.flush_pending()
 
     assert queued == []
     assert live.balances_broadcast(books.organization.pk) == 0
     assert events(books.organization.pk) == []
+
+
+def test_a_process_hands_its_changes_over_by_itself_at_the_end_of_its_window(books, queued):
+    post(books, "on-its-own")
+    assert queued == []  # nothing is sent to Redis on the posting's path
+
+    deadline = time.monotonic() + 5
+    while not queued and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+    assert queued == [[books.organization.pk]]
+    assert live.balances_broadcast(books.organization.pk) == 2
