@@ -7,13 +7,10 @@ and a JSON DETAIL. Here each constraint name becomes a message naming the field,
 from __future__ import annotations
 
 import json
-import re
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError
 from django.utils.translation import gettext as _
-
-_FAILING_ROW = re.compile(r"Failing row contains \((\d+),")
 
 
 def _diag(error: DatabaseError):
@@ -33,7 +30,7 @@ def translate(
 ) -> ValidationError | None:
     """A ValidationError for a known ledger rule, or ``None`` if ``error`` is something else. In a batch,
     field names start with the posting (``postings.3.entries.1.amount``)."""
-    constraint, detail, raw_detail = _diag(error)
+    constraint, detail, _raw_detail = _diag(error)
     accounts = accounts or {}
     posting = f"postings.{detail['posting']}." if batch and "posting" in detail else ""
 
@@ -78,7 +75,7 @@ def translate(
             },
             code="inactive_account",
         )
-    if constraint == "ledger_leg_amount_zero" or constraint == "ledger_entry_amount_not_zero":
+    if constraint in ("ledger_leg_amount_zero", "ledger_entry_amount_not_zero"):
         return ValidationError({_leg_field(detail, "amount"): _("The amount must not be zero.")}, code="zero_amount")
     if constraint == "ledger_entry_precision":
         return ValidationError(
@@ -99,8 +96,7 @@ def translate(
             code="period_closed",
         )
     if constraint == "ledger_balance_respects_floor":
-        match = _FAILING_ROW.search(raw_detail)
-        account_id = int(match.group(1)) if match else None
+        account_id = detail.get("account")
         return ValidationError(
             {
                 "entries": _("This would take {account} below zero, and it is marked as never below zero.").format(

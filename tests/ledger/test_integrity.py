@@ -136,3 +136,44 @@ def test_a_non_negative_account_refuses_an_overdraft(books):
         post(books, Leg(books.rent.pk, Decimal("10")), Leg(books.cash.pk, Decimal("-10")))
     assert AccountBalance.objects.get(account=books.cash).balance == 0
     assert not Transaction.objects.exists()
+
+
+def _raw_transaction(books, *, kind="complex", legs=2, key="raw", reverses=None):
+    return f"""INSERT INTO ledger_transaction (organization_id, date, kind, description, leg_count, idempotency_key,
+                   reverses_id, created_at)
+               VALUES ({books.organization.pk}, '{DAY}', '{kind}', '', {legs}, '{key}', {reverses or "NULL"}, now())"""
+
+
+@pytest.mark.parametrize(
+    ("fields", "rule"),
+    [
+        ({"kind": "gift"}, "ledger_transaction_kind"),
+        ({"legs": 1}, "ledger_transaction_two_legs"),
+        ({"kind": "income", "reverses": "reversed"}, "ledger_transaction_reversal_kind"),
+    ],
+)
+def test_raw_sql_cannot_insert_a_transaction_breaking_a_row_rule(books, fields, rule):
+    if fields.get("reverses") == "reversed":
+        fields["reverses"] = post(books, Leg(books.cash.pk, Decimal("1")), Leg(books.sales.pk, Decimal("-1"))).pk
+
+    with pytest.raises(IntegrityError, match=rule):
+        sql(_raw_transaction(books, **fields))
+
+
+def test_raw_sql_cannot_insert_a_zero_entry(books):
+    with pytest.raises(IntegrityError, match="zero amount"):
+        sql(
+            f"""WITH t AS ({_raw_transaction(books)} RETURNING id)
+                INSERT INTO ledger_transactionentry (transaction_id, organization_id, date, account_id, currency_id,
+                            amount, memo)
+                SELECT t.id, %s, %s, a, 'RUB', 0, '' FROM t, (VALUES (%s), (%s)) v(a)""",
+            [books.organization.pk, DAY, books.cash.pk, books.sales.pk],
+        )
+
+
+def test_an_account_already_below_zero_cannot_be_marked_never_below_zero_even_in_raw_sql(books):
+    post(books, Leg(books.rent.pk, Decimal("10")), Leg(books.cash.pk, Decimal("-10")))
+
+    with pytest.raises(IntegrityError, match="already past zero"):
+        sql("UPDATE ledger_account SET non_negative = true WHERE id = %s", [books.cash.pk])
+    assert AccountBalance.objects.get(account=books.cash).floor_sign == 0
