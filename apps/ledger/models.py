@@ -271,9 +271,9 @@ class TransactionEntry(models.Model):
     """One leg of a transaction: a signed amount on one account (debit positive, credit negative).
 
     Its organization, date and currency repeat those of its transaction and account so reports need no
-    joins; composite foreign keys (created by migration 0002_integrity in place of the simple ones) make
-    PostgreSQL hold them equal: (transaction, organization, date) → transaction, (account, organization,
-    currency) → account, and each tag (project, category, counterparty) with the organization → its row.
+    joins; PostgreSQL holds them equal: the insert trigger checks the account's organization and currency
+    against its balance row, the commit-time check the transaction's organization and date (migration
+    0009), and each tag (project, category, counterparty) has a composite foreign key with the organization.
     """
 
     transaction = models.ForeignKey(

@@ -110,7 +110,7 @@ def test_a_leg_cannot_be_moved_between_transactions_even_with_triggers_bypassed_
 
 
 def test_an_entry_currency_must_be_its_accounts_currency(books):
-    with pytest.raises(IntegrityError, match="ledger_entry_matches_account"):
+    with pytest.raises(IntegrityError, match="not an account of its organization in that currency"):
         sql(
             """WITH t AS (INSERT INTO ledger_transaction (organization_id, date, kind, description, leg_count,
                           idempotency_key, created_at) VALUES (%s, %s, 'complex', '', 2, 'cur', now()) RETURNING id)
@@ -177,3 +177,44 @@ def test_an_account_already_below_zero_cannot_be_marked_never_below_zero_even_in
     with pytest.raises(IntegrityError, match="already past zero"):
         sql("UPDATE ledger_account SET non_negative = true WHERE id = %s", [books.cash.pk])
     assert AccountBalance.objects.get(account=books.cash).floor_sign == 0
+
+
+def test_an_entry_must_have_its_transactions_date(books):
+    with pytest.raises(IntegrityError, match="entries of another organization or date"):
+        sql(
+            f"""WITH t AS ({_raw_transaction(books, key="dated")} RETURNING id)
+                INSERT INTO ledger_transactionentry (transaction_id, organization_id, date, account_id, currency_id,
+                            amount, memo)
+                SELECT t.id, %s, d, a, 'RUB', m, '' FROM t,
+                       (VALUES (%s, %s::date, 5), (%s, %s::date, -5)) v(a, d, m)""",
+            [books.organization.pk, books.cash.pk, DAY, books.sales.pk, date(2026, 3, 11)],
+        )
+
+
+def test_an_entry_cannot_use_another_organizations_account(books, other_organization):
+    from tests.ledger.factories import AccountFactory
+
+    foreign = AccountFactory(organization=other_organization, currency_id="RUB")
+    with pytest.raises(IntegrityError, match="not an account of its organization"):
+        sql(
+            f"""WITH t AS ({_raw_transaction(books, key="foreign")} RETURNING id)
+                INSERT INTO ledger_transactionentry (transaction_id, organization_id, date, account_id, currency_id,
+                            amount, memo)
+                SELECT t.id, %s, %s, a, 'RUB', m, '' FROM t, (VALUES (%s, 5), (%s, -5)) v(a, m)""",
+            [books.organization.pk, DAY, books.cash.pk, foreign.pk],
+        )
+
+
+def test_an_account_holding_entries_keeps_its_currency_even_in_raw_sql(books):
+    post(books, Leg(books.cash.pk, Decimal("10")), Leg(books.sales.pk, Decimal("-10")))
+
+    with pytest.raises(IntegrityError, match="its currency cannot change"):
+        sql("UPDATE ledger_account SET currency_id = 'USD' WHERE id = %s", [books.cash.pk])
+
+
+def test_an_account_holding_entries_cannot_be_deleted_even_in_raw_sql(books):
+    post(books, Leg(books.cash.pk, Decimal("10")), Leg(books.sales.pk, Decimal("-10")))
+
+    with pytest.raises(IntegrityError):
+        sql("DELETE FROM ledger_account WHERE id = %s", [books.cash.pk])
+    assert AccountBalance.objects.get(account=books.cash).balance == Decimal("10")
