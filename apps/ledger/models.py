@@ -218,6 +218,7 @@ class Transaction(TenantModel):
         related_name="+",
         verbose_name=_("organization"),
         db_constraint=False,
+        db_index=False,  # leads the idempotency key and (organization, date) below
     )
     date = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.COMPLEX)
@@ -239,6 +240,7 @@ class Transaction(TenantModel):
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("exchange rate used"),
+        db_index=False,  # a partial index below: most postings have none
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -247,6 +249,7 @@ class Transaction(TenantModel):
         on_delete=models.SET_NULL,
         related_name="+",
         verbose_name=_("posted by"),
+        db_index=False,  # a partial index below: postings by tasks and imports have none
     )
     created_at = models.DateTimeField(_("posted at"), auto_now_add=True)
 
@@ -261,7 +264,12 @@ class Transaction(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["organization", "idempotency_key"], name="ledger_transaction_idempotency"),
         ]
-        indexes = [models.Index(fields=["organization", "-date", "-id"], name="ledger_tx_org_date")]
+        indexes = [
+            models.Index(fields=["organization", "-date", "-id"], name="ledger_tx_org_date"),
+            # Indexes on optional keys leave out the empty ones: every posting would otherwise add to them.
+            models.Index(fields=["fx_rate"], condition=Q(fx_rate__isnull=False), name="ledger_tx_fx_rate"),
+            models.Index(fields=["created_by"], condition=Q(created_by__isnull=False), name="ledger_tx_created_by"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.date} {self.description}".strip()
@@ -313,6 +321,7 @@ class TransactionEntry(models.Model):
         related_name="entries",
         verbose_name=_("project"),
         db_constraint=False,
+        db_index=False,  # a partial index below
     )
     category = models.ForeignKey(
         Category,
@@ -322,6 +331,7 @@ class TransactionEntry(models.Model):
         related_name="entries",
         verbose_name=_("category"),
         db_constraint=False,
+        db_index=False,  # a partial index below
     )
     counterparty = models.ForeignKey(
         Counterparty,
@@ -331,6 +341,7 @@ class TransactionEntry(models.Model):
         related_name="entries",
         verbose_name=_("counterparty"),
         db_constraint=False,
+        db_index=False,  # a partial index below
     )
     memo = models.CharField(_("memo"), max_length=500, blank=True)
 
@@ -345,6 +356,12 @@ class TransactionEntry(models.Model):
         indexes = [
             models.Index(fields=["account", "date", "id"], name="ledger_entry_account_date"),
             models.Index(fields=["organization", "date"], name="ledger_entry_org_date"),
+            # Tags are optional: their indexes leave out the untagged legs, which every posting would add.
+            models.Index(fields=["project"], condition=Q(project__isnull=False), name="ledger_entry_project"),
+            models.Index(fields=["category"], condition=Q(category__isnull=False), name="ledger_entry_category"),
+            models.Index(
+                fields=["counterparty"], condition=Q(counterparty__isnull=False), name="ledger_entry_counterparty"
+            ),
         ]
 
     def __str__(self) -> str:
