@@ -15,6 +15,8 @@ names the posting and leg at fault.
 
 from django.db import migrations
 
+from ._sql import earlier_function
+
 SQL = r"""
 -- The problems of a posting (or a batch), found leg by leg: the first one raised with the posting and leg at
 -- fault. Posting does not run this: the rules hold in the database anyway (keys, checks, triggers); the
@@ -180,16 +182,13 @@ END $$;
 """
 
 
-def _previous_function() -> str:
-    from importlib import import_module
-
-    integrity = import_module("apps.ledger.migrations.0002_integrity")
-    return integrity.POST_FUNCTION.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION")
-
-
 class Migration(migrations.Migration):
     dependencies = [("ledger", "0006_lighter_posting_locks")]
 
     operations = [
-        migrations.RunSQL(SQL, "DROP FUNCTION ledger_post_diagnose(bigint, jsonb);" + _previous_function()),
+        migrations.RunSQL(
+            SQL,
+            "DROP FUNCTION ledger_post_diagnose(bigint, jsonb);"
+            + earlier_function("0002_integrity", "POST_FUNCTION", "ledger_post_many"),
+        ),
     ]

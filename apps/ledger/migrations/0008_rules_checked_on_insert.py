@@ -13,10 +13,9 @@ move into the statement triggers that already read the new rows, raising the sam
   an account's settings change (``ledger_account_sync_balance_row``).
 """
 
-import re
-from importlib import import_module
-
 from django.db import migrations, models
+
+from ._sql import earlier_function
 
 SQL = r"""
 DROP TRIGGER ledger_transaction_period_open ON ledger_transaction;
@@ -144,23 +143,16 @@ END $$;
 """
 
 
-def _function(source: str, name: str) -> str:
-    """The ``CREATE FUNCTION name`` statement in an earlier migration's SQL, as CREATE OR REPLACE."""
-    match = re.search(rf"CREATE FUNCTION {name}\(.*?END \$\$;", source, re.S)
-    return match.group(0).replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION")
-
-
 def _reverse_sql() -> str:
-    integrity = import_module("apps.ledger.migrations.0002_integrity")
     return "\n".join(
         [
             "DROP TRIGGER ledger_transactions_check ON ledger_transaction;",
             "DROP FUNCTION ledger_transactions_check();",
-            _function(integrity.PERIODS, "ledger_period_open"),
+            earlier_function("0002_integrity", "PERIODS", "ledger_period_open"),
             "CREATE TRIGGER ledger_transaction_period_open AFTER INSERT ON ledger_transaction"
             " REFERENCING NEW TABLE AS new_transactions FOR EACH STATEMENT EXECUTE FUNCTION ledger_period_open();",
-            _function(integrity.BALANCES, "ledger_entries_apply"),
-            _function(integrity.BALANCES, "ledger_account_sync_balance_row"),
+            earlier_function("0002_integrity", "BALANCES", "ledger_entries_apply"),
+            earlier_function("0002_integrity", "BALANCES", "ledger_account_sync_balance_row"),
         ]
     )
 

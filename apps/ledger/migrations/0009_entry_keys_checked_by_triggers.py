@@ -15,10 +15,9 @@ Both raise the names of the keys they replace, ``ledger_entry_matches_account`` 
 ``ledger_entry_matches_transaction``.
 """
 
-import re
-from importlib import import_module
-
 from django.db import migrations
+
+from ._sql import earlier_function
 
 SQL = r"""
 ALTER TABLE ledger_transactionentry DROP CONSTRAINT ledger_entry_matches_transaction,
@@ -177,15 +176,7 @@ END $$;
 """
 
 
-def _function(source: str, name: str) -> str:
-    """The ``CREATE [OR REPLACE] FUNCTION name`` statement in an earlier migration's SQL, as CREATE OR REPLACE."""
-    match = re.search(rf"CREATE (?:OR REPLACE )?FUNCTION {name}\(.*?END \$\$;", source, re.S)
-    return match.group(0).replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION")
-
-
 def _reverse_sql() -> str:
-    integrity = import_module("apps.ledger.migrations.0002_integrity")
-    checks = import_module("apps.ledger.migrations.0008_rules_checked_on_insert")
     return "\n".join(
         [
             "ALTER TABLE ledger_transaction ADD CONSTRAINT ledger_transaction_id_org_date"
@@ -195,9 +186,9 @@ def _reverse_sql() -> str:
             " REFERENCES ledger_transaction (id, organization_id, date),"
             " ADD CONSTRAINT ledger_entry_matches_account FOREIGN KEY (account_id, organization_id, currency_id)"
             " REFERENCES ledger_account (id, organization_id, currency_id);",
-            _function(checks.SQL, "ledger_entries_apply"),
-            _function(checks.SQL, "ledger_account_sync_balance_row"),
-            _function(integrity.BALANCED, "ledger_verify_transaction"),
+            earlier_function("0008_rules_checked_on_insert", "SQL", "ledger_entries_apply"),
+            earlier_function("0008_rules_checked_on_insert", "SQL", "ledger_account_sync_balance_row"),
+            earlier_function("0002_integrity", "BALANCED", "ledger_verify_transaction"),
         ]
     )
 

@@ -5,10 +5,9 @@ postings compared n² keys (batches of 10,000 are allowed); the function now col
 transactions as an object {key: id} and looks each posting up in it.
 """
 
-import re
-from importlib import import_module
-
 from django.db import migrations
+
+from ._sql import earlier_function
 
 SQL = r"""
 CREATE OR REPLACE FUNCTION ledger_post_many(p_organization bigint, p_created_by bigint, p_postings jsonb)
@@ -113,12 +112,7 @@ END $$;
 """
 
 
-def _previous_function() -> str:
-    source = import_module("apps.ledger.migrations.0010_fewer_queries_per_posting").SQL
-    return re.search(r"CREATE OR REPLACE FUNCTION ledger_post_many\(.*?END \$\$;", source, re.S).group(0)
-
-
 class Migration(migrations.Migration):
     dependencies = [("ledger", "0011_partial_indexes_for_optional_keys")]
 
-    operations = [migrations.RunSQL(SQL, _previous_function())]
+    operations = [migrations.RunSQL(SQL, earlier_function("0010_fewer_queries_per_posting", "SQL", "ledger_post_many"))]
