@@ -167,16 +167,18 @@ with connection.cursor() as cursor:
     ''')
 # Books that already hold postings, and statistics: the plans a long-running database would have.
 import random
+from datetime import date
 from decimal import Decimal
 from apps.ledger.services import Leg, Posting, transactions_post_batch
 rng = random.Random(1)
 for batch in range(4):
-    transactions_post_batch(organization=organization, user=None, postings=[
-        Posting(date=__import__("datetime").date(2026, 2, 1), idempotency_key=f"warm-{batch}-{n}",
-                entries=[Leg(a.pk, Decimal(m)), Leg(b.pk, -Decimal(m))])
-        for n in range(2500)
-        for a, b, m in [(*rng.sample(accounts, 2), rng.randint(1, 100000))]
-    ])
+    postings = []
+    for n in range(2500):
+        debit, credit = rng.sample(accounts, 2)
+        amount = Decimal(rng.randint(1, 100000))
+        postings.append(Posting(date=date(2026, 2, 1), idempotency_key=f"warm-{batch}-{n}",
+                                entries=[Leg(debit.pk, amount), Leg(credit.pk, -amount)]))
+    transactions_post_batch(organization=organization, user=None, postings=postings)
 with connection.cursor() as cursor:
     cursor.execute("ANALYZE")
 print(organization.pk, min(a.pk for a in accounts))

@@ -13,16 +13,17 @@ from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
 
-def _diag(error: DatabaseError):
+def _diag(error: DatabaseError) -> tuple[str | None, dict]:
+    """The constraint a database error names, and its JSON DETAIL (empty when it has none)."""
     cause = error.__cause__
     diag = getattr(cause, "diag", None)
     if diag is None:
-        return None, {}, str(error)
+        return None, {}
     try:
         detail = json.loads(diag.message_detail) if diag.message_detail and diag.message_detail.startswith("{") else {}
     except ValueError:
         detail = {}
-    return diag.constraint_name, detail, diag.message_detail or ""
+    return diag.constraint_name, detail
 
 
 def translate(
@@ -30,7 +31,7 @@ def translate(
 ) -> ValidationError | None:
     """A ValidationError for a known ledger rule, or ``None`` if ``error`` is something else. In a batch,
     field names start with the posting (``postings.3.entries.1.amount``)."""
-    constraint, detail, _raw_detail = _diag(error)
+    constraint, detail = _diag(error)
     accounts = accounts or {}
     posting = f"postings.{detail['posting']}." if batch and "posting" in detail else ""
 
