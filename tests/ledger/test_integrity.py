@@ -46,6 +46,31 @@ def test_raw_sql_cannot_commit_an_unbalanced_transaction(books):
     assert AccountBalance.objects.get(account=books.cash).balance == 0
 
 
+def test_no_session_setting_switches_the_balancing_rule_off(books):
+    """The commit-time check reads no state a session can set: naming the transaction as "already verified"
+    in the setting that earlier versions of the check trusted changes nothing."""
+    with pytest.raises(IntegrityError, match="does not balance in RUB"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """INSERT INTO ledger_transaction (organization_id, date, kind, description, leg_count,
+                          idempotency_key, created_at) VALUES (%s, %s, 'complex', '', 2, 'raw', now()) RETURNING id""",
+                [books.organization.pk, DAY],
+            )
+            [transaction_id] = cursor.fetchone()
+            cursor.execute(
+                """INSERT INTO ledger_transactionentry (transaction_id, organization_id, date, account_id,
+                          currency_id, amount, memo) VALUES (%s, %s, %s, %s, 'RUB', 100.00, ''),
+                          (%s, %s, %s, %s, 'RUB', -1.00, '')""",
+                [transaction_id, books.organization.pk, DAY, books.cash.pk]
+                + [transaction_id, books.organization.pk, DAY, books.sales.pk],
+            )
+            cursor.execute("SELECT set_config('ledger.verified_transaction', %s, true)", [str(transaction_id)])
+            cursor.execute("SET LOCAL ledger.verified = on")
+
+    assert not Transaction.objects.exists()
+    assert AccountBalance.objects.get(account=books.cash).balance == 0
+
+
 def test_raw_sql_cannot_commit_a_one_legged_transaction(books):
     with pytest.raises(IntegrityError, match="has 1 legs but declares 2"):
         sql(
