@@ -19,6 +19,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from apps.core.idempotency import product_key
+
 from . import services
 from .models import Account, AccountType, Category, Counterparty, PeriodLock, Project, Transaction
 from .services import Leg
@@ -449,7 +451,7 @@ def seed(*, organization, user) -> None:
                 op.post(original)
             continue
         number += 1
-        key = f"demo:{number}"
+        key = product_key("demo", number)
         if key not in done:
             posted = op.post(key)
         elif op.name:

@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
+from apps.core.idempotency import display_key
+
 
 def _diag(error: DatabaseError) -> tuple[str | None, dict]:
     """The constraint a database error names, and its JSON DETAIL (empty when it has none)."""
@@ -52,7 +54,7 @@ def translate(
             {
                 f"{posting}idempotency_key": _(
                     "The idempotency key {key} appears more than once in this batch."
-                ).format(key=detail.get("key"))
+                ).format(key=display_key(detail.get("key") or ""))
             },
             code="duplicate_key",
         )

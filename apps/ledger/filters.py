@@ -11,6 +11,8 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.idempotency import key_lookup_values
+
 from .models import (
     Account,
     AccountBalance,
@@ -131,7 +133,7 @@ class TransactionFilter(django_filters.FilterSet):
         legs = TransactionEntry.objects.filter(transaction_id=OuterRef("pk")).filter(
             Q(memo__icontains=value) | Q(counterparty__name__icontains=value)
         )
-        text = Q(description__icontains=value) | Q(idempotency_key=value) | Exists(legs)
+        text = Q(description__icontains=value) | Q(idempotency_key__in=key_lookup_values(value)) | Exists(legs)
         if value.lstrip("#").isdigit() and len(value) <= 18:
             text |= Q(pk=int(value.lstrip("#")))
         return queryset.filter(text)

@@ -170,7 +170,7 @@ def test_a_balanced_form_posts_and_shows_the_transaction(client, books):
     posted = Transaction.objects.get()
     assert response.status_code == 302
     assert response["Location"] == url("transaction_change", posted.pk)
-    assert posted.idempotency_key == "form-1"
+    assert posted.idempotency_key == "client:form-1"  # the form's key is a client's key, in its namespace
     assert AccountBalance.objects.get(account=books.rent).balance == Decimal("1000.50")
     assert list(posted.entries.values_list("memo", flat=True)) == ["", "paid"]
 

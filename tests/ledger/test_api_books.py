@@ -80,20 +80,46 @@ def test_income_posts_once_per_idempotency_key(api, books):
     ]
 
 
-def test_a_repeat_is_answered_from_the_books_even_if_the_body_changed(api, books):
+def test_the_same_key_with_a_different_body_is_refused_with_409_and_changes_nothing(api, books):
     first = post(api, "operations/income/", income_body(books), key="k1")
-    again = post(api, "operations/income/", income_body(books, amount="99.00"), key="k1")
+    again = post(api, "operations/income/", income_body(books, amount="99.00", date="2026-04-16"), key="k1")
 
-    assert again.status_code == 200
-    assert again.json()["id"] == first.json()["id"]
-    assert again.json()["totals"][0]["amount"] == "1500.00"
+    assert first.status_code == 201
+    assert again.status_code == 409
+    error = again.json()["error"]
+    assert error["code"] == "idempotency_conflict"
+    assert error["fields"] == {
+        "idempotency_key": [
+            "The idempotency key k1 was already used for a different request (date, entries); nothing was done. "
+            "Send a new key for a new request."
+        ]
+    }
+    assert Transaction.objects.count() == 1
+    assert balance(books.cash) == Decimal("1500.00")
+
+
+def test_a_client_key_never_meets_a_key_the_product_makes(api, books):
+    """A client that guesses the key the books will use for a reversal (reversal:<id>) only names its own
+    posting: the reversal still posts, as its own transaction."""
+    original = post(api, "operations/income/", income_body(books), key="sale").json()
+    squat = post(api, "operations/income/", income_body(books, amount="1.00"), key=f"reversal:{original['id']}")
+    assert squat.status_code == 201
+
+    reversed_ = api.post(f"{API}/transactions/{original['id']}/reverse/", {}, format="json")
+
+    assert reversed_.status_code == 201, reversed_.json()
+    assert reversed_.json()["reverses"] == original["id"]
+    assert reversed_.json()["id"] != squat.json()["id"]
+    assert balance(books.cash) == Decimal("1.00")
 
 
 def test_the_key_may_come_in_the_body(api, books):
     response = post(api, "operations/income/", income_body(books, idempotency_key="body-key"))
 
     assert response.status_code == 201
-    assert Transaction.objects.get().idempotency_key == "body-key"
+    stored = Transaction.objects.get()
+    assert stored.idempotency_key == "client:body-key"  # a client's key lives in its own namespace
+    assert response.json()["idempotency_key"] == "body-key"  # and is shown as the client sent it
 
 
 def test_a_posting_without_a_key_is_refused_with_a_clear_error(api, books):
@@ -536,18 +562,19 @@ def test_the_journal_runs_the_same_queries_for_one_transaction_and_for_a_page(wa
 
 
 def test_one_posting_through_the_api_has_a_fixed_budget(warm_api, books, django_assert_num_queries):
-    # The user (1), the memberships (2), the organization the user keeps the books of (3), "was this key used
-    # before?" (4), the posting: a savepoint, the one call to ledger_post_many, its release (5-7), then the
-    # answer: the transaction (8) and its legs with their accounts and currencies (9).
-    with django_assert_num_queries(9):
+    # The user (1), the memberships (2), the organization the user keeps the books of (3), the posting: a
+    # savepoint, the one call to ledger_post_many, its release (4-6), then the answer: the transaction (7) and
+    # its legs with their accounts and currencies (8).
+    with django_assert_num_queries(8):
         response = post(warm_api, "operations/income/", income_body(books), key="budget")
     assert response.status_code == 201
 
 
 def test_a_repeated_posting_through_the_api_only_reads(warm_api, books, django_assert_num_queries):
     post(warm_api, "operations/income/", income_body(books), key="again")
-    # The user, the memberships, the organization (1-3), the key lookup (4), the answer (5-6): nothing posted.
-    with django_assert_num_queries(6):
+    # The user, the memberships, the organization (1-3), the posting's call, which finds the key (4-6), the
+    # earlier transaction and its legs to compare with the request (7-8), the answer (9-10): nothing posted.
+    with django_assert_num_queries(10):
         response = post(warm_api, "operations/income/", income_body(books), key="again")
     assert response.status_code == 200
 

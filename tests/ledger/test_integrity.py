@@ -49,8 +49,9 @@ def test_raw_sql_cannot_commit_an_unbalanced_transaction(books):
 def test_no_session_setting_switches_the_balancing_rule_off(books):
     """The commit-time check reads no state a session can set: naming the transaction as "already verified"
     in the setting that earlier versions of the check trusted changes nothing."""
-    with pytest.raises(IntegrityError, match="does not balance in RUB"), transaction.atomic():
-        with connection.cursor() as cursor:
+
+    def write_unbalanced_and_claim_it_verified():
+        with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
                 """INSERT INTO ledger_transaction (organization_id, date, kind, description, leg_count,
                           idempotency_key, created_at) VALUES (%s, %s, 'complex', '', 2, 'raw', now()) RETURNING id""",
@@ -66,6 +67,9 @@ def test_no_session_setting_switches_the_balancing_rule_off(books):
             )
             cursor.execute("SELECT set_config('ledger.verified_transaction', %s, true)", [str(transaction_id)])
             cursor.execute("SET LOCAL ledger.verified = on")
+
+    with pytest.raises(IntegrityError, match="does not balance in RUB"):
+        write_unbalanced_and_claim_it_verified()
 
     assert not Transaction.objects.exists()
     assert AccountBalance.objects.get(account=books.cash).balance == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -129,6 +130,20 @@ def test_a_payment_with_the_same_key_pays_once(api, organization, books):
     assert first.json()["payment"]["amount"] == "400.00"
     assert (first.json()["invoice"]["status"], first.json()["invoice"]["outstanding"]) == ("partially_paid", "600.00")
     assert InvoicePayment.objects.count() == 1
+
+
+def test_the_same_payment_key_with_another_amount_is_refused_with_409(api, organization, books):
+    invoice = InvoiceFactory(organization=organization, issued=True)
+    url = f"{BASE}/invoices/{invoice.pk}/pay/"
+    body = {"amount": "400.00", "date": "2026-03-05", "account": books.bank.pk}
+    api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="form-1")
+
+    again = api.post(url, {**body, "amount": "500.00"}, format="json", HTTP_IDEMPOTENCY_KEY="form-1")
+
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] == "idempotency_conflict"
+    assert "form-1" in again.json()["error"]["fields"]["idempotency_key"][0]
+    assert InvoicePayment.objects.get().amount == Decimal("400.00")
 
 
 def test_payment_refusals(api, organization, books):

@@ -12,10 +12,14 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from apps.core.idempotency import IdempotencyConflict
 
 
 def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
@@ -39,6 +43,11 @@ def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, IdempotencyConflict):
+        # The key was used for a different request: the client must choose a new key, not fix a field.
+        fields = _flatten(as_serializer_error(exc))
+        message = next(iter(fields.values()))[0]
+        return error_response(exc.code, message, status.HTTP_409_CONFLICT, fields=fields)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, Http404):
@@ -79,3 +88,9 @@ class ErrorDetailSerializer(serializers.Serializer):
 
 class ErrorSerializer(serializers.Serializer):
     error = ErrorDetailSerializer()
+
+
+IDEMPOTENCY_CONFLICT = OpenApiResponse(
+    ErrorSerializer,
+    description=gettext_lazy("The idempotency key was already used for a different request; nothing was done."),
+)

@@ -40,6 +40,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from apps.core.admin_base import KontoraModelAdmin, KontoraTabularInline
+from apps.core.idempotency import is_replay
 from apps.core.models import Organization
 from apps.core.roles import write_power
 from apps.core.tenancy import organization_ids, organizations_with_power, scope
@@ -880,12 +881,6 @@ class TransactionAdmin(KontoraModelAdmin):
         """Post the form's transaction; a response on success, None (with the errors on the form) if refused."""
         data = form.cleaned_data
         organization = data["organization"]
-        earlier = Transaction.objects.filter(organization=organization, idempotency_key=data["idempotency_key"]).first()
-        if earlier is not None:  # the same form sent twice (a double click, a reload)
-            self.message_user(
-                request, _("This form was already posted as #{id}; nothing was posted again.").format(id=earlier.pk)
-            )
-            return HttpResponseRedirect(reverse("admin:ledger_transaction_change", args=[earlier.pk]))
         try:
             posted = services.transaction_post(
                 organization=organization,
@@ -907,6 +902,11 @@ class TransactionAdmin(KontoraModelAdmin):
                 if not legs.add_service_error(name, texts):
                     form.add_error(name if name in form.fields and name != "idempotency_key" else None, texts)
             return None
+        if is_replay(posted):  # the same form sent twice (a double click, a reload)
+            self.message_user(
+                request, _("This form was already posted as #{id}; nothing was posted again.").format(id=posted.pk)
+            )
+            return HttpResponseRedirect(reverse("admin:ledger_transaction_change", args=[posted.pk]))
         self.log_addition(request, posted, [{"added": {}}])
         link = format_html(
             '<a href="{}">#{}</a>', reverse("admin:ledger_transaction_change", args=[posted.pk]), posted.pk

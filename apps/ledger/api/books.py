@@ -24,12 +24,14 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from apps.core.api.errors import ErrorSerializer
+from apps.core.api.errors import IDEMPOTENCY_CONFLICT, ErrorSerializer
 from apps.core.api.viewsets import TenantModelViewSet, TenantReadOnlyViewSet, TenantScopedMixin
+from apps.core.idempotency import HEADER as IDEMPOTENCY_HEADER
+from apps.core.idempotency import IdempotencyConflict, is_replay, request_key
 from apps.core.models import Organization
 from apps.core.tenancy import has_power, scope
 
@@ -62,8 +64,6 @@ from .serializers import (
     TransferPostSerializer,
 )
 
-IDEMPOTENCY_HEADER = "Idempotency-Key"
-
 _ERRORS = {
     400: OpenApiResponse(
         ErrorSerializer, description=gettext_lazy("Invalid fields, or a rule of the books refused it.")
@@ -76,6 +76,7 @@ _POSTED = {
     200: OpenApiResponse(
         TransactionSerializer, description=gettext_lazy("The idempotency key was used before: the first transaction.")
     ),
+    409: IDEMPOTENCY_CONFLICT,
     **_ERRORS,
 }
 _KEY_PARAMETER = OpenApiParameter(
@@ -212,29 +213,6 @@ def _rename_leg_errors(error: DjangoValidationError, legs: list[tuple[str, str]]
 class _PostingMixin:
     """Runs a posting service for a validated body: the idempotency key first, then 201, or 200 for a repeat."""
 
-    def _idempotency_key(self, request, body_key: str) -> str:
-        header = (request.headers.get(IDEMPOTENCY_HEADER) or "").strip()
-        body_key = (body_key or "").strip()
-        if header and body_key and header != body_key:
-            raise serializers.ValidationError(
-                {
-                    "idempotency_key": _(
-                        "The {header} header and the idempotency_key field differ; send one of them."
-                    ).format(header=IDEMPOTENCY_HEADER)
-                }
-            )
-        key = header or body_key
-        if not key:
-            raise serializers.ValidationError(
-                {
-                    "idempotency_key": _(
-                        "An idempotency key is required: send the {header} header or an idempotency_key field, "
-                        "unique to this posting, so that a repeat posts nothing."
-                    ).format(header=IDEMPOTENCY_HEADER)
-                }
-            )
-        return key
-
     def _answer(self, transaction_id: int, http_status: int) -> Response:
         posted = transaction_queryset().get(pk=transaction_id)
         return Response(TransactionSerializer(posted, context=self.get_serializer_context()).data, status=http_status)
@@ -250,22 +228,16 @@ class _PostingMixin:
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         organization = data.pop("organization")
-        key = self._idempotency_key(request, data.pop("idempotency_key", ""))
-        # A repeat is answered from what was posted, whatever the body says now (a later closed period or a
-        # closed account must not turn a retry into an error). Two racing first requests both reach the
-        # service, which posts once and returns the same transaction to both (both then answer 201).
-        earlier = (
-            Transaction.objects.filter(organization_id=organization.pk, idempotency_key=key)
-            .values_list("pk", flat=True)
-            .first()
-        )
-        if earlier is not None:
-            return self._answer(earlier, status.HTTP_200_OK)
+        key = request_key(request, data.pop("idempotency_key", ""))
+        # The service tells a repeat (200, what the first request posted) from a creation (201); the same key
+        # with a different body is refused with 409. Two racing first requests post once: both answer 201.
         try:
             posted = post(organization=organization.pk, user=request.user, idempotency_key=key, **data)
+        except IdempotencyConflict:
+            raise
         except DjangoValidationError as error:
             raise (_rename_leg_errors(error, legs(data)) if legs else error) from None
-        return self._answer(posted.pk, status.HTTP_201_CREATED)
+        return self._answer(posted.pk, status.HTTP_200_OK if is_replay(posted) else status.HTTP_201_CREATED)
 
 
 @extend_schema_view(

@@ -29,9 +29,11 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.core.api.errors import ErrorSerializer
+from apps.core.api.errors import IDEMPOTENCY_CONFLICT, ErrorSerializer
 from apps.core.api.serializers import TenantModelSerializer
 from apps.core.api.viewsets import TenantModelViewSet, TenantScopedMixin
+from apps.core.idempotency import HEADER as IDEMPOTENCY_HEADER
+from apps.core.idempotency import IdempotencyConflict, is_replay, request_key
 from apps.core.models import Currency, Organization
 from apps.core.money import decimals_of, quantum
 from apps.core.roles import write_power
@@ -53,7 +55,6 @@ from ..services import invoices as invoice_services
 from ..services import recurring as recurring_services
 from ..services.invoices import organization_today
 
-IDEMPOTENCY_HEADER = "Idempotency-Key"  # the header the books' postings read too
 LEDGER_WRITE = write_power("ledger")
 
 _ERRORS = {
@@ -119,6 +120,8 @@ class _OrganizationMixin(TenantModelSerializer):
 def _service_call(call, *args, **kwargs):
     try:
         return call(*args, **kwargs)
+    except IdempotencyConflict:
+        raise  # answered 409 by the API's error handler
     except DjangoValidationError as error:
         raise serializers.ValidationError(serializers.as_serializer_error(error)) from None
 
@@ -313,30 +316,6 @@ def invoice_queryset():
     )
 
 
-def _idempotency_key(request, body_key: str) -> str:
-    header = (request.headers.get(IDEMPOTENCY_HEADER) or "").strip()
-    body_key = (body_key or "").strip()
-    if header and body_key and header != body_key:
-        raise serializers.ValidationError(
-            {
-                "idempotency_key": _(
-                    "The {header} header and the idempotency_key field differ; send one of them."
-                ).format(header=IDEMPOTENCY_HEADER)
-            }
-        )
-    key = header or body_key
-    if not key:
-        raise serializers.ValidationError(
-            {
-                "idempotency_key": _(
-                    "An idempotency key is required: send the {header} header or an idempotency_key field, unique "
-                    "to this payment, so that a repeated request pays once."
-                ).format(header=IDEMPOTENCY_HEADER)
-            }
-        )
-    return key
-
-
 _KEY_PARAMETER = OpenApiParameter(
     IDEMPOTENCY_HEADER,
     str,
@@ -394,7 +373,7 @@ class InvoiceViewSet(TenantModelViewSet):
         description=_("A repeated idempotency key answers 200 with the first payment and posts nothing."),
         parameters=[_KEY_PARAMETER],
         request=PaymentInputSerializer,
-        responses={201: PaymentAnswerSerializer, 200: PaymentAnswerSerializer, **_ERRORS},
+        responses={201: PaymentAnswerSerializer, 200: PaymentAnswerSerializer, 409: IDEMPOTENCY_CONFLICT, **_ERRORS},
     )
     @action(detail=True, methods=["post"])
     def pay(self, request, pk=None):
@@ -402,10 +381,7 @@ class InvoiceViewSet(TenantModelViewSet):
         serializer = PaymentInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        key = _idempotency_key(request, data.pop("idempotency_key"))
-        repeated = InvoicePayment.objects.filter(
-            invoice_id=invoice.pk, transaction__idempotency_key=f"invoice-payment:{invoice.pk}:{key}"
-        ).exists()
+        key = request_key(request, data.pop("idempotency_key"))
         payment = _service_call(
             invoice_services.invoice_payment_record, invoice=invoice, user=request.user, idempotency_key=key, **data
         )
@@ -417,7 +393,7 @@ class InvoiceViewSet(TenantModelViewSet):
                 "payment": InvoicePaymentSerializer(payment, context=context).data,
                 "invoice": InvoiceSerializer(fresh, context=context).data,
             },
-            status=status.HTTP_200_OK if repeated else status.HTTP_201_CREATED,
+            status=status.HTTP_200_OK if is_replay(payment) else status.HTTP_201_CREATED,
         )
 
     @extend_schema(

@@ -16,6 +16,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.api.serializers import OrganizationSlugField, TenantModelSerializer
+from apps.core.idempotency import display_key
 from apps.core.models import Currency, Organization
 from apps.core.money import quantum
 from apps.core.roles import write_power
@@ -291,6 +292,9 @@ class TransactionSerializer(serializers.ModelSerializer):
     fx_rate = FxRateBriefSerializer(read_only=True, allow_null=True, help_text=_("The exchange rate it used."))
     totals = serializers.SerializerMethodField()
     entries = EntrySerializer(many=True, read_only=True)
+    idempotency_key = serializers.SerializerMethodField(
+        help_text=_("The key it was posted with: yours as you sent it, or the one the product made (invoice:12:issue).")
+    )
 
     class Meta:
         model = Transaction
@@ -311,6 +315,9 @@ class TransactionSerializer(serializers.ModelSerializer):
             "entries",
         ]
         read_only_fields = fields
+
+    def get_idempotency_key(self, transaction: Transaction) -> str:
+        return display_key(transaction.idempotency_key)
 
     def get_reversed_by(self, transaction: Transaction) -> int | None:
         try:

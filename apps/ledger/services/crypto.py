@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.audit import audit_record
+from apps.core.idempotency import ProductKey, product_key
 from apps.core.models import Organization
 from apps.core.money import check_precision, to_decimal
 
@@ -60,8 +61,8 @@ def _pk(value):
     return getattr(value, "pk", value)
 
 
-def crypto_idempotency_key(network: str, tx_hash: str) -> str:
-    return f"crypto:{network}:{tx_hash}"
+def crypto_idempotency_key(network: str, tx_hash: str) -> ProductKey:
+    return product_key("crypto", network, tx_hash)
 
 
 def normalize_tx_hash(value: str) -> str:

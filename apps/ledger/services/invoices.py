@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from apps.core.audit import audit_record
+from apps.core.idempotency import IdempotencyConflict, clean_client_key, mark_replay, product_key
 from apps.core.models import Currency, Organization
 from apps.core.money import check_precision, round_to, to_decimal
 from apps.core.roles import write_power
@@ -56,7 +57,6 @@ logger = logging.getLogger(__name__)
 
 NUMBER_PREFIX = {InvoiceKind.RECEIVABLE: "INV", InvoiceKind.PAYABLE: "BILL"}
 # The caller's part of a payment's idempotency key; the posting's whole key must fit 128 characters.
-MAX_PAYMENT_KEY_LENGTH = 80
 MAX_LINES = 500
 
 
@@ -628,7 +628,7 @@ def invoice_issue(*, invoice: Invoice | int, user) -> Invoice:
             user=user,
             date=locked.issue_date,
             entries=legs,
-            idempotency_key=f"invoice:{locked.pk}:issue",
+            idempotency_key=product_key("invoice", locked.pk, "issue"),
             description=_("Invoice {number}, {counterparty}").format(number=number, counterparty=locked.counterparty),
             kind=Transaction.Kind.INVOICE,
         )
@@ -663,30 +663,29 @@ def invoice_payment_record(
     """Record a payment of ``amount`` on ``date`` through the cash or bank ``account`` and allocate it to the
     invoice: debit cash, credit the receivable (or debit the payable, credit cash). Repeating the same
     ``idempotency_key`` returns the first payment and posts nothing."""
-    key = (idempotency_key or "").strip()
-    if not key:
-        raise ValidationError(
-            {"idempotency_key": _("An idempotency key is required, so that a repeated request pays once.")}
-        )
-    if len(key) > MAX_PAYMENT_KEY_LENGTH:
-        raise ValidationError(
-            {
-                "idempotency_key": _("The idempotency key is longer than {n} characters.").format(
-                    n=MAX_PAYMENT_KEY_LENGTH
-                )
-            }
-        )
+    key = clean_client_key(idempotency_key)
     with transaction.atomic():
         locked = _lock(invoice)
         _require_write(user, locked.organization_id)
-        posting_key = f"invoice-payment:{locked.pk}:{key}"
+        posting_key = product_key("invoice-payment", locked.pk, key)
         repeated = (
             InvoicePayment.objects.filter(invoice_id=locked.pk, transaction__idempotency_key=posting_key)
             .select_related("transaction")
             .first()
         )
         if repeated is not None:
-            return repeated
+            differences = [
+                label
+                for label, same in (
+                    (_("amount"), _same_amount(repeated.amount, amount)),
+                    (_("date"), repeated.date == date),
+                    (_("account"), repeated.account_id == _pk(account)),
+                )
+                if not same
+            ]
+            if differences:
+                raise IdempotencyConflict(key, differences)
+            return mark_replay(repeated, True)
         label = _label(locked)
         if locked.status == InvoiceStatus.DRAFT:
             raise ValidationError(
@@ -790,7 +789,14 @@ def invoice_payment_record(
             },
         )
     payment.invoice = locked
-    return payment
+    return mark_replay(payment, False)
+
+
+def _same_amount(recorded: Decimal, asked) -> bool:
+    try:
+        return recorded == to_decimal(asked, field="amount")
+    except ValidationError:
+        return False
 
 
 def invoice_payment_reverse(

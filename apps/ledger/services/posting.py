@@ -6,6 +6,7 @@ legs for the seed's operations (income, expense, transfer, exchange, reversal) a
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -15,18 +16,17 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from apps.core.audit import audit_record
+from apps.core.idempotency import IdempotencyConflict, mark_replay, product_key, stored_key
 from apps.core.models import FxRate, Organization
 from apps.core.money import convert, to_decimal
 from apps.core.roles import MANAGE_ORGANIZATION, write_power
 from apps.core.tenancy import has_power
 
 from .. import errors
-from ..models import Account, AccountType, PeriodLock, Transaction
-
-MAX_KEY_LENGTH = 128
+from ..models import Account, AccountType, PeriodLock, Transaction, TransactionEntry
 
 
 @dataclass(frozen=True)
@@ -107,15 +107,9 @@ def _legs(entries: Iterable[Leg | dict]) -> list[Leg]:
     return legs
 
 
-def _check_key(idempotency_key: str) -> str:
-    key = (idempotency_key or "").strip()
-    if not key:
-        raise ValidationError({"idempotency_key": _("An idempotency key is required, so a repeat posts nothing.")})
-    if len(key) > MAX_KEY_LENGTH:
-        raise ValidationError(
-            {"idempotency_key": _("The idempotency key is longer than {n} characters.").format(n=MAX_KEY_LENGTH)}
-        )
-    return key
+def _check_key(idempotency_key) -> str:
+    """The key as stored: a client's key in its namespace, a product key (``product_key(…)``) as it stands."""
+    return stored_key(idempotency_key)
 
 
 def _account_names(organization_id: int, account_ids: Sequence[int]) -> dict[int, str]:
@@ -216,6 +210,48 @@ def _refusal(
     return None
 
 
+def _replay_conflicts(
+    organization_id: int, postings: list[dict], rows: list[tuple[int, bool, object]]
+) -> dict[int, Transaction]:
+    """A key met again must come with the request it was first used for: the same date, kind and legs (and,
+    for a client's key, the same description). Raises IdempotencyConflict naming what differs; returns the
+    earlier transactions by id."""
+    replayed = {
+        transaction_id: posting for posting, (transaction_id, created, _at) in zip(postings, rows) if not created
+    }
+    if not replayed:
+        return {}
+    earlier = {t.pk: t for t in Transaction.objects.filter(organization_id=organization_id, pk__in=replayed)}
+    legs: dict[int, Counter] = {pk: Counter() for pk in replayed}
+    for transaction_id, *leg in TransactionEntry.objects.filter(transaction_id__in=replayed).values_list(
+        "transaction_id", "account_id", "amount", "project_id", "category_id", "counterparty_id", "memo"
+    ):
+        legs[transaction_id][tuple(leg)] += 1
+    for transaction_id, posting in replayed.items():
+        first = earlier[transaction_id]
+        asked = Counter(
+            (leg["account"], Decimal(leg["amount"]), leg["project"], leg["category"], leg["counterparty"], leg["memo"])
+            for leg in posting["legs"]
+        )
+        differences = [
+            label
+            for label, same in (
+                (_("date"), first.date.isoformat() == posting["date"]),
+                (_("kind"), first.kind == posting["kind"]),
+                (_("entries"), legs[transaction_id] == asked),
+                (_("reversed transaction"), first.reverses_id == posting["reverses"]),
+                (
+                    _("description"),
+                    first.description == posting["description"] or not posting["key"].startswith("client:"),
+                ),
+            )
+            if not same
+        ]
+        if differences:
+            raise IdempotencyConflict(posting["key"], differences)
+    return earlier
+
+
 def transaction_post(
     *,
     organization: Organization | int,
@@ -228,7 +264,9 @@ def transaction_post(
     reverses: Transaction | int | None = None,
     fx_rate: FxRate | int | None = None,
 ) -> Transaction:
-    """Post a balanced transaction. Repeating an idempotency key returns the first transaction, posting nothing.
+    """Post a balanced transaction. Repeating an idempotency key with the same request returns the first
+    transaction, posting nothing (``is_replay(result)`` tells which); with a different request it raises
+    IdempotencyConflict. A plain string is a client's key; the product's own keys are ``product_key(…)``.
 
     Raises ValidationError naming the field (``entries.1.amount``, ``date``…) when a rule refuses it; nothing
     is written then.
@@ -245,9 +283,11 @@ def transaction_post(
         fx_rate=_pk(fx_rate),
     )
     data = _posting_json(posting)
-    [(transaction_id, created, created_at)] = _post_many(organization_id, user, [data], batch=False)
+    rows = _post_many(organization_id, user, [data], batch=False)
+    [(transaction_id, created, created_at)] = rows
     if not created:
-        return Transaction.objects.get(pk=transaction_id)
+        earlier = _replay_conflicts(organization_id, [data], rows)
+        return mark_replay(earlier[transaction_id], True)
     user_id = getattr(user, "pk", None)
     posted = Transaction(
         id=transaction_id,
@@ -264,7 +304,7 @@ def transaction_post(
     )
     posted._state.adding = False
     posted._state.db = "default"
-    return posted
+    return mark_replay(posted, False)
 
 
 BATCH_LIMIT = 10_000
@@ -272,7 +312,8 @@ BATCH_LIMIT = 10_000
 
 def transactions_post_batch(*, organization: Organization | int, user, postings: Sequence[Posting]) -> list[int]:
     """Post many transactions in one database transaction (imports, bulk jobs), with the same rules and
-    idempotency as :func:`transaction_post`: all or nothing. Returns the transaction id of each posting."""
+    idempotency as :func:`transaction_post` (a replayed key must come with the same posting): all or nothing.
+    Returns the transaction id of each posting."""
     organization_id = _pk(organization)
     _require_power(user, organization_id)
     if not postings:
@@ -280,7 +321,10 @@ def transactions_post_batch(*, organization: Organization | int, user, postings:
     if len(postings) > BATCH_LIMIT:
         raise ValidationError({"postings": _("At most {n} postings per batch.").format(n=BATCH_LIMIT)})
     data = [_posting_json(posting, index) for index, posting in enumerate(postings)]
-    return [transaction_id for transaction_id, _created, _at in _post_many(organization_id, user, data, batch=True)]
+    with transaction.atomic():
+        rows = _post_many(organization_id, user, data, batch=True)
+        _replay_conflicts(organization_id, data, rows)
+    return [transaction_id for transaction_id, _created, _at in rows]
 
 
 def _tags(project=None, category=None, counterparty=None) -> dict:
@@ -480,8 +524,8 @@ def transfer_post(
 # Postings that belong to a document are reversed by the document's own service, which keeps the document
 # (its status, paid amount) in step with the books.
 DOCUMENT_KINDS = {
-    Transaction.Kind.INVOICE: _lazy("Void the invoice instead: this posting belongs to it."),
-    Transaction.Kind.PAYMENT: _lazy("Reverse the invoice payment instead: this posting belongs to it."),
+    Transaction.Kind.INVOICE: gettext_lazy("Void the invoice instead: this posting belongs to it."),
+    Transaction.Kind.PAYMENT: gettext_lazy("Reverse the invoice payment instead: this posting belongs to it."),
 }
 
 
@@ -516,7 +560,7 @@ def transaction_reverse(
             user=user,
             date=date or original.date,
             entries=legs,
-            idempotency_key=f"reversal:{original.pk}",
+            idempotency_key=product_key("reversal", original.pk),
             description=description,
             kind=Transaction.Kind.REVERSAL,
             reverses=original,

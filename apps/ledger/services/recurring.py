@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from apps.core.audit import audit_record
+from apps.core.idempotency import product_key
 from apps.core.models import Organization
 from apps.core.money import check_precision, to_decimal
 from apps.core.roles import write_power
@@ -606,7 +607,7 @@ def recurring_payment_post_due(
                             user=user,
                             date=occurrence,
                             entries=legs,
-                            idempotency_key=f"recurring:{recurring.pk}:{occurrence.isoformat()}",
+                            idempotency_key=product_key("recurring", recurring.pk, occurrence.isoformat()),
                             description=recurring.description or recurring.name,
                             kind=Transaction.Kind.RECURRING,
                         )
