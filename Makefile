@@ -16,12 +16,13 @@ MANAGE := $(BIN)/python manage.py
 STAMP  := $(VENV)/.installed
 
 .PHONY: help setup run test lint format check-migrations check-schema check-translations messages \
-        check-imports bench requirements clean-var
+        check-imports bench requirements stop status clean-var
 
 help:
 	@echo "make run     install, migrate, load demo data and run web + worker + beat (HOST=$(HOST) PORT=$(PORT))"
 	@echo "make test    install and run the whole test suite on real PostgreSQL and Redis"
 	@echo "make bench   run the benchmarks in bench/ and print their figures"
+	@echo "make stop    stop the embedded PostgreSQL and Redis of this checkout (make status: are they running?)"
 	@echo "make lint | format | messages | requirements"
 
 $(STAMP): requirements/dev.txt
@@ -74,6 +75,15 @@ requirements:
 	$(BIN)/pip-compile --quiet --strip-extras --no-header --no-emit-index-url --no-emit-find-links --annotation-style=line -o requirements/base.txt requirements/base.in
 	$(BIN)/pip-compile --quiet --strip-extras --no-header --no-emit-index-url --no-emit-find-links --annotation-style=line -o requirements/dev.txt requirements/dev.in
 
-clean-var:
+# `make test` and every manage.py command start the embedded servers when needed and leave them running for
+# the next command (`make run` stops what it started). These stop them, or tell whether they run; neither
+# loads Django, so neither starts a server.
+stop:
+	$(BIN)/python -m config.embedded stop
+
+status:
+	$(BIN)/python -m config.embedded status
+
+clean-var: stop
 	@echo "This deletes the local database and Redis data under var/."
 	rm -rf var

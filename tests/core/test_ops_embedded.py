@@ -1,0 +1,60 @@
+"""The embedded PostgreSQL and Redis keep running after a command (so the next one starts fast), and
+`make stop` stops those of one var dir: here a temporary one, never the servers this test run uses."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.core.throwaway import ROOT, clean_env, stop_embedded
+
+START_BOTH = "from config import embedded; embedded.ensure_postgres(); embedded.ensure_redis()"
+
+
+def status(var_dir) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "config.embedded", "status"],
+        cwd=ROOT,
+        env=clean_env(KONTORA_VAR_DIR=str(var_dir)),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return " ".join(done.stdout.split())
+
+
+@pytest.fixture
+def var_dir(tmp_path):
+    path = tmp_path / "var"
+    yield path
+    stop_embedded(path)  # whatever the test left running
+
+
+def test_make_stop_stops_the_embedded_servers_that_a_command_left_running(var_dir):
+    started = subprocess.run(
+        [sys.executable, "-c", START_BOTH],
+        cwd=ROOT,
+        env=clean_env(KONTORA_VAR_DIR=str(var_dir)),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert started.returncode == 0, started.stderr
+    # The command has exited; its servers have not.
+    assert f"postgres running ({var_dir}) redis running ({var_dir})" == status(var_dir)
+
+    stopped = stop_embedded(var_dir)
+
+    assert stopped.returncode == 0, stopped.stderr
+    assert f"Stopped redis, postgres under {var_dir}." in stopped.stdout
+    assert f"postgres stopped ({var_dir}) redis stopped ({var_dir})" == status(var_dir)
+    assert f"Nothing was running under {var_dir}." in stop_embedded(var_dir).stdout
+
+
+def test_status_and_stop_never_start_a_server(var_dir):
+    assert f"postgres stopped ({var_dir}) redis stopped ({var_dir})" == status(var_dir)
+    assert f"Nothing was running under {var_dir}." in stop_embedded(var_dir).stdout
+    assert not (var_dir / "postgres").exists()
