@@ -125,11 +125,15 @@ def _kombu_url(url: str) -> str:
     return "redis+socket://" + url.removeprefix("unix://") if url.startswith("unix://") else url
 
 
+# While Redis is away a request must fail fast (the API answers 503, see apps.core.api.errors), not hang on
+# a connect to an unreachable host for the operating system's minutes.
+REDIS_CONNECT_TIMEOUT = env_int("REDIS_CONNECT_TIMEOUT", 3)
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "kontora",
+        "OPTIONS": {"socket_connect_timeout": REDIS_CONNECT_TIMEOUT, "socket_timeout": 10},
     }
 }
 
@@ -149,10 +153,24 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "kontora")
 
 # --- Channels -------------------------------------------------------------------------------------------
 
+# Each open page waits for its messages with a blocking Redis pop of 5 seconds (channels_redis'
+# brpop_timeout). redis-py's default socket timeout is also 5 seconds, so an idle page's wait timed out on
+# the socket first and the page was closed with 1011: the read timeout must outlast the blocking pop. It still
+# bounds a read from a Redis that stopped answering, so a dead connection is noticed and replaced.
+REALTIME_REDIS_SOCKET_TIMEOUT = env_int("REALTIME_REDIS_SOCKET_TIMEOUT", 30)
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [{"address": REDIS_URL}], "prefix": "kontora:asgi"},
+        "CONFIG": {
+            "hosts": [
+                {
+                    "address": REDIS_URL,
+                    "socket_timeout": REALTIME_REDIS_SOCKET_TIMEOUT,
+                    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+                }
+            ],
+            "prefix": "kontora:asgi",
+        },
     }
 }
 # How many past events of each organization's live stream are kept for replay on reconnect.

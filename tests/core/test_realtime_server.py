@@ -346,3 +346,25 @@ def test_the_live_panel_shows_events_and_catches_up_after_the_server_comes_back(
         publish(organization, "demo.tick", {"message": f"tick {number}"})
     expect(items.first).to_contain_text("tick 51")
     expect(items).to_have_count(50)
+
+
+def test_an_idle_page_stays_connected_and_still_receives_events(daphne, organization, member_of):
+    # The channel layer waits for a page's messages with a blocking Redis pop of BLOCKING_POP_SECONDS; the
+    # socket timeout of its Redis connections must outlast that wait, or an idle connection dies with 1011.
+    from channels_redis.core import RedisChannelLayer
+
+    client = Client()
+    client.force_login(member_of(organization))
+    ws = open_live(daphne, client)
+    try:
+        assert ws.receive_json()["type"] == "hello"
+        ws.sock.settimeout(RedisChannelLayer.brpop_timeout + 10)
+        time.sleep(RedisChannelLayer.brpop_timeout + 2)  # idle: nothing sent either way
+
+        publish(organization, "demo.greeting", {"message": "still here"})
+
+        assert ws.receive_json()["data"] == {"message": "still here"}
+        ws.send_json({"type": "ping"})
+        assert ws.receive_json() == {"type": "pong"}
+    finally:
+        ws.close()
