@@ -8,6 +8,9 @@ index), so a client can point at the exact field and line.
 
 from __future__ import annotations
 
+import logging
+
+import redis
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -20,6 +23,22 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from apps.core.idempotency import IdempotencyConflict
+
+logger = logging.getLogger(__name__)
+
+
+class ServiceUnavailable(exceptions.APIException):
+    """Redis (cache, throttles, task queue, live events) does not answer: refuse the request before any write.
+
+    A JSON 503 with Retry-After rather than throttles that fail open: a write accepted now would commit
+    without its queued tasks and live events (those need Redis too), while a refused one is simply sent
+    again by the client, with the same idempotency key, once Redis is back.
+    """
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "service_unavailable"
+    default_detail = gettext_lazy("The service is briefly unavailable and nothing was changed. Try again shortly.")
+    wait = 5  # seconds: the Retry-After header and "retry_after"; a restarted Redis is back within this
 
 
 def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
@@ -54,6 +73,9 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, redis.ConnectionError | redis.TimeoutError):
+        logger.warning("Redis is unavailable; answering 503: %s", exc)
+        exc = ServiceUnavailable()
 
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -67,7 +89,7 @@ def exception_handler(exc, context):
         detail = getattr(exc, "detail", "")
         code = detail.code if hasattr(detail, "code") else getattr(exc, "default_code", "error")
         body = {"code": code, "message": str(detail)}
-        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+        if isinstance(exc, exceptions.Throttled | ServiceUnavailable) and exc.wait is not None:
             body["retry_after"] = int(exc.wait)
     response.data = {"error": body}
     return response
