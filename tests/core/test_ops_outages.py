@@ -7,7 +7,9 @@ that the rest of the suite shares is never touched.
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -15,10 +17,12 @@ import uuid
 import pytest
 
 from apps.core import tokens
+from apps.core.management.commands.serve import worker_command
 from apps.core.models import ApiKey
 from apps.core.roles import Role
+from config.settings.base import _kombu_url
 from tests.core.test_realtime_server import DaphneServer
-from tests.core.throwaway import ThrowawayRedis
+from tests.core.throwaway import ROOT, ThrowawayRedis, clean_env, database_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -92,3 +96,69 @@ def test_the_api_answers_a_json_503_while_redis_is_away_and_recovers_by_itself(
     status, _, text = create_key("After")
     assert status == 201, text
     assert sorted(ApiKey.objects.values_list("name", flat=True)) == ["After", "Before"]
+
+
+class Worker:
+    """The Celery worker exactly as `make run` starts it, on a queue of its own, logging to a file."""
+
+    def __init__(self, redis_server: ThrowawayRedis, log_path):
+        self.queue = f"outage-{uuid.uuid4().hex[:8]}"
+        self.log_path = log_path
+        env = clean_env(
+            DJANGO_SETTINGS_MODULE="config.settings.test",
+            DATABASE_URL=database_url(),
+            REDIS_URL=redis_server.url,
+        )
+        with log_path.open("w") as log:
+            self.process = subprocess.Popen(
+                worker_command(self.queue), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+            )
+
+    def log(self) -> str:
+        return self.log_path.read_text()
+
+    def wait_for(self, text: str, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.log():
+            if self.process.poll() is not None:
+                pytest.fail(f"the worker exited with code {self.process.returncode}:\n{self.log()[-5000:]}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"the worker never logged {text!r}:\n{self.log()[-5000:]}")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def send(redis_server: ThrowawayRedis, queue: str, **options) -> str:
+    """Queue Celery's built-in ``celery.accumulate`` (it touches nothing) on the throwaway Redis."""
+    from config.celery import app
+
+    with app.connection_for_write(_kombu_url(redis_server.url)) as connection:
+        result = app.send_task("celery.accumulate", args=(1, 2), queue=queue, connection=connection, **options)
+    return result.id
+
+
+def test_the_celery_worker_survives_redis_going_away_with_tasks_in_hand_and_reconnects(redis_server, tmp_path):
+    worker = Worker(redis_server, tmp_path / "worker.log")
+    try:
+        worker.wait_for("ready.")
+        held = send(redis_server, worker.queue, countdown=600)  # the worker holds it, unacknowledged
+        worker.wait_for(f"Task celery.accumulate[{held}] received")
+
+        redis_server.stop()
+        worker.wait_for("Connection to broker lost")
+        redis_server.start()
+
+        after = send(redis_server, worker.queue)
+        worker.wait_for(f"Task celery.accumulate[{after}] succeeded")
+        assert worker.process.poll() is None
+        assert "Unrecoverable error" not in worker.log()
+    finally:
+        worker.stop()

@@ -99,3 +99,18 @@ def stop_embedded(var_dir: Path) -> subprocess.CompletedProcess:
         text=True,
         timeout=120,
     )
+
+
+def database_url() -> str:
+    """The URL of the database this test uses (the test database under pytest-django), for servers it starts."""
+    from urllib.parse import quote
+
+    from django.db import connection
+
+    params = connection.get_connection_params()  # the effective ones: HOST may also come from OPTIONS
+    return "postgres://{user}@{host}:{port}/{name}".format(
+        user=quote(params.get("user") or "", safe=""),
+        host=quote(str(params.get("host") or ""), safe=""),
+        port=params.get("port") or "",
+        name=quote(params["dbname"], safe=""),
+    )
