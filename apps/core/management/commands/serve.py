@@ -1,25 +1,43 @@
 """Runs the whole product in the foreground: daphne (HTTP + WebSocket), one Celery worker and Celery beat.
 
 `make run` calls this after installing. It migrates, loads the demo data, starts the three processes with
-their output prefixed, prints the address and the demo logins, and on Ctrl-C stops every process it started,
-including the embedded PostgreSQL and Redis when this run started them. Data stays under var/.
+their output prefixed, prints the address and the demo logins, keeps them up (apps.core.supervisor: a child
+that dies, or an embedded server that stops answering, is started again with backoff), and on Ctrl-C stops
+every process it started, including the embedded PostgreSQL and Redis when this run started them. Data
+stays under var/.
 """
 
 from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
 import threading
-import time
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from apps.core import demo
+from apps.core.supervisor import Backoff, Supervisor, Watch
 from config import embedded
+
+
+def worker_command(queue: str) -> list[str]:
+    """The Celery worker as `make run` starts it (the outage tests start the same one)."""
+    return [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "info", "--concurrency", "2", "-Q", queue]
+
+
+def embedded_watches(env: dict[str, str]) -> list[Watch]:
+    """The embedded servers in use (no DATABASE_URL / REDIS_URL), to be started again if they stop."""
+    watches = []
+    if not env.get("REDIS_URL"):
+        watches.append(Watch("redis", healthy=embedded.redis_running, restart=embedded.ensure_redis, backoff=Backoff()))
+    if not env.get("DATABASE_URL"):
+        watches.append(
+            Watch("postgres", healthy=embedded.postgres_running, restart=embedded.ensure_postgres, backoff=Backoff())
+        )
+    return watches
 
 
 class Command(BaseCommand):
@@ -39,23 +57,16 @@ class Command(BaseCommand):
         env.setdefault("PYTHONUNBUFFERED", "1")
         commands = {
             "web": [python, "-m", "daphne", "-b", host, "-p", str(port), "config.asgi:application"],
-            "worker": [
-                python,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "-l",
-                "info",
-                "--concurrency",
-                "2",
-                "-Q",
-                settings.CELERY_TASK_DEFAULT_QUEUE,
-            ],
+            "worker": worker_command(settings.CELERY_TASK_DEFAULT_QUEUE),
             "beat": [python, "-m", "celery", "-A", "config", "beat", "-l", "info"],
         }
-        processes: dict[str, subprocess.Popen] = {}
+        supervisor = Supervisor(
+            commands,
+            env=env,
+            watches=embedded_watches(env),
+            say=lambda line: self.stderr.write(self.style.WARNING(f"{'run':<6}| {line}")),
+            relay=lambda name, line: self.stdout.write(f"{name:<6}| {line}"),
+        )
         stopping = threading.Event()
 
         def stop(*_):
@@ -64,34 +75,14 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
         try:
-            for name, command in commands.items():
-                processes[name] = subprocess.Popen(
-                    command,
-                    env=env,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.STDOUT,
-                    text=True,
-                    start_new_session=True,  # Ctrl-C reaches us only; we stop the children in order
-                )
-                threading.Thread(target=self._relay, args=(name, processes[name]), daemon=True).start()
+            supervisor.start()
             self._announce(host, port, demo_logins)
-            while not stopping.is_set():
-                for name, process in processes.items():
-                    if process.poll() is not None:
-                        self.stderr.write(self.style.ERROR(f"{name} exited with code {process.returncode}; stopping."))
-                        stopping.set()
-                stopping.wait(0.5)
+            # A child that dies (the worker on a broker error, daphne) is started again with backoff, and so
+            # is the embedded Redis or PostgreSQL when it stops answering: only Ctrl-C stops the product.
+            supervisor.keep_up(stopping)
         finally:
             self.stdout.write("Stopping…")
-            for process in processes.values():
-                if process.poll() is None:
-                    process.terminate()
-            deadline = time.monotonic() + 15
-            for process in processes.values():
-                try:
-                    process.wait(timeout=max(0.1, deadline - time.monotonic()))
-                except subprocess.TimeoutExpired:
-                    process.kill()
+            supervisor.stop()
             if "redis" in embedded.started_here:
                 embedded.stop_redis()
             if "postgres" in embedded.started_here:
@@ -100,11 +91,6 @@ class Command(BaseCommand):
                 connections.close_all()
                 embedded.stop_postgres()
             self.stdout.write("Stopped. Data is kept under var/; `make run` starts again where you left off.")
-
-    def _relay(self, name: str, process: subprocess.Popen) -> None:
-        width = 6
-        for line in process.stdout:
-            self.stdout.write(f"{name:<{width}}| {line.rstrip()}")
 
     def _announce(self, host: str, port: int, logins: list[tuple[str, str, str]]) -> None:
         shown_host = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
