@@ -6,6 +6,7 @@ that the rest of the suite shares is never touched.
 
 from __future__ import annotations
 
+import copy
 import json
 import subprocess
 import sys
@@ -15,13 +16,15 @@ import urllib.request
 import uuid
 
 import pytest
+from django.test import Client
 
 from apps.core import tokens
 from apps.core.management.commands.serve import worker_command
 from apps.core.models import ApiKey
+from apps.core.realtime import publish
 from apps.core.roles import Role
 from config.settings.base import _kombu_url
-from tests.core.test_realtime_server import DaphneServer
+from tests.core.test_realtime_server import DaphneServer, WebSocketClosed, open_live
 from tests.core.throwaway import ROOT, ThrowawayRedis, clean_env, database_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -162,3 +165,48 @@ def test_the_celery_worker_survives_redis_going_away_with_tasks_in_hand_and_reco
         assert "Unrecoverable error" not in worker.log()
     finally:
         worker.stop()
+
+
+@pytest.fixture
+def publishing_to(settings):
+    """Points this test process's live events (``publish``) at another Redis, as the web process's are."""
+    from apps.core.realtime import streams
+
+    def point(redis_server: ThrowawayRedis) -> None:
+        settings.REDIS_URL = redis_server.url
+        layer = copy.deepcopy(settings.CHANNEL_LAYERS)
+        layer["default"]["CONFIG"]["hosts"][0]["address"] = redis_server.url
+        settings.CHANNEL_LAYERS = layer  # channels drops its cached layer when this setting changes
+        streams.client.cache_clear()
+        streams._append_script.cache_clear()
+
+    yield point
+    streams.client.cache_clear()
+    streams._append_script.cache_clear()
+
+
+def test_live_pages_connect_again_and_receive_events_once_redis_is_back(
+    web, redis_server, publishing_to, organization, member_of
+):
+    publishing_to(redis_server)
+    client = Client()
+    client.force_login(member_of(organization))
+    ws = open_live(web, client)
+    assert ws.receive_json()["type"] == "hello"
+
+    redis_server.stop()
+    with pytest.raises(WebSocketClosed):  # the page's cue to connect again, with backoff (static/js/live.js)
+        ws.receive_json()
+    ws.close()
+    redis_server.start()  # empty: this throwaway Redis keeps nothing on disk
+
+    ws = open_live(web, client)  # the same daphne process
+    try:
+        assert ws.receive_json() == {
+            "type": "hello",
+            "streams": [{"stream": f"org:{organization.pk}", "name": organization.name, "seq": 0}],
+        }
+        publish(organization, "demo.greeting", {"message": "back"})
+        assert ws.receive_json()["data"] == {"message": "back"}
+    finally:
+        ws.close()
