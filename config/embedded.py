@@ -111,14 +111,15 @@ def _pg_system_user():
     return "embedded_postgres" if hasattr(os, "geteuid") and os.geteuid() == 0 else None
 
 
-def _redis_dir() -> Path:
+def _redis_dir(*, create: bool = True) -> Path:
     path = var_dir() / "redis"
-    path.mkdir(parents=True, exist_ok=True)
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
     return path
 
 
 def redis_socket_path() -> Path:
-    sock = _redis_dir() / "redis.sock"
+    sock = _redis_dir(create=False) / "redis.sock"
     if len(str(sock)) <= _MAX_SOCKET_PATH:
         return sock
     digest = hashlib.sha1(str(sock).encode()).hexdigest()[:12]
@@ -136,7 +137,7 @@ def _redis_binary() -> str:
 
 def _redis_pid() -> int | None:
     try:
-        pid = int((_redis_dir() / "redis.pid").read_text().strip())
+        pid = int((_redis_dir(create=False) / "redis.pid").read_text().strip())
         os.kill(pid, 0)
     except (OSError, ValueError):
         return None
