@@ -20,16 +20,17 @@ from apps.ledger.reports.journal import FORMATS, journal_export
 class Command(BaseCommand):
     help = gettext_lazy("Export an organization's books as a plain-text accounting journal (beancount or hledger).")
 
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        # argparse formats the description with a regular expression, which needs a str, not a lazy string.
+        self.help = str(self.help)
+        return super().create_parser(prog_name, subcommand, **kwargs)
+
     def add_arguments(self, parser):
-        parser.add_argument("--org", metavar="SLUG", required=True, help=gettext_lazy("The organization's slug."))
+        parser.add_argument("--org", metavar="SLUG", required=True, help=_("The organization's slug."))
+        parser.add_argument("--format", choices=FORMATS, default="beancount", dest="fmt", help=_("Journal format."))
+        parser.add_argument("--output", metavar="FILE", default="-", help=_("File to write, or - for standard output."))
         parser.add_argument(
-            "--format", choices=FORMATS, default="beancount", dest="fmt", help=gettext_lazy("Journal format.")
-        )
-        parser.add_argument(
-            "--output", metavar="FILE", default="-", help=gettext_lazy("File to write, or - for standard output.")
-        )
-        parser.add_argument(
-            "--no-assertions", action="store_true", help=gettext_lazy("Leave out the closing balance assertions.")
+            "--no-assertions", action="store_true", help=_("Leave out the closing balance assertions.")
         )
 
     def handle(self, *args, org: str, fmt: str, output: str, no_assertions: bool, **options):
