@@ -493,6 +493,10 @@ def transfer_post(
         kind = Transaction.Kind.EXCHANGE
     if fee:
         fee = to_decimal(fee, field="fee")
+        if fee < 0:
+            raise ValidationError(
+                {"fee": _("The fee cannot be negative ({fee}): it is what the transfer cost.").format(fee=fee)}
+            )
         if fee_account is None:
             raise ValidationError({"fee_account": _("Choose the account the fee is booked to.")})
         legs += [Leg(_pk(fee_account), fee, **tags), Leg(source.pk, -fee, **tags)]
