@@ -57,12 +57,27 @@ class OrganizationAdmin(KontoraModelAdmin):
         return has_power(request.user, "delete_organization", obj.pk if obj else None)
 
     def save_model(self, request, obj, form, change):
+        # Through the services, which write the audit record with the stored row as "before" (the form has
+        # already put the new values on ``obj``).
+        data = form.cleaned_data
         if change:
             services.organization_update(
-                organization=obj, user=request.user, **{f: form.cleaned_data[f] for f in form.changed_data}
+                organization=obj, user=request.user, **{f: data[f] for f in form.changed_data if f in data}
             )
-        else:
-            super().save_model(request, obj, form, change)
+            return
+        created = services.organization_create(
+            owner=None,
+            by=request.user,
+            name=data["name"],
+            slug=data.get("slug", ""),
+            time_zone=data["time_zone"],
+            reporting_currency=data["reporting_currency"].pk,
+            language=data["language"],
+            require_mfa=data.get("require_mfa", False),
+            logo=data.get("logo") or "",
+        )
+        obj.pk, obj.slug, obj.logo, obj.created_at = created.pk, created.slug, created.logo, created.created_at
+        obj._state.adding, obj._state.db = False, created._state.db
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Membership:
@@ -114,10 +129,10 @@ class CurrencyAdmin(KontoraModelAdmin):
 class AuditLogAdmin(KontoraModelAdmin):
     """The audit trail is written by services only; here it is read."""
 
-    list_display = ["created_at", "organization", "actor", "action", "object_repr", "request_id"]
+    list_display = ["created_at", "organization", "actor", "api_key", "action", "object_repr", "request_id"]
     list_filter = ["action", "organization", "created_at"]
-    search_fields = ["action", "object_repr", "actor__email", "request_id"]
-    list_select_related = ["organization", "actor"]
+    search_fields = ["action", "object_repr", "actor__email", "api_key__name", "request_id"]
+    list_select_related = ["organization", "actor", "api_key"]
     date_hierarchy = "created_at"
 
     def has_add_permission(self, request) -> bool:

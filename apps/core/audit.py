@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .middleware import current_request_id
-from .models import AuditLog
+from .models import ApiKey, AuditLog
 
 
 def audit_record(
@@ -16,12 +16,16 @@ def audit_record(
     obj: Any = None,
     changes: dict | None = None,
 ) -> AuditLog:
+    """Write the audit record of a change made by ``actor``: a user, or the principal of a request that an
+    API key authenticated (recorded as that key, since no person is behind it)."""
     actor_id = getattr(actor, "pk", None) if getattr(actor, "is_authenticated", False) else None
     if actor_id is not None and not isinstance(actor_id, int):
-        actor_id = None  # an API-key principal is not a user row; its key is named in `changes`
+        actor_id = None
+    api_key = getattr(actor, "api_key", None)
     return AuditLog.objects.create(
         action=action,
         actor_id=actor_id,
+        api_key_id=api_key.pk if isinstance(api_key, ApiKey) else None,
         organization_id=getattr(organization, "pk", organization),
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",

@@ -167,6 +167,15 @@ class AuditLog(models.Model):
         related_name="+",
         verbose_name=_("actor"),
     )
+    api_key = models.ForeignKey(
+        "core.ApiKey",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("API key"),
+        help_text=_("The key the change was made with, when a script rather than a person made it."),
+    )
     action = models.CharField(_("action"), max_length=64)
     object_type = models.CharField(_("object type"), max_length=100, blank=True)
     object_id = models.CharField(_("object id"), max_length=64, blank=True)
@@ -185,6 +194,15 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_repr}"
+
+    @property
+    def actor_display(self) -> str:
+        """Who made the change: the person, or the API key a script used."""
+        if self.actor_id is not None:
+            return str(self.actor)
+        if self.api_key_id is not None:
+            return str(_("API key {name}").format(name=self.api_key))
+        return ""
 
 
 class ApiKey(TenantModel):

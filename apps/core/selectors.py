@@ -17,7 +17,7 @@ def membership_list(*, user) -> QuerySet[Membership]:
 
 
 def audit_log_list(*, user) -> QuerySet[AuditLog]:
-    return scope(AuditLog.objects.select_related("actor", "organization"), user)
+    return scope(AuditLog.objects.select_related("actor", "api_key", "organization"), user)
 
 
 # --- exchange rates ---------------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from .audit import audit_record
@@ -12,6 +11,7 @@ from .models import Membership, Organization, User
 from .realtime import notify_membership_changed
 from .roles import MANAGE_MEMBERS, MANAGE_ORGANIZATION, Role
 from .tenancy import forget_memberships, has_power
+from .text import unique_slug
 
 
 def _require(user, power: str, organization: Organization) -> None:
@@ -19,41 +19,77 @@ def _require(user, power: str, organization: Organization) -> None:
         raise PermissionDenied(_("Your role in {organization} does not allow this.").format(organization=organization))
 
 
+ORGANIZATION_FIELDS = ("name", "slug", "time_zone", "reporting_currency", "language", "require_mfa", "logo")
+
+
+def _organization_fields(organization: Organization) -> dict[str, str]:
+    """The audited fields of an organization as text (a file field as its stored name)."""
+    values = {}
+    for name in ORGANIZATION_FIELDS:
+        if name == "logo":
+            values[name] = organization.logo.name or ""
+        elif name == "reporting_currency":
+            values[name] = str(organization.reporting_currency_id)
+        else:
+            values[name] = str(getattr(organization, name))
+    return values
+
+
 @transaction.atomic
 def organization_create(
     *,
-    owner: User,
+    owner: User | None,
     name: str,
     slug: str = "",
     time_zone: str = "Europe/Moscow",
     reporting_currency: str = "RUB",
     language: str = "ru",
+    by=None,
+    **extra,
 ) -> Organization:
-    """Create an organization with ``owner`` as its first member (role owner)."""
+    """Create an organization with ``owner`` as its first member (role owner); ``by`` is who did it when it
+    is not the owner (a superuser in the admin, who may add the members afterwards).
+
+    Without ``slug`` one is made from the name, transliterated to Latin letters ("ИП Петров" → "ip-petrov")
+    and numbered when taken ("ip-petrov-2")."""
+    name = name.strip()
     organization = Organization(
-        name=name.strip(),
-        slug=slug or slugify(name)[:64],
+        name=name,
+        slug=slug or unique_slug(Organization, name, fallback="organization"),
         time_zone=time_zone,
         reporting_currency_id=reporting_currency,
         language=language,
+        **extra,
     )
     organization.full_clean()
     organization.save()
-    Membership.objects.create(user=owner, organization=organization, role=Role.OWNER)
-    forget_memberships(owner)
-    audit_record(action="organization.create", actor=owner, organization=organization, obj=organization)
+    if owner is not None:
+        Membership.objects.create(user=owner, organization=organization, role=Role.OWNER)
+        forget_memberships(owner)
+    after = _organization_fields(organization)
+    audit_record(
+        action="organization.create",
+        actor=by or owner,
+        organization=organization,
+        obj=organization,
+        changes={field: [None, value] for field, value in after.items()},
+    )
     return organization
 
 
 @transaction.atomic
 def organization_update(*, organization: Organization, user, **changes) -> Organization:
+    """Change an organization. ``organization`` may be an instance a form already changed in memory: the
+    change set is read against the stored row, so the audit record holds the real before and after."""
     _require(user, MANAGE_ORGANIZATION, organization)
-    before = {field: getattr(organization, field) for field in changes}
+    stored = Organization.objects.select_for_update().get(pk=organization.pk)
+    before = _organization_fields(stored)
     for field, value in changes.items():
         setattr(organization, field, value)
     organization.full_clean()
     organization.save()
-    diff = {f: [str(before[f]), str(v)] for f, v in changes.items() if before[f] != v}
+    after = _organization_fields(organization)
+    diff = {field: [before[field], after[field]] for field in after if before[field] != after[field]}
     audit_record(action="organization.update", actor=user, organization=organization, obj=organization, changes=diff)
     return organization
 

@@ -179,6 +179,12 @@ class CurrencySerializer(serializers.ModelSerializer):
 class AuditLogSerializer(serializers.ModelSerializer):
     organization = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     actor = serializers.SlugRelatedField(slug_field="email", read_only=True, allow_null=True)
+    api_key = serializers.SlugRelatedField(
+        slug_field="name",
+        read_only=True,
+        allow_null=True,
+        help_text=_("The API key the change was made with, when a script made it (then actor is empty)."),
+    )
     changes = serializers.DictField(read_only=True, help_text=_("What changed: field → [before, after] or value."))
 
     class Meta:
@@ -188,6 +194,7 @@ class AuditLogSerializer(serializers.ModelSerializer):
             "created_at",
             "organization",
             "actor",
+            "api_key",
             "action",
             "object_type",
             "object_id",

@@ -291,7 +291,7 @@ class CurrencyViewSet(TenantReadOnlyViewSet):
 class AuditLogViewSet(TenantReadOnlyViewSet):
     """Who changed what, in your organizations."""
 
-    queryset = AuditLog.objects.select_related("actor", "organization")
+    queryset = AuditLog.objects.select_related("actor", "api_key", "organization")
     serializer_class = AuditLogSerializer
     filterset_class = AuditLogFilter
     search_fields = ["action", "object_repr", "actor__email", "request_id"]

@@ -64,6 +64,33 @@ def _spread_errors(error: ValidationError, forms_: list, fallback) -> None:
                 fallback(message)
 
 
+def _kept_rows(formset) -> list:
+    """The inline rows a submitted form keeps, in their order (empty extra rows and deleted rows left out)."""
+    rows = [
+        form for form in formset.forms if getattr(form, "cleaned_data", None) and not form.cleaned_data.get("DELETE")
+    ]
+    if "position" in formset.form.base_fields:
+        rows.sort(key=lambda form: form.cleaned_data.get("position") or 0)  # stable: ties keep the page's order
+    return rows
+
+
+def _adopt(target, saved) -> None:
+    """Make the form's object the row a service saved, so the admin's messages and redirect point at it."""
+    for field in type(saved)._meta.concrete_fields:
+        setattr(target, field.attname, getattr(saved, field.attname))
+    target._state.adding, target._state.db = False, saved._state.db
+
+
+def _note_inline_changes(formsets) -> None:
+    """What each inline changed, for the admin's history message; the service itself wrote the rows."""
+    for formset in formsets:
+        deleted = formset.deleted_forms if formset.can_delete else []
+        formset.deleted_objects = [form.instance for form in deleted if form.instance.pk]
+        kept = [form for form in formset.forms if form not in deleted and form.has_changed()]
+        formset.new_objects = [form.instance for form in kept if not form.instance.pk]
+        formset.changed_objects = [(form.instance, form.changed_data) for form in kept if form.instance.pk]
+
+
 def _money(amount, invoice: Invoice) -> str:
     return f"{round_to(amount, invoice.currency.precision)} {invoice.currency_id}"
 
@@ -253,6 +280,8 @@ class InvoiceAdmin(KontoraModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.status != InvoiceStatus.DRAFT:
             return [*self.readonly_fields, *InvoiceForm.Meta.fields]
+        if obj is not None:
+            return [*self.readonly_fields, "organization"]  # a draft stays in the organization it was made in
         return self.readonly_fields
 
     # --- columns --------------------------------------------------------------------------------------
@@ -301,16 +330,24 @@ class InvoiceAdmin(KontoraModelAdmin):
     # --- saving drafts ---------------------------------------------------------------------------------
 
     def save_model(self, request, obj, form, change):
-        # A draft posts nothing: its header is saved as the form has it; the service then checks the lines
-        # and computes the amounts and the total (save_related).
-        if not change:
-            user_id = getattr(request.user, "pk", None)
-            obj.created_by_id = user_id if isinstance(user_id, int) else None
-        super().save_model(request, obj, form, change)
+        """Nothing yet: the header is saved with its lines, by one service call, in :meth:`save_related`."""
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        invoice_services.invoice_recalculate(invoice=form.instance, user=request.user)
+        # One service call saves the header and the lines, computes the amounts and writes the audit record
+        # (with the real before and after); the forms only collected what was typed.
+        data = form.cleaned_data
+        header = {name: data[name] for name in invoice_services.DRAFT_FIELDS if name in data}
+        lines_formset = next(formset for formset in formsets if formset.model is InvoiceLine)
+        names = ("description", "quantity", "unit_price", "account", "category", "project")
+        lines = [{name: row.cleaned_data.get(name) for name in names} for row in _kept_rows(lines_formset)]
+        if change:
+            saved = invoice_services.invoice_update(invoice=form.instance.pk, user=request.user, lines=lines, **header)
+        else:
+            saved = invoice_services.invoice_create(
+                organization=data["organization"], user=request.user, lines=lines, **header
+            )
+        _adopt(form.instance, saved)
+        _note_inline_changes(formsets)
 
     def delete_model(self, request, obj):
         invoice_services.invoice_delete(invoice=obj, user=request.user)
@@ -586,6 +623,11 @@ class RecurringPaymentAdmin(KontoraModelAdmin):
     actions = ["pause", "resume", "post_due_now"]
     readonly_fields = ["paused", "next_due_date", "last_posted_date", "last_error", "created_by", "created_at"]
 
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None:
+            return [*self.readonly_fields, "organization"]  # it stays in the organization it was made in
+        return self.readonly_fields
+
     def get_fieldsets(self, request, obj=None):
         fieldsets = [
             (None, {"fields": ["organization", "name", "description"]}),
@@ -607,22 +649,26 @@ class RecurringPaymentAdmin(KontoraModelAdmin):
         return (obj.last_error[:80] + "…") if len(obj.last_error) > 80 else obj.last_error
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            user_id = getattr(request.user, "pk", None)
-            obj.created_by_id = user_id if isinstance(user_id, int) else None
-            super().save_model(request, obj, form, change)
-            return
-        changed = {
-            name: form.cleaned_data[name] for name in form.changed_data if name in recurring_services.SCHEDULE_FIELDS
-        }
-        if "organization" in form.changed_data:
-            raise ValidationError(_("A recurring payment cannot move to another organization."))
-        # Through the service: it recomputes the next occurrence from what was already handled.
-        recurring_services.recurring_payment_update(recurring_payment=obj.pk, user=request.user, **changed)
+        """Nothing yet: the schedule is saved with its legs, by one service call, in :meth:`save_related`."""
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        recurring_services.recurring_payment_refresh(recurring_payment=form.instance, user=request.user)
+        # Through the services: they check the template, compute the next occurrence from what was already
+        # handled and write the audit record (with the real before and after).
+        data = form.cleaned_data
+        schedule = {name: data[name] for name in recurring_services.SCHEDULE_FIELDS if name in data}
+        legs_formset = next(formset for formset in formsets if formset.model is RecurringPaymentLeg)
+        names = ("account", "amount", "project", "category", "counterparty", "memo")
+        legs = [{name: row.cleaned_data.get(name) for name in names} for row in _kept_rows(legs_formset)]
+        if change:
+            saved = recurring_services.recurring_payment_update(
+                recurring_payment=form.instance.pk, user=request.user, legs=legs, **schedule
+            )
+        else:
+            saved = recurring_services.recurring_payment_create(
+                organization=data["organization"], user=request.user, legs=legs, **schedule
+            )
+        _adopt(form.instance, saved)
+        _note_inline_changes(formsets)
 
     def delete_model(self, request, obj):
         recurring_services.recurring_payment_delete(recurring_payment=obj, user=request.user)

@@ -172,22 +172,34 @@ def tag_save(*, instance: Project | Category | Counterparty, user) -> Project | 
         raise TypeError(f"Not a tag: {type(instance).__name__}")
     _require_power(user, instance.organization_id)
     creating = instance.pk is None
+    before: dict[str, str | None] = {}
     if not creating:
         original = type(instance).objects.get(pk=instance.pk)
         if original.organization_id != instance.organization_id:
             raise ValidationError({"organization": _("A record cannot move to another organization.")})
+        before = _tag_fields(original)
     if isinstance(instance, Category):
         _tree_check(instance, instance.parent, same="kind")
     instance.full_clean()
     with transaction.atomic():
         instance.save()
+        after = _tag_fields(instance)
         audit_record(
             action=f"ledger.{instance._meta.model_name}.{'create' if creating else 'update'}",
             actor=user,
             organization=instance.organization_id,
             obj=instance,
+            changes={name: [before.get(name), value] for name, value in after.items() if before.get(name) != value},
         )
     return instance
+
+
+def _tag_fields(instance: Project | Category | Counterparty) -> dict[str, str]:
+    return {
+        field.name: str(getattr(instance, field.attname))
+        for field in instance._meta.concrete_fields
+        if field.editable and field.name not in ("id", "organization")
+    }
 
 
 def tag_delete(*, instance: Project | Category | Counterparty, user) -> None:

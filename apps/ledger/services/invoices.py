@@ -330,6 +330,20 @@ def _ints(values) -> list[int]:
     return out
 
 
+def _total_text(invoice: Invoice) -> str:
+    return str(round_to(invoice.total, Currency.objects.get(pk=invoice.currency_id).precision))
+
+
+def _lines_text(lines: Iterable) -> list[str]:
+    """Lines as the audit record shows them: "description: quantity × unit price = amount → account"."""
+    texts = []
+    for line in lines:
+        account = line.account_id if isinstance(line, InvoiceLine) else line.account
+        quantity, price, amount = (f"{Decimal(v).normalize():f}" for v in (line.quantity, line.unit_price, line.amount))
+        texts.append(f"{line.description}: {quantity} × {price} = {amount} → {account or '—'}")
+    return texts
+
+
 def _replace_lines(invoice: Invoice, lines: list[LineData]) -> Decimal:
     invoice.lines.all().delete()
     InvoiceLine.objects.bulk_create(
@@ -426,7 +440,11 @@ def invoice_create(
             actor=user,
             organization=organization_id,
             obj=invoice,
-            changes={"total": str(invoice.total), "lines": len(checked)},
+            changes={
+                **{name: [None, str(getattr(invoice, name))] for name in DRAFT_FIELDS},
+                "total": [None, _total_text(invoice)],
+                "lines": [[], _lines_text(checked)],
+            },
         )
     return invoice
 
@@ -473,6 +491,8 @@ def invoice_update(*, invoice: Invoice | int, user, lines: Iterable[Mapping] | N
             organization_id=locked.organization_id, kind=header["kind"], currency=currency, lines=lines
         )
         before = {name: str(getattr(locked, name)) for name in DRAFT_FIELDS}
+        before["total"] = _total_text(locked)
+        before["lines"] = _lines_text(locked.lines.all())
         locked.kind = header["kind"]
         locked.counterparty_id = _pk(header["counterparty"])
         locked.currency_id = currency
@@ -486,15 +506,14 @@ def invoice_update(*, invoice: Invoice | int, user, lines: Iterable[Mapping] | N
         locked.save()
         locked = _lock(locked)  # fresh related rows (counterparty, currency) for the caller
         after = {name: str(getattr(locked, name)) for name in DRAFT_FIELDS}
+        after["total"] = _total_text(locked)
+        after["lines"] = _lines_text(locked.lines.all())
         audit_record(
             action="ledger.invoice.update",
             actor=user,
             organization=locked.organization_id,
             obj=locked,
-            changes={
-                **{name: [before[name], after[name]] for name in DRAFT_FIELDS if before[name] != after[name]},
-                "total": str(locked.total),
-            },
+            changes={name: [before[name], after[name]] for name in after if before[name] != after[name]},
         )
     return locked
 

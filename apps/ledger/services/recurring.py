@@ -314,6 +314,19 @@ def _next_due(recurring: RecurringPayment, handled_through: Date | None = None) 
     return schedule.first_on_or_after(max(handled_through + timedelta(days=1), recurring.start_date))
 
 
+def _legs_text(legs: Iterable) -> list[str]:
+    """Legs as the audit record shows them: "account amount [project/category/counterparty] memo"."""
+    texts = []
+    for leg in legs:
+        if isinstance(leg, RecurringPaymentLeg):
+            account, tags = leg.account_id, (leg.project_id, leg.category_id, leg.counterparty_id)
+        else:
+            account, tags = leg.account, (leg.project, leg.category, leg.counterparty)
+        amount = f"{Decimal(leg.amount).normalize():f}"
+        texts.append(f"{account} {amount} [{'/'.join(str(t or '—') for t in tags)}] {leg.memo}".rstrip())
+    return texts
+
+
 def _save_legs(recurring: RecurringPayment, legs: list[LegData]) -> None:
     recurring.legs.all().delete()
     RecurringPaymentLeg.objects.bulk_create(
@@ -395,7 +408,11 @@ def recurring_payment_create(
             actor=user,
             organization=organization_id,
             obj=recurring,
-            changes={"schedule": Schedule.of(recurring).describe(), "next_due_date": str(recurring.next_due_date)},
+            changes={
+                **{name: [None, str(getattr(recurring, name))] for name in SCHEDULE_FIELDS},
+                "next_due_date": [None, str(recurring.next_due_date)],
+                "legs": [[], _legs_text(checked)],
+            },
         )
     return recurring
 
@@ -418,6 +435,8 @@ def recurring_payment_update(
             recurring_legs_check(organization_id=recurring.organization_id, legs=legs) if legs is not None else None
         )
         before = {name: str(getattr(recurring, name)) for name in SCHEDULE_FIELDS}
+        before["next_due_date"] = str(recurring.next_due_date)
+        legs_before = _legs_text(recurring.legs.all())
         handled = _handled_through(recurring)  # under the schedule before the change
         for name, value in fields.items():
             setattr(recurring, name, value)
@@ -428,11 +447,12 @@ def recurring_payment_update(
             _save_legs(recurring, checked)
         changes = {
             name: [before[name], str(getattr(recurring, name))]
-            for name in SCHEDULE_FIELDS
+            for name in (*SCHEDULE_FIELDS, "next_due_date")
             if before[name] != str(getattr(recurring, name))
         }
-        if checked is not None:
-            changes["legs"] = len(checked)
+        legs_after = _legs_text(recurring.legs.all())
+        if legs_after != legs_before:
+            changes["legs"] = [legs_before, legs_after]
         audit_record(
             action="ledger.recurring.update",
             actor=user,
@@ -440,32 +460,6 @@ def recurring_payment_update(
             obj=recurring,
             changes=changes,
         )
-    return recurring
-
-
-def recurring_payment_refresh(*, recurring_payment: RecurringPayment | int, user) -> RecurringPayment:
-    """After a form saved a new recurring payment and its legs directly (the admin add page): check the legs
-    and set the first occurrence. Raises ValidationError naming the leg if the template is wrong. (Changes
-    of an existing schedule go through :func:`recurring_payment_update`.)"""
-    with transaction.atomic():
-        recurring = RecurringPayment.objects.select_for_update().get(pk=_pk(recurring_payment))
-        _require_write(user, recurring.organization_id)
-        recurring_legs_check(
-            organization_id=recurring.organization_id,
-            legs=[
-                {
-                    "account": leg.account_id,
-                    "amount": leg.amount,
-                    "project": leg.project_id,
-                    "category": leg.category_id,
-                    "counterparty": leg.counterparty_id,
-                }
-                for leg in recurring.legs.all()
-            ],
-        )
-        if recurring.next_due_date is None and recurring.last_posted_date is None:  # just created
-            recurring.next_due_date = _next_due(recurring)
-            recurring.save(update_fields=["next_due_date"])
     return recurring
 
 

@@ -29,9 +29,7 @@ class Command(BaseCommand):
         parser.add_argument("--org", metavar="SLUG", required=True, help=_("The organization's slug."))
         parser.add_argument("--format", choices=FORMATS, default="beancount", dest="fmt", help=_("Journal format."))
         parser.add_argument("--output", metavar="FILE", default="-", help=_("File to write, or - for standard output."))
-        parser.add_argument(
-            "--no-assertions", action="store_true", help=_("Leave out the closing balance assertions.")
-        )
+        parser.add_argument("--no-assertions", action="store_true", help=_("Leave out the closing balance assertions."))
 
     def handle(self, *args, org: str, fmt: str, output: str, no_assertions: bool, **options):
         organization = Organization.objects.filter(slug=org).first()
