@@ -175,7 +175,8 @@ def test_adding_and_editing_a_recurring_payment_in_the_admin_is_audited(admin_cl
     assert updated.actor == bookkeeper
     assert updated.changes["name"] == ["Office rent", "Office rent, new lease"]
     before, after = updated.changes["legs"]
-    assert any("85000" in leg for leg in before) and any("90000" in leg for leg in after)
+    assert any("85000" in leg for leg in before)
+    assert any("90000" in leg for leg in after)
 
 
 # --- API keys ---------------------------------------------------------------------------------------------
