@@ -24,6 +24,7 @@ from apps.core.idempotency import product_key
 from . import services
 from .models import Account, AccountType, Category, Counterparty, PeriodLock, Project, Transaction
 from .services import Leg
+from .services.books import tag_find_or_create
 
 ASSET, LIABILITY, EQUITY, INCOME, EXPENSE = (
     AccountType.ASSET,
@@ -140,19 +141,32 @@ def _chart(organization) -> dict[str, Account]:
 
 
 def _tags(organization):
+    """The demo's projects, categories and counterparties: found by name (letter case aside) or, for a project
+    a user renamed, by its code; what is missing (renamed or deleted) is made again."""
     projects = {
-        code: Project.objects.get_or_create(organization=organization, name=name, defaults={"code": code})[0]
+        code: tag_find_or_create(
+            Project,
+            organization=organization,
+            match=[{"name__iexact": name}, {"code__iexact": code}],
+            defaults={"name": name, "code": code},
+        )
         for name, code in PROJECTS
     }
     categories: dict[str, Category] = {}
     for name, kind, parent in CATEGORIES:
-        categories[name] = Category.objects.get_or_create(
-            organization=organization, kind=kind, name=name, defaults={"parent": categories.get(parent)}
-        )[0]
+        categories[name] = tag_find_or_create(
+            Category,
+            organization=organization,
+            match=[{"kind": kind, "name__iexact": name}],
+            defaults={"name": name, "kind": kind, "parent": categories.get(parent)},
+        )
     counterparties = {
-        name: Counterparty.objects.get_or_create(
-            organization=organization, name=name, defaults={"kind": kind, "tax_id": tax_id, "email": email}
-        )[0]
+        name: tag_find_or_create(
+            Counterparty,
+            organization=organization,
+            match=[{"name__iexact": name}],
+            defaults={"name": name, "kind": kind, "tax_id": tax_id, "email": email},
+        )
         for name, kind, tax_id, email in COUNTERPARTIES
     }
     return projects, categories, counterparties

@@ -20,8 +20,10 @@ bulk paths, concurrent sessions):
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -35,6 +37,52 @@ AMOUNT_PLACES = 8
 
 def AmountField(verbose_name, **kwargs):  # reads like a field class, as it stands for one
     return models.DecimalField(verbose_name, max_digits=AMOUNT_DIGITS, decimal_places=AMOUNT_PLACES, **kwargs)
+
+
+# Names a person tells apart only by case are the same name: "ООО Ромашка" and "ооо ромашка" are one
+# counterparty. Unique indexes on lower(name) per organization say so in the database; their violation
+# code names the field, so a form or the API shows the error on that field (see ``UniqueNames``).
+NAME_TAKEN, CODE_TAKEN = "name_taken", "code_taken"
+_FIELD_OF_CODE = {NAME_TAKEN: "name", CODE_TAKEN: "code"}
+
+
+def unique_lower(field: str, *others: str, name: str, message, condition=None) -> models.UniqueConstraint:
+    return models.UniqueConstraint(
+        Lower(field),
+        "organization",
+        *others,
+        name=name,
+        condition=condition,
+        violation_error_code=NAME_TAKEN if field == "name" else CODE_TAKEN,
+        violation_error_message=message,
+    )
+
+
+class UniqueNames:
+    """A model whose names (or codes) are unique case-insensitively: a violation is an error of that field,
+    not of the whole form (Django puts expression constraints' errors on the form)."""
+
+    def validate_constraints(self, exclude=None):
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            errors: dict[str, list] = {}
+            for field, messages in error.error_dict.items():
+                for message in messages:
+                    target = _FIELD_OF_CODE.get(message.code, field) if field == NON_FIELD_ERRORS else field
+                    errors.setdefault(target, []).append(message)
+            raise ValidationError(errors) from None
+
+    @classmethod
+    def integrity_error_as_validation(cls, error: Exception) -> ValidationError | None:
+        """The field error for an IntegrityError of one of these constraints (a race past the check)."""
+        constraint_name = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
+        for constraint in cls._meta.constraints:
+            if constraint.name == constraint_name and constraint.violation_error_code in _FIELD_OF_CODE:
+                return ValidationError(
+                    {_FIELD_OF_CODE[constraint.violation_error_code]: constraint.get_violation_error_message()}
+                )
+        return None
 
 
 class AccountType(models.TextChoices):
@@ -125,7 +173,7 @@ class AccountBalance(models.Model):
         return f"{self.account_id}: {self.balance}"
 
 
-class Project(TenantModel):
+class Project(UniqueNames, TenantModel):
     """A project an entry can be tagged with (not an account)."""
 
     name = models.CharField(_("name"), max_length=200)
@@ -136,13 +184,25 @@ class Project(TenantModel):
         verbose_name = _("project")
         verbose_name_plural = _("projects")
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="ledger_project_name_unique")]
+        constraints = [
+            unique_lower(
+                "name",
+                name="ledger_project_name_unique",
+                message=_("This organization already has a project of this name (letter case aside)."),
+            ),
+            unique_lower(
+                "code",
+                name="ledger_project_code_unique",
+                condition=~Q(code=""),
+                message=_("This organization already has a project with this code (letter case aside)."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
 
 
-class Category(TenantModel):
+class Category(UniqueNames, TenantModel):
     """An income or expense category (a tree) an entry can be tagged with."""
 
     class Kind(models.TextChoices):
@@ -161,14 +221,19 @@ class Category(TenantModel):
         verbose_name_plural = _("categories")
         ordering = ["kind", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "kind", "name"], name="ledger_category_name_unique")
+            unique_lower(
+                "name",
+                "kind",
+                name="ledger_category_name_unique",
+                message=_("This organization already has a category of this kind and name (letter case aside)."),
+            )
         ]
 
     def __str__(self) -> str:
         return self.name
 
 
-class Counterparty(TenantModel):
+class Counterparty(UniqueNames, TenantModel):
     """Someone the business deals with: a customer, a supplier, a partner."""
 
     class Kind(models.TextChoices):
@@ -189,6 +254,13 @@ class Counterparty(TenantModel):
         verbose_name = _("counterparty")
         verbose_name_plural = _("counterparties")
         ordering = ["name"]
+        constraints = [
+            unique_lower(
+                "name",
+                name="ledger_counterparty_name_unique",
+                message=_("This organization already has a counterparty of this name (letter case aside)."),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

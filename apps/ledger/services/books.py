@@ -182,7 +182,11 @@ def tag_save(*, instance: Project | Category | Counterparty, user) -> Project | 
         _tree_check(instance, instance.parent, same="kind")
     instance.full_clean()
     with transaction.atomic():
-        instance.save()
+        try:
+            with transaction.atomic():
+                instance.save()
+        except IntegrityError as error:  # the same name saved by someone else since full_clean() looked
+            raise type(instance).integrity_error_as_validation(error) or error from error
         after = _tag_fields(instance)
         audit_record(
             action=f"ledger.{instance._meta.model_name}.{'create' if creating else 'update'}",
@@ -228,3 +232,17 @@ def tag_delete(*, instance: Project | Category | Counterparty, user) -> None:
                 _("“{name}” is still referenced by other records; make it inactive instead.").format(name=instance),
                 code="tag_used",
             ) from error
+
+
+def tag_find_or_create(
+    model: type[Project | Category | Counterparty], *, organization, match: list[dict], defaults: dict
+) -> Project | Category | Counterparty:
+    """The organization's row that the first of ``match`` finds (``name__iexact``…), else a new one made of
+    ``defaults``. For loaders of well-known rows (the demo data): the unique names make each lookup find at
+    most one row, and a row a user renamed is looked up by its other keys before one is created."""
+    rows = model.objects.filter(organization=organization)
+    for lookup in match:
+        found = rows.filter(**lookup).order_by("pk").first()
+        if found is not None:
+            return found
+    return tag_save(instance=model(organization=organization, **defaults), user=None)

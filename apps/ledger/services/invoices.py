@@ -51,6 +51,7 @@ from ..models import (
     Project,
     Transaction,
 )
+from .books import tag_find_or_create
 from .posting import Leg, transaction_post, transaction_reverse
 
 logger = logging.getLogger(__name__)
@@ -971,18 +972,17 @@ def seed_demo_invoices(*, organization: Organization, user, accounts: Mapping[st
     expense = _demo_account(
         accounts, ("services", "rent", "expenses", "expense"), currency=currency, types={AccountType.EXPENSE}
     )
+
+    def counterparty(name: str, kind: str) -> Counterparty:
+        match = [{"name__iexact": name}]
+        return tag_find_or_create(
+            Counterparty, organization=organization, match=match, defaults={"name": name, "kind": kind}
+        )
+
     customers = [
-        Counterparty.objects.get_or_create(
-            organization=organization, name=name, defaults={"kind": Counterparty.Kind.CUSTOMER}
-        )[0]
-        for name in ("ООО «Ромашка»", "ИП Васильев", "Northwind Traders")
+        counterparty(name, Counterparty.Kind.CUSTOMER) for name in ("ООО «Ромашка»", "ИП Васильев", "Northwind Traders")
     ]
-    suppliers = [
-        Counterparty.objects.get_or_create(
-            organization=organization, name=name, defaults={"kind": Counterparty.Kind.SUPPLIER}
-        )[0]
-        for name in ("ООО «Хостинг Плюс»", "АО «Офис-Центр»")
-    ]
+    suppliers = [counterparty(name, Counterparty.Kind.SUPPLIER) for name in ("ООО «Хостинг Плюс»", "АО «Офис-Центр»")]
     plan = [
         # reference, kind, counterparty, issued days ago, due in days, lines, payments (days ago, share), state
         ("DEMO-R1", InvoiceKind.RECEIVABLE, customers[0], 10, 20, [("Консультации", "12", "4500.00")], [], "issued"),
