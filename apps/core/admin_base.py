@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path
 from django.core.exceptions import FieldDoesNotExist, ValidationError
@@ -28,6 +29,21 @@ from .tenancy import (
     sees_everything,
     tenant_path,
 )
+
+# The admin's own scripts that its widgets assume are already loaded: jQuery (for the admin's namespace) and
+# core.js (quickElement, which the calendar and clock of the date widgets call). The admin's change pages load
+# them through ModelAdmin.media; a custom page (an action's form, a report) gets them from admin_page_media().
+ADMIN_CORE_MEDIA = forms.Media(js=["admin/js/vendor/jquery/jquery.js", "admin/js/jquery.init.js", "admin/js/core.js"])
+
+
+def admin_page_media(*media: forms.Media) -> forms.Media:
+    """The media of a custom admin page built on ``admin/kontora/form_page.html``: the admin's core scripts
+    first, then ``media`` (a form's widgets, a ModelAdmin's own) in the order Django's merge keeps. The page's
+    template loads the JavaScript catalog (gettext) before them."""
+    combined = ADMIN_CORE_MEDIA
+    for each in media:
+        combined += each
+    return combined
 
 
 class TenantRelatedFieldListFilter(admin.RelatedFieldListFilter):

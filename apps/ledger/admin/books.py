@@ -39,7 +39,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from apps.core.admin_base import KontoraModelAdmin, KontoraTabularInline
+from apps.core.admin_base import KontoraModelAdmin, KontoraTabularInline, admin_page_media
 from apps.core.idempotency import is_replay
 from apps.core.models import Organization
 from apps.core.roles import write_power
@@ -987,7 +987,7 @@ class TransactionAdmin(KontoraModelAdmin):
             "rows": rows,
             "reversible_count": len(reversible),
             "form": form,
-            "media": self.media + form.media,
+            "media": admin_page_media(self.media, form.media),
             "from_action": from_action,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             "selected_ids": [transaction.pk for transaction in transactions],

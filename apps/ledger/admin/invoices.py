@@ -23,7 +23,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from apps.core.admin_base import KontoraModelAdmin, KontoraTabularInline
+from apps.core.admin_base import KontoraModelAdmin, KontoraTabularInline, admin_page_media
 from apps.core.money import round_to
 
 from ..models import (
@@ -385,7 +385,7 @@ class InvoiceAdmin(KontoraModelAdmin):
             "title": title,
             "opts": self.model._meta,
             "form": form,
-            "media": self.media + form.media,
+            "media": admin_page_media(self.media, form.media),
             "invoices": invoices,
             "action": action,
             "action_checkbox_name": ACTION_CHECKBOX_NAME,

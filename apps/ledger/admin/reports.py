@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from apps.core import dashboards
+from apps.core.admin_base import admin_page_media
 from apps.core.models import Currency, Organization
 from apps.core.tenancy import scope
 
@@ -266,7 +267,7 @@ def report_view(request, key: str):
         precision=f"{report.header.precision}g" if report else "2g",  # floatformat: decimals, grouped
         own=f"{report.account.precision}g" if key == "account-statement" and report else "2g",
         query=query.urlencode(),
-        media=form.media,
+        media=admin_page_media(form.media),
     )
     return TemplateResponse(request, "admin/ledger/reports/report.html", context)
 
