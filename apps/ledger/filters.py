@@ -34,13 +34,24 @@ class AccountFilter(django_filters.FilterSet):
     organization = _organization_filter()
     type = django_filters.MultipleChoiceFilter(choices=AccountType.choices, label=_("Type"))
     currency = django_filters.CharFilter(field_name="currency_id", lookup_expr="iexact", label=_("Currency code"))
+    code = django_filters.CharFilter(field_name="code", lookup_expr="iexact", label=_("Account code"))
     purpose = django_filters.ChoiceFilter(choices=Account.Purpose.choices, label=_("Purpose"))
     parent = django_filters.NumberFilter(field_name="parent_id", label=_("Parent account id"))
     is_root = django_filters.BooleanFilter(field_name="parent", lookup_expr="isnull", label=_("Top level only"))
 
     class Meta:
         model = Account
-        fields = ["organization", "type", "currency", "purpose", "parent", "is_root", "is_active", "non_negative"]
+        fields = [
+            "organization",
+            "type",
+            "currency",
+            "code",
+            "purpose",
+            "parent",
+            "is_root",
+            "is_active",
+            "non_negative",
+        ]
 
 
 class BalanceFilter(django_filters.FilterSet):
