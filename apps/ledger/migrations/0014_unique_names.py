@@ -47,7 +47,7 @@ def rename_duplicates(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("ledger", "0012_batch_keys_without_join"),
+        ("ledger", "0013_verification_without_session_state"),
     ]
 
     operations = [
