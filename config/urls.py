@@ -6,6 +6,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from apps.core import views as core_views
 
+# Under /api/ even Django's own errors (no route, a malformed request) answer in the API's JSON error shape.
+handler400 = "apps.core.api.errors.bad_request"
+handler403 = "apps.core.api.errors.permission_denied"
+handler404 = "apps.core.api.errors.not_found"
+handler500 = "apps.core.api.errors.server_error"
+
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("metrics", core_views.metrics, name="metrics"),

@@ -7,10 +7,41 @@ slug simply finds nothing.
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .dates import date_range_validator
 from .models import ApiKey, AuditLog, Currency, Membership
 from .roles import Role
+
+# --- filters of every app's filter sets: dates in the accepted range, numbers that fit a bigint ---------------
+
+
+class DateFilter(django_filters.DateFilter):
+    """A date filter refusing dates outside ``apps.core.dates`` (a 400 naming the parameter)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("validators", [date_range_validator])
+        super().__init__(*args, **kwargs)
+
+
+class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 time filter whose date must lie in the accepted range."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("validators", [date_range_validator])
+        super().__init__(*args, **kwargs)
+
+
+class NumberFilter(django_filters.NumberFilter):
+    """An id or count: a whole number that fits PostgreSQL's bigint."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", -(2**63 - 1))
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
 
 
 class MembershipFilter(django_filters.FilterSet):
@@ -38,12 +69,10 @@ class AuditLogFilter(django_filters.FilterSet):
     object_type = django_filters.CharFilter(label=_("Object type, e.g. core.membership"))
     object_id = django_filters.CharFilter(label=_("Object id"))
     actor = django_filters.CharFilter(field_name="actor__email", lookup_expr="iexact", label=_("Actor's e-mail"))
-    created_after = django_filters.IsoDateTimeFilter(
+    created_after = IsoDateTimeFilter(
         field_name="created_at", lookup_expr="gte", label=_("At or after (ISO 8601 time)")
     )
-    created_before = django_filters.IsoDateTimeFilter(
-        field_name="created_at", lookup_expr="lt", label=_("Before (ISO 8601 time)")
-    )
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt", label=_("Before (ISO 8601 time)"))
 
     class Meta:
         model = AuditLog

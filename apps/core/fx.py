@@ -37,7 +37,7 @@ from config.env import env_str
 
 from .audit import audit_record
 from .models import Currency, FxRate, Organization
-from .money import round_to, to_decimal
+from .money import RATE_PLACES, round_to, to_decimal
 from .roles import write_power
 from .tenancy import has_power, sees_everything
 
@@ -51,7 +51,6 @@ CBR_DEFAULT_URL = "https://www.cbr.ru/scripts/XML_daily.asp"
 CBR_TIME_ZONE = zoneinfo.ZoneInfo("Europe/Moscow")
 TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 RUB = "RUB"
-RATE_PLACES = 12  # FxRate.rate is NUMERIC(28, 12)
 
 # Writing an organization's own rates needs this power in it (owners and administrators by default; see
 # apps.core.roles). Public rates (no organization) are written by superusers only.
@@ -342,7 +341,7 @@ def fx_rate_validate(
         errors["quote"] = _("A rate needs two different currencies; both are {code}.").format(code=base_code)
     value = None
     try:
-        value = to_decimal(rate, field="rate")
+        value = to_decimal(rate, field="rate", decimal_places=RATE_PLACES)
     except ValidationError as error:
         errors.update({k: v[0] for k, v in error.message_dict.items()})
     if value is not None:

@@ -11,6 +11,7 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.filters import DateFilter, NumberFilter
 from apps.core.idempotency import key_lookup_values
 
 from .models import (
@@ -33,10 +34,10 @@ def _organization_filter():
 class AccountFilter(django_filters.FilterSet):
     organization = _organization_filter()
     type = django_filters.MultipleChoiceFilter(choices=AccountType.choices, label=_("Type"))
-    currency = django_filters.CharFilter(field_name="currency_id", lookup_expr="iexact", label=_("Currency code"))
+    currency = django_filters.CharFilter(field_name="currency__code", lookup_expr="iexact", label=_("Currency code"))
     code = django_filters.CharFilter(field_name="code", lookup_expr="iexact", label=_("Account code"))
     purpose = django_filters.ChoiceFilter(choices=Account.Purpose.choices, label=_("Purpose"))
-    parent = django_filters.NumberFilter(field_name="parent_id", label=_("Parent account id"))
+    parent = NumberFilter(field_name="parent_id", label=_("Parent account id"))
     is_root = django_filters.BooleanFilter(field_name="parent", lookup_expr="isnull", label=_("Top level only"))
 
     class Meta:
@@ -57,7 +58,7 @@ class AccountFilter(django_filters.FilterSet):
 class BalanceFilter(django_filters.FilterSet):
     organization = _organization_filter()
     type = django_filters.MultipleChoiceFilter(field_name="account__type", choices=AccountType.choices, label=_("Type"))
-    currency = django_filters.CharFilter(field_name="currency_id", lookup_expr="iexact", label=_("Currency code"))
+    currency = django_filters.CharFilter(field_name="currency__code", lookup_expr="iexact", label=_("Currency code"))
     purpose = django_filters.ChoiceFilter(
         field_name="account__purpose", choices=Account.Purpose.choices, label=_("Purpose")
     )
@@ -85,7 +86,7 @@ class ProjectFilter(django_filters.FilterSet):
 class CategoryFilter(django_filters.FilterSet):
     organization = _organization_filter()
     kind = django_filters.ChoiceFilter(choices=Category.Kind.choices, label=_("Kind"))
-    parent = django_filters.NumberFilter(field_name="parent_id", label=_("Parent category id"))
+    parent = NumberFilter(field_name="parent_id", label=_("Parent category id"))
 
     class Meta:
         model = Category
@@ -108,15 +109,13 @@ def _with_leg(**lookups) -> Exists:
 
 class TransactionFilter(django_filters.FilterSet):
     organization = _organization_filter()
-    date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte", label=_("On or after (date)"))
-    date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte", label=_("On or before (date)"))
+    date_from = DateFilter(field_name="date", lookup_expr="gte", label=_("On or after (date)"))
+    date_to = DateFilter(field_name="date", lookup_expr="lte", label=_("On or before (date)"))
     kind = django_filters.MultipleChoiceFilter(choices=Transaction.Kind.choices, label=_("Kind"))
-    account = django_filters.NumberFilter(method="filter_leg", label=_("With a leg on this account (id)"))
-    counterparty = django_filters.NumberFilter(
-        method="filter_leg", label=_("With a leg tagged with this counterparty (id)")
-    )
-    project = django_filters.NumberFilter(method="filter_leg", label=_("With a leg tagged with this project (id)"))
-    category = django_filters.NumberFilter(method="filter_leg", label=_("With a leg tagged with this category (id)"))
+    account = NumberFilter(method="filter_leg", label=_("With a leg on this account (id)"))
+    counterparty = NumberFilter(method="filter_leg", label=_("With a leg tagged with this counterparty (id)"))
+    project = NumberFilter(method="filter_leg", label=_("With a leg tagged with this project (id)"))
+    category = NumberFilter(method="filter_leg", label=_("With a leg tagged with this category (id)"))
     currency = django_filters.CharFilter(method="filter_currency", label=_("With a leg in this currency (code)"))
     q = django_filters.CharFilter(
         method="filter_text", label=_("Text in the description, a memo or a counterparty's name")

@@ -13,9 +13,10 @@ import logging
 import redis
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views import defaults
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -46,8 +47,8 @@ def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
         for key, value in detail.items():
             path = key if not prefix else f"{prefix}.{key}"
-            if key == "non_field_errors" and prefix == "":
-                path = "non_field_errors"
+            if key == "non_field_errors":  # a nested object's or list's own error belongs to the field itself
+                path = prefix or "non_field_errors"
             out.update(_flatten(value, path))
         return out
     if isinstance(detail, list):
@@ -116,3 +117,43 @@ IDEMPOTENCY_CONFLICT = OpenApiResponse(
     ErrorSerializer,
     description=gettext_lazy("The idempotency key was already used for a different request; nothing was done."),
 )
+
+
+# --- answers Django gives before a view runs (no route matched, a malformed request, a crash) -------------
+
+API_PREFIX = "/api/"
+
+
+def _django_error(request, code: str, message: str, http_status: int, page):
+    """Under /api/ the one JSON error shape; elsewhere Django's own page."""
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse({"error": {"code": code, "message": message}}, status=http_status)
+    return page()
+
+
+def not_found(request, exception=None):
+    return _django_error(
+        request, "not_found", _("Not found."), 404, lambda: defaults.page_not_found(request, exception)
+    )
+
+
+def bad_request(request, exception=None):
+    return _django_error(
+        request, "bad_request", _("The request is malformed."), 400, lambda: defaults.bad_request(request, exception)
+    )
+
+
+def permission_denied(request, exception=None):
+    return _django_error(
+        request,
+        "permission_denied",
+        _("You do not have permission to perform this action."),
+        403,
+        lambda: defaults.permission_denied(request, exception),
+    )
+
+
+def server_error(request):
+    return _django_error(
+        request, "server_error", _("Something went wrong on our side."), 500, lambda: defaults.server_error(request)
+    )

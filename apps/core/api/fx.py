@@ -12,11 +12,13 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from .. import fx
+from ..filters import DateFilter
 from ..models import Currency, FxRate, Organization
 from ..selectors import fx_rate_for
 from ..tenancy import organization_ids
+from .fields import DateField
 from .permissions import IsMember
-from .serializers import OrganizationSlugField
+from .serializers import ModelSerializer, OrganizationSlugField
 from .viewsets import TenantScopedMixin
 
 
@@ -29,9 +31,9 @@ class FxRateFilter(django_filters.FilterSet):
     quote = django_filters.CharFilter(method="filter_code", label=_("Quote currency"))
     pair = django_filters.CharFilter(method="filter_pair", label=_("Pair, e.g. USD/RUB"))
     source = django_filters.MultipleChoiceFilter(choices=FxRate.Source.choices, label=_("Source"))
-    date = django_filters.DateFilter(label=_("Date"))
-    date_after = django_filters.DateFilter(field_name="date", lookup_expr="gte", label=_("On or after"))
-    date_before = django_filters.DateFilter(field_name="date", lookup_expr="lte", label=_("On or before"))
+    date = DateFilter(label=_("Date"))
+    date_after = DateFilter(field_name="date", lookup_expr="gte", label=_("On or after"))
+    date_before = DateFilter(field_name="date", lookup_expr="lte", label=_("On or before"))
 
     class Meta:
         model = FxRate
@@ -45,7 +47,7 @@ class FxRateFilter(django_filters.FilterSet):
         return queryset.filter(base_id=base, quote_id=quote)
 
 
-class FxRateSerializer(serializers.ModelSerializer):
+class FxRateSerializer(ModelSerializer):
     organization = serializers.SlugRelatedField(
         slug_field="slug", read_only=True, allow_null=True, help_text=_("Null for a public rate.")
     )
@@ -72,7 +74,7 @@ class RateField(serializers.Field):
 
 class FxRateCreateSerializer(serializers.Serializer):
     organization = OrganizationSlugField(power=fx.FX_WRITE_POWER, help_text=_("Slug of your organization."))
-    date = serializers.DateField()
+    date = DateField()
     base = serializers.SlugRelatedField(slug_field="code", queryset=Currency.objects.all())
     quote = serializers.SlugRelatedField(slug_field="code", queryset=Currency.objects.all())
     rate = RateField(help_text=_("Units of the quote currency for one unit of the base currency."))
@@ -81,8 +83,8 @@ class FxRateCreateSerializer(serializers.Serializer):
 class FxRateResolveSerializer(serializers.Serializer):
     base = serializers.CharField()
     quote = serializers.CharField()
-    on = serializers.DateField()
-    date = serializers.DateField(help_text=_("Date of the stored rate used (the older of two for a cross rate)."))
+    on = DateField()
+    date = DateField(help_text=_("Date of the stored rate used (the older of two for a cross rate)."))
     rate = serializers.DecimalField(max_digits=40, decimal_places=12, coerce_to_string=True)
     method = serializers.ChoiceField(choices=["identity", "direct", "inverse", "cross"])
     source = serializers.CharField()
@@ -112,7 +114,7 @@ class FxRateResolveQuerySerializer(serializers.Serializer):
     )
     base = serializers.SlugRelatedField(slug_field="code", queryset=Currency.objects.all())
     quote = serializers.SlugRelatedField(slug_field="code", queryset=Currency.objects.all())
-    date = serializers.DateField()
+    date = DateField()
 
 
 @extend_schema_view(

@@ -39,3 +39,32 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
                 )
             ),
         }
+
+
+def _error_answers() -> dict[str, str]:
+    return {
+        "400": str(_("The request is malformed or has invalid fields; “fields” names each one.")),
+        "401": str(_("No valid credentials were sent.")),
+        "403": str(_("The credentials do not allow this.")),
+        "404": str(_("Not found, or it belongs to another organization.")),
+        "429": str(_("Too many requests; “retry_after” says how many seconds to wait.")),
+    }
+
+
+def add_error_responses(result, generator, request, public):
+    """Every operation may answer the errors of every request (bad input, credentials, not found, throttled),
+    always in the one JSON error shape of ``apps.core.api.errors``: the schema says so once, here, instead of
+    each view listing them."""
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    answers = _error_answers()
+    for operations in result.get("paths", {}).values():
+        for method, operation in operations.items():
+            if method not in {"get", "put", "patch", "post", "delete", "head", "options"}:
+                continue
+            responses = operation.setdefault("responses", {})
+            codes = dict(answers)
+            if "requestBody" in operation:
+                codes["415"] = str(_("The body is not in a content type this operation accepts."))
+            for code, description in codes.items():
+                responses.setdefault(code, {"content": error, "description": description})
+    return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -10,6 +11,8 @@ from rest_framework import serializers
 from ..models import ApiKey, AuditLog, Currency, Membership, Organization, User
 from ..roles import MANAGE_API_KEYS, MANAGE_MEMBERS, Role, write_power
 from ..tenancy import is_tenant_model, memberships, organizations_with_power, scope
+from . import fields
+from .fields import DateTimeField, IntegerField
 
 
 def _scope_field(field, user, power: str) -> None:
@@ -23,7 +26,30 @@ def _scope_field(field, user, power: str) -> None:
         field.queryset = scope(queryset, user)
 
 
-class TenantModelSerializer(serializers.ModelSerializer):
+# Text a person types into a model's unbounded text field (notes, a description): long enough for any note,
+# short enough that one request cannot store a megabyte.
+TEXT_MAX_LENGTH = 5000
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer whose fields follow Kontora's input rules: dates in the accepted range, decimals in
+    their one documented form, unbounded text fields capped at ``TEXT_MAX_LENGTH``."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateField: fields.DateField,
+        models.DateTimeField: fields.DateTimeField,
+        models.DecimalField: fields.StrictDecimalField,
+    }
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, field_kwargs = super().build_standard_field(field_name, model_field)
+        if isinstance(model_field, models.TextField) and "max_length" not in field_kwargs and model_field.editable:
+            field_kwargs["max_length"] = TEXT_MAX_LENGTH
+        return field_class, field_kwargs
+
+
+class TenantModelSerializer(ModelSerializer):
     """A ModelSerializer whose related fields (and many-related fields) are narrowed to the user's
     organizations, so a foreign id answers "does not exist" exactly as a missing one does. The
     ``organization`` field accepts only organizations where the user may write this app's data (or, when
@@ -162,6 +188,12 @@ class MyMembershipSerializer(serializers.ModelSerializer):
 
 class MeSerializer(serializers.ModelSerializer):
     memberships = MyMembershipSerializer(many=True, read_only=True)
+    language = serializers.ChoiceField(
+        choices=User._meta.get_field("language").choices,
+        allow_blank=True,
+        read_only=True,
+        help_text=_("The user's language; empty when none is chosen (the browser's is used)."),
+    )
 
     class Meta:
         model = User
@@ -246,7 +278,7 @@ class ApiKeyCreateSerializer(serializers.Serializer):
         default=Role.VIEWER,
         help_text=_("With the write scope, the key may change what a member of this role may change."),
     )
-    expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    expires_at = DateTimeField(required=False, allow_null=True, default=None)
 
 
 class ApiKeyCreatedSerializer(ApiKeySerializer):
@@ -280,5 +312,5 @@ class TokenRefreshSerializer(serializers.Serializer):
 class TokenPairSerializer(serializers.Serializer):
     access = serializers.CharField(help_text=_("Send as “Authorization: Bearer <access>”."))
     refresh = serializers.CharField(help_text=_("Single use: exchange it for a new pair before it expires."))
-    access_expires_in = serializers.IntegerField(help_text=_("Seconds until the access token expires."))
+    access_expires_in = IntegerField(help_text=_("Seconds until the access token expires."))
     token_type = serializers.CharField()

@@ -15,8 +15,9 @@ from rest_framework.response import Response
 
 from apps.core.api.errors import ErrorSerializer, error_response
 from apps.core.api.permissions import IsMember
-from apps.core.api.serializers import OrganizationSlugField
+from apps.core.api.serializers import ModelSerializer, OrganizationSlugField
 from apps.core.api.viewsets import TenantScopedMixin
+from apps.core.filters import NumberFilter
 from apps.core.money import quantum
 from apps.core.roles import write_power
 from apps.core.tenancy import scope
@@ -34,7 +35,7 @@ class CryptoTransferFilter(django_filters.FilterSet):
     direction = django_filters.ChoiceFilter(choices=CryptoDirection.choices, label=_("Direction"))
     network = django_filters.ChoiceFilter(choices=CryptoNetwork.choices, label=_("Network"))
     tx_hash = django_filters.CharFilter(method="filter_hash", label=_("Transaction hash"))
-    account = django_filters.NumberFilter(field_name="account_id", label=_("Wallet account (id)"))
+    account = NumberFilter(field_name="account_id", label=_("Wallet account (id)"))
 
     class Meta:
         model = CryptoTransactionDetail
@@ -56,7 +57,7 @@ class TokenAmountField(serializers.Field):
         return str(value.quantize(quantum(6)))
 
 
-class CryptoTransferSerializer(serializers.ModelSerializer):
+class CryptoTransferSerializer(ModelSerializer):
     organization = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     amount = TokenAmountField(read_only=True)
     fee_trx = TokenAmountField(read_only=True)

@@ -30,8 +30,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.api.errors import IDEMPOTENCY_CONFLICT, ErrorSerializer
-from apps.core.api.serializers import TenantModelSerializer
+from apps.core.api.fields import DateField, DecimalStringField, IntegerField
+from apps.core.api.serializers import ModelSerializer, TenantModelSerializer
 from apps.core.api.viewsets import TenantModelViewSet, TenantScopedMixin
+from apps.core.filters import DateFilter, NumberFilter
 from apps.core.idempotency import HEADER as IDEMPOTENCY_HEADER
 from apps.core.idempotency import IdempotencyConflict, is_replay, request_key
 from apps.core.models import Currency, Organization
@@ -76,15 +78,9 @@ def plain(value: Decimal, min_places: int = 0) -> str:
 
 
 @extend_schema_field({"type": "string", "format": "decimal", "example": "1500.00"})
-class DecimalInput(serializers.Field):
-    """A decimal string handed to the services as it came: they refuse floats, non-numbers and too many
-    decimals with a message naming the field."""
-
-    def to_internal_value(self, data):
-        return data
-
-    def to_representation(self, value):
-        return str(value)
+class DecimalInput(DecimalStringField):
+    """A quantity or price: a decimal string of the one documented form that fits its column; the services
+    check the rest and name the field (``lines.1.unit_price``)."""
 
 
 class SoleOrganization:
@@ -129,14 +125,16 @@ def _service_call(call, *args, **kwargs):
 # --- invoices ---------------------------------------------------------------------------------------------
 
 
-class InvoiceLineSerializer(serializers.ModelSerializer):
-    quantity = DecimalInput(required=False, help_text=_("Decimal string; 1 when left out."))
+class InvoiceLineSerializer(ModelSerializer):
+    quantity = DecimalInput(
+        max_digits=20, decimal_places=6, required=False, help_text=_("Decimal string; 1 when left out.")
+    )
     unit_price = DecimalInput(help_text=_("Decimal string, in the invoice's currency."))
     amount = serializers.SerializerMethodField(help_text=_("quantity × unit price, rounded half-even."))
     # Plain ids: the service checks they belong to the invoice's organization (and answers "no such …").
-    account = serializers.IntegerField(required=False, allow_null=True, help_text=_("Income or expense account id."))
-    category = serializers.IntegerField(required=False, allow_null=True)
-    project = serializers.IntegerField(required=False, allow_null=True)
+    account = IntegerField(required=False, allow_null=True, help_text=_("Income or expense account id."))
+    category = IntegerField(required=False, allow_null=True)
+    project = IntegerField(required=False, allow_null=True)
 
     class Meta:
         model = InvoiceLine
@@ -162,7 +160,7 @@ class InvoiceLineSerializer(serializers.ModelSerializer):
         return money(line.amount, line.invoice.currency.precision)
 
 
-class InvoicePaymentSerializer(serializers.ModelSerializer):
+class InvoicePaymentSerializer(ModelSerializer):
     amount = serializers.SerializerMethodField()
     reversed = serializers.SerializerMethodField(help_text=_("Reversed payments no longer count."))
 
@@ -254,6 +252,8 @@ class InvoiceSerializer(_OrganizationMixin):
             invoice_services.invoice_create,
             organization=validated_data.pop("organization"),
             user=request.user,
+            # optional in the schema, as in the model: a receivable unless said otherwise
+            kind=validated_data.pop("kind", InvoiceKind.RECEIVABLE),
             lines=[dict(line) for line in validated_data.pop("lines", [])],
             **validated_data,
         )
@@ -273,15 +273,15 @@ class InvoiceSerializer(_OrganizationMixin):
 
 class PaymentInputSerializer(serializers.Serializer):
     amount = DecimalInput(help_text=_("Decimal string, in the invoice's currency."))
-    date = serializers.DateField()
-    account = serializers.IntegerField(help_text=_("The cash or bank account the money moved through."))
+    date = DateField()
+    account = IntegerField(help_text=_("The cash or bank account the money moved through."))
     idempotency_key = serializers.CharField(
         required=False, allow_blank=True, default="", help_text=_("Or the Idempotency-Key header.")
     )
 
 
 class VoidInputSerializer(serializers.Serializer):
-    date = serializers.DateField(
+    date = DateField(
         required=False, allow_null=True, default=None, help_text=_("Date of the reversal; today when left out.")
     )
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
@@ -297,11 +297,11 @@ class InvoiceFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=InvoiceKind.choices)
     status = django_filters.MultipleChoiceFilter(choices=InvoiceStatus.choices)
     currency = django_filters.CharFilter(field_name="currency_id")
-    counterparty = django_filters.NumberFilter(field_name="counterparty_id")
-    issued_after = django_filters.DateFilter(field_name="issue_date", lookup_expr="gte")
-    issued_before = django_filters.DateFilter(field_name="issue_date", lookup_expr="lte")
-    due_after = django_filters.DateFilter(field_name="due_date", lookup_expr="gte")
-    due_before = django_filters.DateFilter(field_name="due_date", lookup_expr="lte")
+    counterparty = NumberFilter(field_name="counterparty_id")
+    issued_after = DateFilter(field_name="issue_date", lookup_expr="gte")
+    issued_before = DateFilter(field_name="issue_date", lookup_expr="lte")
+    due_after = DateFilter(field_name="due_date", lookup_expr="gte")
+    due_before = DateFilter(field_name="due_date", lookup_expr="lte")
 
     class Meta:
         model = Invoice
@@ -413,13 +413,13 @@ class InvoiceViewSet(TenantModelViewSet):
 
 
 class ReverseInputSerializer(serializers.Serializer):
-    date = serializers.DateField(required=False, allow_null=True, default=None)
+    date = DateField(required=False, allow_null=True, default=None)
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
 
 
 class InvoicePaymentFilter(django_filters.FilterSet):
     organization = django_filters.CharFilter(field_name="organization__slug", label=_("Organization (slug)"))
-    invoice = django_filters.NumberFilter(field_name="invoice_id")
+    invoice = NumberFilter(field_name="invoice_id")
     reversed = django_filters.BooleanFilter(field_name="reversal_transaction", lookup_expr="isnull", exclude=True)
 
     class Meta:
@@ -461,12 +461,12 @@ class InvoicePaymentViewSet(
 # --- recurring payments -----------------------------------------------------------------------------------
 
 
-class RecurringLegSerializer(serializers.ModelSerializer):
-    account = serializers.IntegerField()
+class RecurringLegSerializer(ModelSerializer):
+    account = IntegerField()
     amount = DecimalInput(help_text=_("Signed decimal string: debit positive, credit negative."))
-    project = serializers.IntegerField(required=False, allow_null=True)
-    category = serializers.IntegerField(required=False, allow_null=True)
-    counterparty = serializers.IntegerField(required=False, allow_null=True)
+    project = IntegerField(required=False, allow_null=True)
+    category = IntegerField(required=False, allow_null=True)
+    counterparty = IntegerField(required=False, allow_null=True)
 
     class Meta:
         model = RecurringPaymentLeg
@@ -487,8 +487,8 @@ class RecurringLegSerializer(serializers.ModelSerializer):
 
 class RecurringPaymentSerializer(_OrganizationMixin):
     legs = RecurringLegSerializer(many=True, required=False)
-    from_account = serializers.IntegerField(write_only=True, required=False, help_text=_("Instead of legs."))
-    to_account = serializers.IntegerField(write_only=True, required=False, help_text=_("Instead of legs."))
+    from_account = IntegerField(write_only=True, required=False, help_text=_("Instead of legs."))
+    to_account = IntegerField(write_only=True, required=False, help_text=_("Instead of legs."))
     amount = DecimalInput(write_only=True, required=False, help_text=_("Instead of legs: what moves each time."))
     schedule = serializers.SerializerMethodField(help_text=_("The schedule in words."))
 
@@ -563,8 +563,8 @@ class ResumeInputSerializer(serializers.Serializer):
 
 
 class RunResultSerializer(serializers.Serializer):
-    posted = serializers.ListField(child=serializers.DateField())
-    skipped_closed = serializers.ListField(child=serializers.DateField())
+    posted = serializers.ListField(child=DateField())
+    skipped_closed = serializers.ListField(child=DateField())
     error = serializers.CharField()
     busy = serializers.BooleanField()
     capped = serializers.BooleanField()
@@ -574,7 +574,7 @@ class RecurringPaymentFilter(django_filters.FilterSet):
     organization = django_filters.CharFilter(field_name="organization__slug", label=_("Organization (slug)"))
     paused = django_filters.BooleanFilter()
     interval_unit = django_filters.ChoiceFilter(choices=RecurringInterval.choices)
-    due_before = django_filters.DateFilter(field_name="next_due_date", lookup_expr="lte")
+    due_before = DateFilter(field_name="next_due_date", lookup_expr="lte")
 
     class Meta:
         model = RecurringPayment
@@ -679,8 +679,8 @@ def _organization_for(request) -> Organization:
 class AgingQuerySerializer(serializers.Serializer):
     organization = serializers.CharField(required=False, help_text=_("Slug; optional if you see only one."))
     kind = serializers.ChoiceField(choices=InvoiceKind.choices, default=InvoiceKind.RECEIVABLE)
-    as_of = serializers.DateField(required=False, help_text=_("Default: today in the organization's time zone."))
-    counterparty = serializers.ListField(child=serializers.IntegerField(), required=False)
+    as_of = DateField(required=False, help_text=_("Default: today in the organization's time zone."))
+    counterparty = serializers.ListField(child=IntegerField(), required=False)
 
 
 class AgingView(APIView):

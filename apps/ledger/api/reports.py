@@ -31,6 +31,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.api.errors import ErrorSerializer, error_response
+from apps.core.api.fields import DateField, IntegerField
 from apps.core.api.pagination import Pagination
 from apps.core.api.permissions import IsMember
 from apps.core.models import Organization
@@ -58,7 +59,9 @@ def register(router) -> None:
 # --- output ------------------------------------------------------------------------------------------------
 
 
-@extend_schema_field(OpenApiTypes.DECIMAL)
+@extend_schema_field(
+    {"type": "string", "format": "decimal", "pattern": r"^-?[0-9]+(\.[0-9]+)?$", "example": "-1234.50"}
+)
 class MoneyField(serializers.Field):
     """A Decimal as a string, exactly as the report computed it (``"-1234.50"``), or null."""
 
@@ -72,10 +75,10 @@ class MoneyField(serializers.Field):
 
 class HeaderSerializer(serializers.Serializer):
     organization = serializers.CharField()
-    date_from = serializers.DateField(allow_null=True)
-    date_to = serializers.DateField()
+    date_from = DateField(allow_null=True)
+    date_to = DateField()
     currency = serializers.CharField(help_text=gettext_lazy("The currency of every amount of the report."))
-    precision = serializers.IntegerField()
+    precision = IntegerField()
     converted = serializers.BooleanField(
         help_text=gettext_lazy(
             "True: every entry converted into the currency at its date's rate; false: only entries held in it."
@@ -85,8 +88,8 @@ class HeaderSerializer(serializers.Serializer):
 
 
 class PeriodSerializer(serializers.Serializer):
-    start = serializers.DateField()
-    end = serializers.DateField()
+    start = DateField()
+    end = DateField()
     label = serializers.CharField()
 
 
@@ -118,7 +121,7 @@ class ProfitAndLossSerializer(serializers.Serializer):
 
 
 class AccountLineSerializer(serializers.Serializer):
-    account_id = serializers.IntegerField()
+    account_id = IntegerField()
     code = serializers.CharField()
     name = serializers.CharField()
     type = serializers.CharField()
@@ -148,7 +151,7 @@ class BalanceSheetSerializer(serializers.Serializer):
 
 
 class TrialBalanceLineSerializer(serializers.Serializer):
-    account_id = serializers.IntegerField(allow_null=True)
+    account_id = IntegerField(allow_null=True)
     code = serializers.CharField()
     name = serializers.CharField()
     type = serializers.CharField()
@@ -179,7 +182,7 @@ class CashFlowLineSerializer(serializers.Serializer):
 
 
 class CashAccountLineSerializer(serializers.Serializer):
-    account_id = serializers.IntegerField()
+    account_id = IntegerField()
     code = serializers.CharField()
     name = serializers.CharField()
     currency = serializers.CharField()
@@ -201,18 +204,18 @@ class CashFlowSerializer(serializers.Serializer):
 
 
 class StatementAccountSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = IntegerField()
     code = serializers.CharField()
     name = serializers.CharField()
     type = serializers.CharField()
     currency = serializers.CharField()
-    precision = serializers.IntegerField()
+    precision = IntegerField()
 
 
 class StatementRowSerializer(serializers.Serializer):
-    entry_id = serializers.IntegerField()
-    transaction_id = serializers.IntegerField()
-    date = serializers.DateField()
+    entry_id = IntegerField()
+    transaction_id = IntegerField()
+    date = DateField()
     kind = serializers.CharField()
     description = serializers.CharField()
     memo = serializers.CharField()
@@ -235,7 +238,7 @@ class StatementSerializer(serializers.Serializer):
     closing = MoneyField()
     converted_opening = MoneyField(allow_null=True)
     converted_closing = MoneyField(allow_null=True)
-    count = serializers.IntegerField()
+    count = IntegerField()
 
 
 class StatementPageSerializer(StatementSerializer):
@@ -254,13 +257,11 @@ class ReportParamsSerializer(serializers.Serializer):
         required=False,
         help_text=gettext_lazy("The organization's slug; may be left out by a member of only one."),
     )
-    date_from = serializers.DateField(required=False, help_text=gettext_lazy("Default: 1 January of date_to's year."))
-    date_to = serializers.DateField(required=False, help_text=gettext_lazy("Default: today, in the organization."))
-    project = serializers.IntegerField(required=False, min_value=1)
-    category = serializers.IntegerField(
-        required=False, min_value=1, help_text=gettext_lazy("Includes its subcategories.")
-    )
-    counterparty = serializers.IntegerField(required=False, min_value=1)
+    date_from = DateField(required=False, help_text=gettext_lazy("Default: 1 January of date_to's year."))
+    date_to = DateField(required=False, help_text=gettext_lazy("Default: today, in the organization."))
+    project = IntegerField(required=False, min_value=1)
+    category = IntegerField(required=False, min_value=1, help_text=gettext_lazy("Includes its subcategories."))
+    counterparty = IntegerField(required=False, min_value=1)
     currency = serializers.CharField(
         required=False,
         max_length=10,
@@ -352,6 +353,12 @@ class _ReportView(APIView):
                 date=exc.date.isoformat(),
             )
         return super().handle_exception(exc)  # the API's handler turns Django's ValidationError into a 400
+
+    def options(self, request, *args, **kwargs):
+        # The description of the view is JSON even when ?format= asks for a file.
+        if isinstance(getattr(request, "accepted_renderer", None), _FileRenderer):
+            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
+        return super().options(request, *args, **kwargs)
 
     def arguments(self, request) -> dict:
         params = self.params_class(data=request.query_params)

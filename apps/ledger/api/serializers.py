@@ -15,10 +15,11 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.core.api.serializers import OrganizationSlugField, TenantModelSerializer
+from apps.core.api.fields import DateField, DecimalStringField, IntegerField
+from apps.core.api.serializers import ModelSerializer, OrganizationSlugField, TenantModelSerializer
 from apps.core.idempotency import display_key
 from apps.core.models import Currency, Organization
-from apps.core.money import quantum
+from apps.core.money import RATE_PLACES, quantum
 from apps.core.roles import write_power
 from apps.core.tenancy import organizations_with_power
 
@@ -33,6 +34,7 @@ from ..models import (
     TransactionEntry,
     natural_sign,
 )
+from ..services.posting import MAX_LEGS
 
 LEDGER_WRITE = write_power("ledger")
 
@@ -87,16 +89,9 @@ def organization_field(**kwargs) -> OrganizationSlugField:
     )
 
 
-@extend_schema_field({"type": "string", "format": "decimal", "example": "1500.00"})
-class AmountField(serializers.Field):
-    """A decimal string handed to the services as it came: they refuse floats, non-numbers and too many
-    decimals with a message naming the field."""
-
-    def to_internal_value(self, data):
-        return data
-
-    def to_representation(self, value):
-        return str(value)
+class AmountField(DecimalStringField):
+    """A decimal string of the one documented form (``1500.00``, ``-12.50``) that fits an amount column; the
+    services check the rest (no zero, the currency's precision, balance per currency)."""
 
 
 # --- chart of accounts and tags ---------------------------------------------------------------------------
@@ -195,9 +190,9 @@ class CounterpartySerializer(LedgerModelSerializer):
         fields = ["id", "organization", "name", "kind", "tax_id", "email", "phone", "notes", "is_active"]
 
 
-class BalanceSerializer(serializers.ModelSerializer):
+class BalanceSerializer(ModelSerializer):
     organization = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    account = serializers.IntegerField(source="account_id", read_only=True)
+    account = IntegerField(source="account_id", read_only=True)
     code = serializers.CharField(source="account.code", read_only=True)
     name = serializers.CharField(source="account.name", read_only=True)
     type = serializers.CharField(source="account.type", read_only=True)
@@ -232,17 +227,17 @@ class BalanceSerializer(serializers.ModelSerializer):
 # --- transactions -----------------------------------------------------------------------------------------
 
 
-class EntrySerializer(serializers.ModelSerializer):
-    account = serializers.IntegerField(source="account_id", read_only=True)
+class EntrySerializer(ModelSerializer):
+    account = IntegerField(source="account_id", read_only=True)
     account_code = serializers.CharField(source="account.code", read_only=True)
     account_name = serializers.CharField(source="account.name", read_only=True)
     currency = serializers.CharField(source="currency_id", read_only=True)
     amount = serializers.SerializerMethodField(help_text=_("Signed: debit positive, credit negative."))
     debit = serializers.SerializerMethodField()
     credit = serializers.SerializerMethodField()
-    project = serializers.IntegerField(source="project_id", read_only=True, allow_null=True)
-    category = serializers.IntegerField(source="category_id", read_only=True, allow_null=True)
-    counterparty = serializers.IntegerField(source="counterparty_id", read_only=True, allow_null=True)
+    project = IntegerField(source="project_id", read_only=True, allow_null=True)
+    category = IntegerField(source="category_id", read_only=True, allow_null=True)
+    counterparty = IntegerField(source="counterparty_id", read_only=True, allow_null=True)
 
     class Meta:
         model = TransactionEntry
@@ -273,7 +268,7 @@ class EntrySerializer(serializers.ModelSerializer):
 
 
 class FxRateBriefSerializer(serializers.Serializer):
-    date = serializers.DateField()
+    date = DateField()
     base = serializers.CharField(source="base_id")
     quote = serializers.CharField(source="quote_id")
     rate = serializers.DecimalField(max_digits=28, decimal_places=12)
@@ -285,7 +280,7 @@ class TotalSerializer(serializers.Serializer):
     amount = serializers.CharField(help_text=_("The sum of the debits (equal to the sum of the credits)."))
 
 
-class TransactionSerializer(serializers.ModelSerializer):
+class TransactionSerializer(ModelSerializer):
     organization = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     created_by = serializers.SlugRelatedField(slug_field="email", read_only=True, allow_null=True)
     reversed_by = serializers.SerializerMethodField(help_text=_("The transaction that reversed this one, if any."))
@@ -336,12 +331,16 @@ class TransactionSerializer(serializers.ModelSerializer):
 
 
 class LegInputSerializer(serializers.Serializer):
-    account = serializers.IntegerField(help_text=_("Account id."))
+    account = IntegerField(help_text=_("Account id."))
     amount = AmountField(help_text=_("Signed decimal string: debit positive, credit negative."))
-    project = serializers.IntegerField(required=False, allow_null=True, default=None)
-    category = serializers.IntegerField(required=False, allow_null=True, default=None)
-    counterparty = serializers.IntegerField(required=False, allow_null=True, default=None)
+    project = IntegerField(required=False, allow_null=True, default=None)
+    category = IntegerField(required=False, allow_null=True, default=None)
+    counterparty = IntegerField(required=False, allow_null=True, default=None)
     memo = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
+def _legs_field(**kwargs) -> serializers.ListSerializer:
+    return LegInputSerializer(many=True, max_length=MAX_LEGS, **kwargs)
 
 
 IDEMPOTENCY_HELP = _(
@@ -352,37 +351,37 @@ IDEMPOTENCY_HELP = _(
 
 class PostingSerializer(serializers.Serializer):
     organization = organization_field()
-    date = serializers.DateField(help_text=_("The business date of the transaction."))
+    date = DateField(help_text=_("The business date of the transaction."))
     description = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
     idempotency_key = serializers.CharField(required=False, allow_blank=True, default="", help_text=IDEMPOTENCY_HELP)
 
 
 class TransactionPostSerializer(PostingSerializer):
     kind = serializers.ChoiceField(choices=POSTABLE_KINDS, default=Transaction.Kind.COMPLEX)
-    entries = LegInputSerializer(many=True, help_text=_("Two or more legs that sum to zero in each currency."))
+    entries = _legs_field(help_text=_("Two or more legs that sum to zero in each currency."))
 
 
 class _TagsSerializer(PostingSerializer):
     amount = AmountField(help_text=_("Positive decimal string."))
-    project = serializers.IntegerField(required=False, allow_null=True, default=None)
-    counterparty = serializers.IntegerField(required=False, allow_null=True, default=None)
+    project = IntegerField(required=False, allow_null=True, default=None)
+    counterparty = IntegerField(required=False, allow_null=True, default=None)
 
 
 class IncomePostSerializer(_TagsSerializer):
-    account = serializers.IntegerField(help_text=_("The cash or bank account that received the money (debited)."))
-    income_account = serializers.IntegerField(help_text=_("The income account (credited)."))
-    category = serializers.IntegerField(required=False, allow_null=True, default=None)
+    account = IntegerField(help_text=_("The cash or bank account that received the money (debited)."))
+    income_account = IntegerField(help_text=_("The income account (credited)."))
+    category = IntegerField(required=False, allow_null=True, default=None)
 
 
 class ExpensePostSerializer(_TagsSerializer):
-    account = serializers.IntegerField(help_text=_("The cash or bank account the money left (credited)."))
-    expense_account = serializers.IntegerField(help_text=_("The expense account (debited)."))
-    category = serializers.IntegerField(required=False, allow_null=True, default=None)
+    account = IntegerField(help_text=_("The cash or bank account the money left (credited)."))
+    expense_account = IntegerField(help_text=_("The expense account (debited)."))
+    category = IntegerField(required=False, allow_null=True, default=None)
 
 
 class TransferPostSerializer(_TagsSerializer):
-    from_account = serializers.IntegerField()
-    to_account = serializers.IntegerField()
+    from_account = IntegerField()
+    to_account = IntegerField()
     to_amount = AmountField(
         required=False,
         allow_null=True,
@@ -390,26 +389,27 @@ class TransferPostSerializer(_TagsSerializer):
         help_text=_("Across currencies: the amount that arrived (or give the rate)."),
     )
     rate = AmountField(
+        decimal_places=RATE_PLACES,
         required=False,
         allow_null=True,
         default=None,
         help_text=_("Across currencies: units of the target currency per unit of the source."),
     )
     fee = AmountField(required=False, allow_null=True, default=None, help_text=_("A fee in the source currency."))
-    fee_account = serializers.IntegerField(required=False, allow_null=True, default=None)
+    fee_account = IntegerField(required=False, allow_null=True, default=None)
 
 
 class ReverseSerializer(serializers.Serializer):
-    date = serializers.DateField(
+    date = DateField(
         required=False, allow_null=True, default=None, help_text=_("Date of the reversal; the original's by default.")
     )
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=400)
 
 
-class PeriodLockSerializer(serializers.ModelSerializer):
+class PeriodLockSerializer(ModelSerializer):
     organization = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    organization_id = serializers.IntegerField(read_only=True)
-    locked_through = serializers.DateField(
+    organization_id = IntegerField(read_only=True)
+    locked_through = DateField(
         allow_null=True, help_text=_("Nothing may be posted or reversed on or before this date.")
     )
     updated_by = serializers.SlugRelatedField(slug_field="email", read_only=True, allow_null=True)
@@ -421,4 +421,4 @@ class PeriodLockSerializer(serializers.ModelSerializer):
 
 
 class PeriodLockUpdateSerializer(serializers.Serializer):
-    locked_through = serializers.DateField(help_text=_("Close the books through this date (inclusive)."))
+    locked_through = DateField(help_text=_("Close the books through this date (inclusive)."))

@@ -116,9 +116,20 @@ class ProfitAndLoss:
         )
 
 
+# Columns of a P&L by period: ten years by month. More is no longer a table a person reads, and each column
+# costs work.
+MAX_PERIODS = 120
+
+
 def periods_between(date_from: dt.date, date_to: dt.date, period: str | None) -> list[Period]:
     if period is None:
         return [Period(date_from, date_to, _("Total"))]
+    months = (date_to.year - date_from.year) * 12 + date_to.month - date_from.month + 1
+    count = {"month": months, "quarter": months // 3 + 1, "year": date_to.year - date_from.year + 1}.get(period, 0)
+    if count > MAX_PERIODS:
+        raise ValidationError(
+            {"period": _("At most {n} columns: choose a shorter range or a longer period.").format(n=MAX_PERIODS)}
+        )
     out = []
     start = _bucket(date_from, period)
     while start <= date_to:

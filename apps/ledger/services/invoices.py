@@ -33,7 +33,7 @@ from django.utils.translation import ngettext
 from apps.core.audit import audit_record
 from apps.core.idempotency import IdempotencyConflict, clean_client_key, mark_replay, product_key
 from apps.core.models import Currency, Organization
-from apps.core.money import check_precision, round_to, to_decimal
+from apps.core.money import check_precision, check_size, round_to, to_decimal
 from apps.core.roles import write_power
 from apps.core.tenancy import has_power
 
@@ -253,7 +253,7 @@ def invoice_lines_check(
             refuse("description", _("Describe what this line is for."))
         quantity = unit_price = None
         try:
-            quantity = to_decimal(line.get("quantity", 1), field="quantity")
+            quantity = to_decimal(line.get("quantity", 1), field="quantity", max_digits=20, decimal_places=6)
             if quantity <= 0:
                 refuse("quantity", _("The quantity must be above zero."))
             elif quantity != round(quantity, 6):
@@ -305,17 +305,28 @@ def invoice_lines_check(
         if project_id is not None and project_id not in projects:
             refuse("project", _("No such project in this organization."))
         if quantity is not None and unit_price is not None and not any(k.startswith(prefix) for k in errors):
+            try:  # before rounding: quantizing a product past the column's digits would fail outright
+                check_size(quantity * unit_price, field="unit_price")
+            except ValidationError:
+                refuse("unit_price", _("Quantity × unit price is too large for an amount."))
+                continue
+            amount = line_amount(quantity, unit_price, currency.precision)
             checked.append(
                 LineData(
                     description=description[:500],
                     quantity=quantity,
                     unit_price=unit_price,
-                    amount=line_amount(quantity, unit_price, currency.precision),
+                    amount=amount,
                     account=account_id,
                     category=category_id,
                     project=project_id,
                 )
             )
+    if not errors:
+        try:
+            check_size(sum((line.amount for line in checked), Decimal(0)), field="lines")
+        except ValidationError:
+            errors["lines"] = [_("The invoice's total is too large for an amount.")]
     if errors:
         raise ValidationError(errors)
     return checked

@@ -21,12 +21,16 @@ from django.utils.translation import gettext_lazy
 from apps.core.audit import audit_record
 from apps.core.idempotency import IdempotencyConflict, mark_replay, product_key, stored_key
 from apps.core.models import FxRate, Organization
-from apps.core.money import convert, to_decimal
+from apps.core.money import RATE_PLACES, check_size, convert, to_decimal
 from apps.core.roles import MANAGE_ORGANIZATION, write_power
 from apps.core.tenancy import has_power
 
 from .. import errors
 from ..models import Account, AccountType, PeriodLock, Transaction, TransactionEntry
+
+# Legs per transaction: far more than any real posting (a payroll run, a split invoice) needs, and few enough
+# that one request's work stays bounded.
+MAX_LEGS = 500
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,15 @@ def _require_power(user, organization_id: int, power: str | None = None) -> None
 
 
 def _legs(entries: Iterable[Leg | dict]) -> list[Leg]:
+    entries = list(entries)
+    if len(entries) > MAX_LEGS:
+        raise ValidationError(
+            {
+                "entries": _("A transaction may have at most {n} entries; this one has {count}.").format(
+                    n=MAX_LEGS, count=len(entries)
+                )
+            }
+        )
     legs = []
     for index, entry in enumerate(entries):
         if isinstance(entry, dict):
@@ -478,10 +491,12 @@ def transfer_post(
             if to_amount <= 0:
                 raise ValidationError({"to_amount": _("The amount that arrived must be positive.")})
             rate = to_amount / amount
+            check_size(rate, field="to_amount", decimal_places=RATE_PLACES)
         else:
-            rate = to_decimal(rate, field="rate")
+            rate = to_decimal(rate, field="rate", decimal_places=RATE_PLACES)
             if rate <= 0:
                 raise ValidationError({"rate": _("The rate must be positive.")})
+            check_size(amount * rate, field="rate")  # before rounding: the converted amount must fit too
             to_amount = convert(amount, rate, target.currency.precision)
         exchange_out = exchange_account_for(organization_id=organization_id, currency=source.currency_id)
         exchange_in = exchange_account_for(organization_id=organization_id, currency=target.currency_id)
