@@ -10,12 +10,13 @@ from rest_framework.test import APIClient
 
 from apps.core.roles import Role
 from apps.ledger.models import Counterparty, Transaction
-from tests.ledger.conftest import books  # noqa: F401  (the ledger's small chart of accounts)
+from tests.ledger import conftest as ledger_fixtures
 from tests.ledger.factories import CounterpartyFactory
 
 pytestmark = pytest.mark.django_db
 
 LEDGER = "/api/v1/ledger"
+books = ledger_fixtures.books  # the ledger's small chart of accounts, in RUB and USD
 
 
 @pytest.fixture
@@ -73,9 +74,7 @@ def test_a_nul_character_in_a_slug_is_refused_on_every_write(api, books):
     response = api.post(f"{LEDGER}/projects/", {"organization": "a\x00b", "name": "Site"}, format="json")
     assert response.status_code == 400
     assert "NUL" in _fields(response)["organization"][0]
-    response = api.post(
-        f"{LEDGER}/operations/income/", _income(books, organization="\x00"), format="json"
-    )
+    response = api.post(f"{LEDGER}/operations/income/", _income(books, organization="\x00"), format="json")
     assert "organization" in _fields(response)
 
 
@@ -89,7 +88,6 @@ def test_a_nul_character_in_a_form_body_or_a_query_parameter_is_refused(api, boo
 
 
 def test_a_nul_in_a_nested_field_names_its_path(api, books):
-    body = _income(books)
     body = {
         "date": "2026-03-02",
         "idempotency_key": "k",

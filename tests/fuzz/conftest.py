@@ -8,7 +8,7 @@ _FAILURE = re.compile(r"^\s*(?:\|\s*)*- (ST\d+ [^\n]+)$", re.MULTILINE)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    if not config.getoption("markexpr", "") == "fuzz":
+    if config.getoption("markexpr", "") != "fuzz":
         return
     passed = terminalreporter.stats.get("passed", [])
     failed = terminalreporter.stats.get("failed", [])
