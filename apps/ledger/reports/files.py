@@ -22,6 +22,8 @@ from django.http import StreamingHttpResponse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
+from apps.core.exports import csv_cell, xlsx_cell
+
 from .base import ReportHeader
 from .tables import AMOUNT, DATE, MONEY, NUMBER, Table
 
@@ -63,23 +65,13 @@ class _Line:
         return value
 
 
-def _csv_cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
 def csv_chunks(table: Table, *, rows_per_chunk: int = 500) -> Iterator[bytes]:
     """The table as CSV bytes, a few hundred rows per chunk, starting with the BOM and the header row."""
     writer = csv.writer(_Line())
-    yield ("\ufeff" + writer.writerow([column.label for column in table.columns])).encode()
+    yield ("\ufeff" + writer.writerow([csv_cell(column.label) for column in table.columns])).encode()
     buffer = []
     for row in table.rows:
-        buffer.append(writer.writerow([_csv_cell(value) for value in row]))
+        buffer.append(writer.writerow([csv_cell(value) for value in row]))
         if len(buffer) >= rows_per_chunk:
             yield "".join(buffer).encode()
             buffer = []
@@ -98,7 +90,6 @@ def number_format(precision: int) -> str:
 def xlsx_write(table: Table, header: ReportHeader, target) -> None:
     """Write the table as an XLSX workbook to ``target`` (a path or a binary file)."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
@@ -112,15 +103,12 @@ def xlsx_write(table: Table, header: ReportHeader, target) -> None:
         sheet.column_dimensions[get_column_letter(index)].width = max(width, min(len(column.label) + 2, 40))
 
     def styled(value, **style):
-        cell = WriteOnlyCell(sheet, value=value)
-        for name, setting in style.items():
-            setattr(cell, name, setting)
-        return cell
+        return xlsx_cell(sheet, value, **style)
 
     bold = Font(bold=True)
     sheet.append([styled(table.title, font=Font(bold=True, size=14))])
     for note in notes:
-        sheet.append([note])
+        sheet.append([styled(note)])
     sheet.append([])
     sheet.append([styled(column.label, font=bold) for column in table.columns])
     formats = []
@@ -139,7 +127,7 @@ def xlsx_write(table: Table, header: ReportHeader, target) -> None:
             if value is None or value == "":
                 cells.append(None)
             elif fmt is None or not isinstance(value, Decimal | int | dt.date):
-                cells.append(value if isinstance(value, Decimal | int | dt.date | str) else str(value))
+                cells.append(styled(value))  # text a person typed is never written as a formula
             else:
                 cells.append(styled(value, number_format=fmt))
         sheet.append(cells)
