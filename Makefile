@@ -16,13 +16,14 @@ MANAGE := $(BIN)/python manage.py
 STAMP  := $(VENV)/.installed
 
 .PHONY: help setup run test lint format check-migrations check-schema check-translations messages \
-        check-imports bench requirements stop status clean-var
+        check-imports bench requirements stop status clean-var fuzz
 
 help:
 	@echo "make run     install, migrate, load demo data and run web + worker + beat (HOST=$(HOST) PORT=$(PORT))"
 	@echo "make test    install and run the whole test suite on real PostgreSQL and Redis"
 	@echo "make bench   run the benchmarks in bench/ and print their figures"
 	@echo "make stop    stop the embedded PostgreSQL and Redis of this checkout (make status: are they running?)"
+	@echo "make fuzz    fuzz every API operation against the OpenAPI schema (schemathesis; FUZZ_EXAMPLES=$(FUZZ_EXAMPLES))"
 	@echo "make lint | format | messages | requirements"
 
 $(STAMP): requirements/dev.txt
@@ -64,6 +65,14 @@ messages: setup
 
 check-translations: messages
 	$(MANAGE) check_translations --language ru
+
+# Schemathesis over every operation of the OpenAPI schema, in-process on the real PostgreSQL as the demo
+# organization's owner: no server error, and every answer conforms to the schema. Deterministic
+# (derandomized) and bounded: FUZZ_EXAMPLES generated requests per operation, no shrinking.
+FUZZ_EXAMPLES ?= 10
+fuzz: setup
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/fuzz -m fuzz -q --timeout=300 \
+		$(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS))
 
 check-imports: $(STAMP)
 	$(BIN)/lint-imports

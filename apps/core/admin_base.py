@@ -17,6 +17,7 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 
+from .forms import bounded_formfield
 from .models import Organization
 from .roles import write_power
 from .tenancy import (
@@ -68,6 +69,9 @@ class KontoraModelAdmin(admin.ModelAdmin):
 
     def _write_power(self) -> str:
         return write_power(self.model._meta.app_label)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        return bounded_formfield(db_field, super().formfield_for_dbfield(db_field, request, **kwargs))
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         related = db_field.related_model
@@ -174,6 +178,9 @@ class KontoraTabularInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return scope(super().get_queryset(request), request.user)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        return bounded_formfield(db_field, super().formfield_for_dbfield(db_field, request, **kwargs))
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if is_tenant_model(db_field.related_model):

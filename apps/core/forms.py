@@ -1,6 +1,10 @@
 from django import forms
+from django.core.validators import MaxLengthValidator
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .dates import date_range_validator
+from .limits import TEXT_MAX_LENGTH
 from .models import Currency, Organization
 
 
@@ -31,3 +35,23 @@ class OrganizationCreateForm(forms.Form):
         if slug and Organization.objects.filter(slug=slug).exists():
             raise forms.ValidationError(_("The short name “{slug}” is taken.").format(slug=slug))
         return slug
+
+
+class DateField(forms.DateField):
+    """A date in Kontora's accepted range (``apps.core.dates``): a form error, not a failure further on."""
+
+    default_validators = [date_range_validator]
+
+
+def bounded_formfield(db_field, formfield):
+    """Kontora's input rules on an admin form field: dates in the accepted range (``apps.core.dates``) and
+    unbounded text capped at the API's limit."""
+    if formfield is None:
+        return formfield
+    if isinstance(db_field, models.DateField):  # DateTimeField too
+        formfield.validators.append(date_range_validator)
+    elif isinstance(db_field, models.TextField) and db_field.max_length is None:
+        formfield.max_length = TEXT_MAX_LENGTH
+        formfield.validators.append(MaxLengthValidator(TEXT_MAX_LENGTH))
+        formfield.widget.attrs["maxlength"] = str(TEXT_MAX_LENGTH)
+    return formfield

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from ..limits import TEXT_MAX_LENGTH
 from ..models import ApiKey, AuditLog, Currency, Membership, Organization, User
 from ..roles import MANAGE_API_KEYS, MANAGE_MEMBERS, Role, write_power
 from ..tenancy import is_tenant_model, memberships, organizations_with_power, scope
@@ -24,11 +25,6 @@ def _scope_field(field, user, power: str) -> None:
         field.queryset = queryset if writable is None else queryset.filter(pk__in=writable)
     elif is_tenant_model(queryset.model):
         field.queryset = scope(queryset, user)
-
-
-# Text a person types into a model's unbounded text field (notes, a description): long enough for any note,
-# short enough that one request cannot store a megabyte.
-TEXT_MAX_LENGTH = 5000
 
 
 class ModelSerializer(serializers.ModelSerializer):

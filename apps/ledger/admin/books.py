@@ -40,6 +40,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from apps.core.admin_base import KontoraModelAdmin, KontoraTabularInline, admin_page_media
+from apps.core.forms import DateField
 from apps.core.idempotency import is_replay
 from apps.core.models import Organization
 from apps.core.roles import write_power
@@ -48,6 +49,8 @@ from apps.core.tenancy import organization_ids, organizations_with_power, scope
 from .. import services
 from ..dashboard import money
 from ..models import (
+    AMOUNT_DIGITS,
+    AMOUNT_PLACES,
     Account,
     AccountType,
     Category,
@@ -433,6 +436,9 @@ class AmountInput(forms.DecimalField):
     English, and "1500.50" in both."""
 
     def __init__(self, **kwargs):
+        # Bounded by the amount column: an overflowing amount is a form error, not a database failure.
+        kwargs.setdefault("max_digits", AMOUNT_DIGITS)
+        kwargs.setdefault("decimal_places", AMOUNT_PLACES)
         super().__init__(required=False, **kwargs)
         self.widget = forms.TextInput(
             attrs={"inputmode": "decimal", "autocomplete": "off", "class": "ledger-amount-input", "size": 12}
@@ -570,7 +576,7 @@ class TransactionPostForm(forms.Form):
     organization = forms.ModelChoiceField(
         label=capfirst(gettext_lazy("organization")), queryset=Organization.objects.none()
     )
-    date = forms.DateField(label=capfirst(gettext_lazy("date")), widget=AdminDateWidget)
+    date = DateField(label=capfirst(gettext_lazy("date")), widget=AdminDateWidget)
     kind = forms.ChoiceField(
         label=capfirst(gettext_lazy("kind")), choices=POSTABLE_KINDS, initial=Transaction.Kind.COMPLEX
     )
@@ -653,7 +659,7 @@ class AccountListFilter(admin.SimpleListFilter):
 
 
 class ReverseForm(forms.Form):
-    date = forms.DateField(
+    date = DateField(
         label=capfirst(gettext_lazy("date of the reversal")),
         widget=AdminDateWidget,
         help_text=gettext_lazy("The reversal is posted on this date; the original stays as it was."),

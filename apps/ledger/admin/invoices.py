@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from apps.core.admin_base import KontoraModelAdmin, KontoraTabularInline, admin_page_media
+from apps.core.forms import DateField
 from apps.core.money import round_to
 
 from ..models import (
@@ -190,7 +191,7 @@ class InvoiceForm(forms.ModelForm):
 
 class PaymentForm(forms.Form):
     amount = forms.DecimalField(label=_("Amount"), max_digits=28, decimal_places=8, localize=True)
-    date = forms.DateField(label=_("Date"), widget=AdminDateWidget)
+    date = DateField(label=_("Date"), widget=AdminDateWidget)
     account = forms.ModelChoiceField(label=_("Cash or bank account"), queryset=Account.objects.none())
     idempotency_key = forms.CharField(widget=forms.HiddenInput)
 
@@ -205,7 +206,7 @@ class PaymentForm(forms.Form):
 
 
 class VoidForm(forms.Form):
-    date = forms.DateField(
+    date = DateField(
         label=_("Date of the reversal"),
         required=False,
         widget=AdminDateWidget,

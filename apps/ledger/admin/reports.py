@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from apps.core import dashboards
 from apps.core.admin_base import admin_page_media
+from apps.core.forms import DateField
 from apps.core.models import Currency, Organization
 from apps.core.tenancy import scope
 
@@ -113,8 +114,8 @@ class ReportForm(forms.Form):
     organization = forms.ModelChoiceField(
         queryset=Organization.objects.none(), to_field_name="slug", label=gettext_lazy("Organization"), empty_label=None
     )
-    date_from = forms.DateField(label=gettext_lazy("From"), required=False, widget=AdminDateWidget)
-    date_to = forms.DateField(label=gettext_lazy("To"), required=False, widget=AdminDateWidget)
+    date_from = DateField(label=gettext_lazy("From"), required=False, widget=AdminDateWidget)
+    date_to = DateField(label=gettext_lazy("To"), required=False, widget=AdminDateWidget)
     project = _ScopedChoice(queryset=Project.objects.none(), required=False, label=gettext_lazy("Project"))
     category = _ScopedChoice(
         queryset=Category.objects.none(),
