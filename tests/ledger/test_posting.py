@@ -224,7 +224,7 @@ def test_reopening_a_closed_period_needs_the_power_to_manage_the_organization(bo
         (
             [{"account": "A", "amount": "ten"}, {"account": "S", "amount": "-10"}],
             "entries.0.amount",
-            "“ten” is not a number.",
+            "“ten” is not a decimal number such as 1500 or -12.50.",
         ),
         (
             [{"account": "A", "amount": "5"}, {"account": 999999, "amount": "-5"}],
