@@ -66,8 +66,8 @@ def _reference_data_after_flush(request):
     if not transactional:
         return
     request.getfixturevalue("transactional_db")
-    from importlib import import_module
-
     from django.apps import apps as django_apps
 
-    import_module("apps.core.migrations.0002_extensions_and_currencies").add_currencies(django_apps, None)
+    from apps.core.currencies import add_currencies
+
+    add_currencies(django_apps, None)

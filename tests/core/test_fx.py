@@ -5,7 +5,6 @@ The CBR is stubbed at the HTTP transport with its recorded answer (tests/fixture
 
 from __future__ import annotations
 
-import importlib
 from datetime import date
 from decimal import Decimal
 from io import StringIO
@@ -26,6 +25,7 @@ from apps.core.fx import (
     parse_cbr_daily,
 )
 from apps.core.models import AuditLog, Currency, FxRate
+from apps.core.schedules import FX_FETCH, FX_TASK_NAME
 from apps.core.tasks import FX_RATES_FETCH_TASK, FX_RETRY_LIMIT, fx_rates_fetch_task
 from config.celery import app as celery_app
 from tests.core.fx_stubs import DAILY_2026_11_14, ERROR_IN_PARAMETERS, install_cbr_stub, recorded, xml_response
@@ -43,8 +43,6 @@ def english(client):
 
 SATURDAY = date(2026, 11, 14)
 SUNDAY = date(2026, 11, 15)
-FX_TASK_NAME = "Fetch the public exchange rates"
-schedule_migration = importlib.import_module("apps.core.migrations.0006_fx_rates_schedule")
 
 
 @pytest.fixture
@@ -298,17 +296,17 @@ def test_the_migration_scheduled_the_fetch_daily_at_1230_moscow_time():
 def test_the_schedule_migration_is_idempotent_and_reversible():
     crontabs_before = CrontabSchedule.objects.count()
 
-    beat.install(django_apps, None, specs=(schedule_migration.FX_FETCH,))
+    beat.install(django_apps, None, specs=(FX_FETCH,))
     assert PeriodicTask.objects.filter(name=FX_TASK_NAME).count() == 1
     assert CrontabSchedule.objects.count() == crontabs_before
 
     PeriodicTask.objects.filter(name=FX_TASK_NAME).update(enabled=False, task="renamed.elsewhere")
-    beat.install(django_apps, None, specs=(schedule_migration.FX_FETCH,))
+    beat.install(django_apps, None, specs=(FX_FETCH,))
     task = PeriodicTask.objects.get(name=FX_TASK_NAME)
     assert (task.enabled, task.task) == (True, FX_RATES_FETCH_TASK)
 
     changed_before = PeriodicTasks.objects.get(ident=1).last_update
-    beat.uninstall(django_apps, None, specs=(schedule_migration.FX_FETCH,))
+    beat.uninstall(django_apps, None, specs=(FX_FETCH,))
     assert not PeriodicTask.objects.filter(name=FX_TASK_NAME).exists()
     assert PeriodicTasks.objects.get(ident=1).last_update > changed_before
 

@@ -7,7 +7,6 @@ committed transaction and its effect is checked in the database.
 
 from __future__ import annotations
 
-import importlib
 import time
 import uuid
 from datetime import timedelta
@@ -25,12 +24,10 @@ from apps.core import beat
 from apps.core.jobs import enqueue_on_commit
 from apps.core.maintenance import refresh_token_purge_expired
 from apps.core.models import RefreshToken
+from apps.core.schedules import PURGE, PURGE_TASK_NAME
 from apps.core.tasks import REFRESH_TOKENS_PURGE_TASK, refresh_tokens_purge_task
 from config.celery import app as celery_app
 from tests.core.factories import UserFactory
-
-PURGE_TASK_NAME = "Purge expired API refresh tokens"
-periodic_tasks_migration = importlib.import_module("apps.core.migrations.0004_periodic_tasks")
 
 
 def refresh_token(user, *, expired_ago: timedelta | None = None, valid_for: timedelta | None = None, family=None):
@@ -180,17 +177,17 @@ def test_the_migration_is_idempotent_and_reversible():
     crontabs_before = CrontabSchedule.objects.count()
     crontab = PeriodicTask.objects.get(name=PURGE_TASK_NAME).crontab
 
-    beat.install(django_apps, None, specs=(periodic_tasks_migration.PURGE,))  # again, on top of the migrated state
+    beat.install(django_apps, None, specs=(PURGE,))  # again, on top of the migrated state
     assert PeriodicTask.objects.filter(name=PURGE_TASK_NAME).count() == 1
     assert CrontabSchedule.objects.count() == crontabs_before
 
     PeriodicTask.objects.filter(name=PURGE_TASK_NAME).update(enabled=False, task="renamed.elsewhere")
-    beat.install(django_apps, None, specs=(periodic_tasks_migration.PURGE,))  # puts the definition back in place
+    beat.install(django_apps, None, specs=(PURGE,))  # puts the definition back in place
     task = PeriodicTask.objects.get(name=PURGE_TASK_NAME)
     assert (task.enabled, task.task) == (True, REFRESH_TOKENS_PURGE_TASK)
 
     changed_before = PeriodicTasks.objects.get(ident=1).last_update
-    beat.uninstall(django_apps, None, specs=(periodic_tasks_migration.PURGE,))
+    beat.uninstall(django_apps, None, specs=(PURGE,))
     assert not PeriodicTask.objects.filter(name=PURGE_TASK_NAME).exists()
     # The schedule goes with it, unless another task still runs on it.
     assert (

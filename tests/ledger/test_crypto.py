@@ -3,7 +3,6 @@ transport), posting with the network fee as its own leg, the database's rules, a
 
 from __future__ import annotations
 
-import importlib
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -26,6 +25,7 @@ from apps.ledger.models import (
     CryptoTransactionDetail,
     Transaction,
 )
+from apps.ledger.schedules import VERIFY, VERIFY_TASK_NAME
 from apps.ledger.services import (
     crypto_transfer_delete,
     crypto_transfer_register,
@@ -54,8 +54,6 @@ from tests.ledger.tronscan_stubs import (
 )
 
 pytestmark = pytest.mark.django_db
-
-schedule_migration = importlib.import_module("apps.ledger.migrations.0005_crypto_transaction_details")
 
 
 @pytest.fixture(autouse=True)
@@ -616,7 +614,7 @@ def test_the_task_goes_on_past_a_transfer_the_books_refuse(wallets, tronscan):
 
 
 def test_the_migration_scheduled_the_task_every_minute():
-    task = PeriodicTask.objects.select_related("crontab").get(name=schedule_migration.VERIFY_TASK_NAME)
+    task = PeriodicTask.objects.select_related("crontab").get(name=VERIFY_TASK_NAME)
 
     assert task.task == CRYPTO_VERIFY_PENDING_TASK
     assert task.enabled
@@ -626,10 +624,10 @@ def test_the_migration_scheduled_the_task_every_minute():
 
 
 def test_the_schedule_is_idempotent_and_reversible():
-    beat.install(django_apps, None, specs=(schedule_migration.VERIFY,))
-    assert PeriodicTask.objects.filter(name=schedule_migration.VERIFY_TASK_NAME).count() == 1
+    beat.install(django_apps, None, specs=(VERIFY,))
+    assert PeriodicTask.objects.filter(name=VERIFY_TASK_NAME).count() == 1
 
-    beat.uninstall(django_apps, None, specs=(schedule_migration.VERIFY,))
-    assert not PeriodicTask.objects.filter(name=schedule_migration.VERIFY_TASK_NAME).exists()
-    beat.install(django_apps, None, specs=(schedule_migration.VERIFY,))
-    assert PeriodicTask.objects.filter(name=schedule_migration.VERIFY_TASK_NAME).count() == 1
+    beat.uninstall(django_apps, None, specs=(VERIFY,))
+    assert not PeriodicTask.objects.filter(name=VERIFY_TASK_NAME).exists()
+    beat.install(django_apps, None, specs=(VERIFY,))
+    assert PeriodicTask.objects.filter(name=VERIFY_TASK_NAME).count() == 1

@@ -1,23 +1,7 @@
 from django.contrib.postgres.operations import BtreeGistExtension, CreateExtension, TrigramExtension
 from django.db import migrations
 
-CURRENCIES = [
-    # code, name, precision, crypto
-    ("RUB", "Russian rouble", 2, False),
-    ("USD", "US dollar", 2, False),
-    ("EUR", "Euro", 2, False),
-    ("USDT", "Tether USD (TRC-20)", 6, True),
-    ("TRX", "Tron", 6, True),
-    ("BTC", "Bitcoin", 8, True),
-]
-
-
-def add_currencies(apps, schema_editor):
-    Currency = apps.get_model("core", "Currency")
-    for code, name, precision, crypto in CURRENCIES:
-        Currency.objects.update_or_create(
-            code=code, defaults={"name": name, "precision": precision, "is_crypto": crypto}
-        )
+from apps.core.currencies import add_currencies
 
 
 class Migration(migrations.Migration):

@@ -6,17 +6,8 @@ Reversible: going back removes the task, and the schedule if no other task uses 
 
 from django.db import migrations
 
-from apps.core.beat import PeriodicTaskSpec, schedule_operation
-
-PURGE_TASK_NAME = "Purge expired API refresh tokens"
-PURGE = PeriodicTaskSpec(
-    name=PURGE_TASK_NAME,
-    task="apps.core.tasks.refresh_tokens_purge_task",
-    minute="15",
-    hour="3",
-    description="Deletes API refresh tokens that expired more than a day ago (whole login families only, so that "
-    "reuse of a stolen token is still detected while its family lives).",
-)
+from apps.core.beat import schedule_operation
+from apps.core.schedules import PURGE
 
 
 class Migration(migrations.Migration):

@@ -15,18 +15,8 @@ unique key (``fxrate_public_unique``); rates of actual exchanges may differ with
 
 from django.db import migrations
 
-from apps.core.beat import PeriodicTaskSpec, schedule_operation
-
-FX_TASK_NAME = "Fetch the public exchange rates"
-FX_FETCH = PeriodicTaskSpec(
-    name=FX_TASK_NAME,
-    task="apps.core.tasks.fx_rates_fetch_task",
-    minute="30",
-    hour="9",
-    description="Stores today's public exchange rates (the Central Bank of Russia's fixing, or the "
-    "source in FX_RATES_SOURCE) for the currencies Kontora knows. Runs at 12:30 Moscow time; a rate "
-    "already stored is not stored again; an unreachable source is retried for a few hours.",
-)
+from apps.core.beat import schedule_operation
+from apps.core.schedules import FX_FETCH
 
 OWN_MANUAL_UNIQUE = """
 CREATE UNIQUE INDEX fxrate_own_manual_unique ON core_fxrate (organization_id, date, base_id, quote_id)

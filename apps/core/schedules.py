@@ -1,0 +1,29 @@
+"""Core's periodic tasks, installed by core's migrations 0004 and 0006 (see :mod:`apps.core.beat`)."""
+
+from __future__ import annotations
+
+from apps.core.beat import PeriodicTaskSpec
+
+PURGE_TASK_NAME = "Purge expired API refresh tokens"
+PURGE = PeriodicTaskSpec(
+    name=PURGE_TASK_NAME,
+    task="apps.core.tasks.refresh_tokens_purge_task",
+    minute="15",
+    hour="3",
+    description="Deletes API refresh tokens that expired more than a day ago (whole login families only, so that "
+    "reuse of a stolen token is still detected while its family lives).",
+)
+
+# The Central Bank of Russia sets each day's rates on the previous working day, so by 12:30 Moscow time
+# (09:30 UTC; Moscow keeps no daylight saving time) today's rates are there for certain. Should the source be
+# unreachable, the task retries by itself for a few hours.
+FX_TASK_NAME = "Fetch the public exchange rates"
+FX_FETCH = PeriodicTaskSpec(
+    name=FX_TASK_NAME,
+    task="apps.core.tasks.fx_rates_fetch_task",
+    minute="30",
+    hour="9",
+    description="Stores today's public exchange rates (the Central Bank of Russia's fixing, or the "
+    "source in FX_RATES_SOURCE) for the currencies Kontora knows. Runs at 12:30 Moscow time; a rate "
+    "already stored is not stored again; an unreachable source is retried for a few hours.",
+)
