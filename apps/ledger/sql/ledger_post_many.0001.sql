@@ -1,15 +1,22 @@
-"""A batch's postings meet their new transactions through a JSON object of keys, not a join.
+-- Posting, in one round trip for one posting or thousands: inserts the new transactions and then all their
+-- legs, one statement each, and returns for each posting its transaction id and whether it was created. A
+-- posting whose idempotency key was used before returns that transaction and posts nothing. The rules are
+-- the tables' own (keys, checks and triggers); a leg on an account that is not an open account of this
+-- organization gets no account and is refused by NOT NULL, and a posting that does not balance is refused
+-- here at once rather than at commit. ledger_post_diagnose names the posting and leg at fault.
+-- p_postings: [{"date": "2026-04-01", "kind": "income", "description": "...", "key": "...",
+--               "reverses": id|null, "fx_rate": id|null,
+--               "legs": [{"account": id, "amount": "12.50", "project": id|null, "category": id|null,
+--                         "counterparty": id|null, "memo": "..."}, ...]}, ...]
+--
+-- Why it reads as it does (each measured with callgrind on a single-user backend):
+-- - PostgreSQL starts an executor for every query a function runs, so one posting is inserted with a plain
+--   INSERT … VALUES … RETURNING and its result returned without a query; a batch keeps the set-based insert.
+-- - The generic plan guessed a hundred legs for any JSON and hashed the whole chart of accounts: every
+--   lookup is by key, and OFFSET 0 keeps each a nested index lookup per leg.
+-- - A batch's postings meet their new transactions through a JSON object {key: id}, not a join: the
+--   generic plan's nested loop compared n² keys (batches of 10,000 are allowed).
 
-The generic plan joined the postings with the new transactions' keys by a nested loop, so a batch of n
-postings compared n² keys (batches of 10,000 are allowed); the function now collects the new
-transactions as an object {key: id} and looks each posting up in it.
-"""
-
-from django.db import migrations
-
-from ._sql import earlier_function
-
-SQL = r"""
 CREATE OR REPLACE FUNCTION ledger_post_many(p_organization bigint, p_created_by bigint, p_postings jsonb)
 RETURNS TABLE (posting integer, transaction_id bigint, created boolean, created_at timestamptz)
 LANGUAGE plpgsql
@@ -109,10 +116,3 @@ BEGIN
                    WHERE organization_id = p_organization AND idempotency_key = p.v->>'key' OFFSET 0) t ON true
    ORDER BY p.n;
 END $$;
-"""
-
-
-class Migration(migrations.Migration):
-    dependencies = [("ledger", "0011_partial_indexes_for_optional_keys")]
-
-    operations = [migrations.RunSQL(SQL, earlier_function("0010_fewer_queries_per_posting", "SQL", "ledger_post_many"))]
