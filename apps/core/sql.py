@@ -72,13 +72,14 @@ def current_sql(app_label: str) -> list[SqlDefinition]:
 
 
 def drop_sql(sql: str) -> str:
-    """Statements that remove what a file creates (its triggers, functions and constraints), last first."""
-    statements = [f"DROP TRIGGER IF EXISTS {name} ON {table};" for name, table in _TRIGGER.findall(sql)]
-    statements += [f"DROP FUNCTION IF EXISTS {name}({args.strip()});" for name, args in _FUNCTION.findall(sql)]
-    statements += [f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {name};" for table, name in _CONSTRAINT.findall(sql)]
-    if not statements:
+    """Statements that remove what a file creates (its functions, triggers and constraints), last created first:
+    a trigger before its function, a foreign key before the unique key it references."""
+    created = [(m.start(), f"DROP FUNCTION IF EXISTS {m[1]}({m[2].strip()});") for m in _FUNCTION.finditer(sql)]
+    created += [(m.start(), f"DROP TRIGGER IF EXISTS {m[1]} ON {m[2]};") for m in _TRIGGER.finditer(sql)]
+    created += [(m.start(), f"ALTER TABLE {m[1]} DROP CONSTRAINT IF EXISTS {m[2]};") for m in _CONSTRAINT.finditer(sql)]
+    if not created:
         raise ValueError("the file creates no function, trigger or constraint that could be dropped")
-    return "\n".join(reversed(statements))
+    return "\n".join(statement for _, statement in sorted(created, reverse=True))
 
 
 class SqlFile(migrations.RunSQL):

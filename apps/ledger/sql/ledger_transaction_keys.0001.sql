@@ -1,7 +1,7 @@
 -- ledger_transaction's composite keys. Other rows name a transaction together with their organization
 -- (id, organization_id), so that the database itself refuses a row pointing into another organization.
--- The transaction's own organization foreign key is not declared (db_constraint=False): posting would
--- key-share-lock the organization row for every transaction; the entry's rules hold the same ground.
+-- (The transaction's plain foreign key to its organization is not declared, db_constraint=False: it only
+-- added a key-share lock on the organization row to every posting.)
 --
 -- Idempotent: a unique key is added only when missing (other tables' foreign keys may reference it, so it
 -- is never dropped and added again); a foreign key is dropped and added, so this file is its whole definition.
