@@ -1,6 +1,6 @@
 """Turns the ledger's database rule violations into clear, translated validation errors.
 
-The rules live in PostgreSQL (migration 0002_integrity); each raises SQLSTATE 23514 with a constraint name
+The rules live in PostgreSQL (apps/ledger/sql/); each raises SQLSTATE 23514 with a constraint name
 and a JSON DETAIL. Here each constraint name becomes a message naming the field, the leg and the values.
 """
 

@@ -4,7 +4,7 @@ Sign convention: an entry's ``amount`` is signed, debit positive and credit nega
 account. The entries of a transaction sum to zero in each currency. An account's balance is the sum of its
 entries (so a liability's balance is negative); reports show it with the account type's natural sign.
 
-What the database guarantees (migrations ``0002_integrity``), whatever writes the rows (the ORM, raw SQL,
+What the database guarantees (``apps/ledger/sql/``), whatever writes the rows (the ORM, raw SQL,
 bulk paths, concurrent sessions):
 
 - at commit, every transaction touched balances to zero per currency, has at least two legs, has exactly
@@ -165,7 +165,7 @@ class AccountBalance(models.Model):
 
     class Meta:
         # The floor (``ledger_balance_respects_floor``) is checked by the triggers that alone write this table
-        # (migration 0008): a CHECK constraint is re-planned for every statement and cost more than the rule.
+        # (apps/ledger/sql/): a CHECK constraint is re-planned for every statement and cost more than the rule.
         verbose_name = _("account balance")
         verbose_name_plural = _("account balances")
 
@@ -329,7 +329,7 @@ class Transaction(TenantModel):
 
     class Meta:
         # Posted transactions are insert-only, so their row rules (a known kind, at least two legs, a reversal
-        # of kind "reversal") are checked by the insert trigger ledger_transactions_check (migration 0008).
+        # of kind "reversal") are checked by the insert trigger ledger_transactions_check (apps/ledger/sql/).
         verbose_name = _("transaction")
         verbose_name_plural = _("transactions")
         ordering = ["-date", "-id"]
@@ -479,8 +479,8 @@ class PeriodLock(TenantModel):
 #
 # An invoice is a draft until it is issued; issuing gives it its gap-free number and posts the receivable or
 # payable, after which it never changes except for what its payments and its voiding move (status, paid
-# amount, the void posting). PostgreSQL holds those rules (migration 0003): CHECK constraints tie the status
-# to the numbers and postings, and triggers refuse edits of an issued invoice or its lines.
+# amount, the void posting). PostgreSQL holds those rules: CHECK constraints tie the status to the numbers and
+# postings, and triggers (apps/ledger/sql/ledger_invoice*.sql) refuse edits of an issued invoice or its lines.
 # ─────────────────────────────────────────────────────────────────────────────────────────────────────────────
 
 
@@ -868,9 +868,9 @@ class RecurringPaymentLeg(models.Model):
 # what it should be: amount, token, addresses, our account and the other side. It is checked on the network;
 # once it matches and enough blocks confirm it, it is posted (idempotency key crypto:<network>:<hash>) and
 # its detail becomes confirmed, tied to that posting for good; a mismatch or a failure on the network makes
-# it failed, with the reason. PostgreSQL holds these rules (migration 0005): one detail per hash and network
-# in an organization, accounts of that organization in the token's currency, confirmed if and only if
-# posted, and a confirmed detail never changes.
+# it failed, with the reason. PostgreSQL holds these rules (constraints below, apps/ledger/sql/ledger_crypto_*):
+# one detail per hash and network in an organization, accounts of that organization in the token's currency,
+# confirmed if and only if posted, and a confirmed detail never changes.
 # ─────────────────────────────────────────────────────────────────────────────────────────────────────────────
 
 

@@ -8,7 +8,7 @@ from ..services.crypto import crypto_transfers_verify_pending
 
 __all__ = ["CRYPTO_VERIFY_PENDING_TASK", "crypto_transfers_verify_pending_task"]
 
-# The name is written out: the periodic task in the database (migration 0005) refers to it.
+# The name is written out: the periodic task in the database (apps/ledger/schedules.py) refers to it.
 CRYPTO_VERIFY_PENDING_TASK = "apps.ledger.tasks.crypto.crypto_transfers_verify_pending_task"
 
 

@@ -8,7 +8,7 @@ from ..services.invoices import invoices_mark_overdue
 
 __all__ = ["INVOICES_MARK_OVERDUE_TASK", "invoices_mark_overdue_task"]
 
-# The name is written out: the periodic task in the database (migration 0004) refers to it.
+# The name is written out: the periodic task in the database (apps/ledger/schedules.py) refers to it.
 INVOICES_MARK_OVERDUE_TASK = "apps.ledger.tasks.invoices.invoices_mark_overdue_task"
 
 

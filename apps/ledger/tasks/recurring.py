@@ -12,7 +12,7 @@ __all__ = [
     "recurring_payments_post_due_task",
 ]
 
-# The name is written out: the periodic task in the database (migration 0004) refers to it.
+# The name is written out: the periodic task in the database (apps/ledger/schedules.py) refers to it.
 RECURRING_PAYMENTS_POST_DUE_TASK = "apps.ledger.tasks.recurring.recurring_payments_post_due_task"
 
 
