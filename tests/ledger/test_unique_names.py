@@ -108,8 +108,8 @@ def test_the_api_answers_a_duplicate_project_code_with_an_error_on_the_code(orga
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_renames_existing_duplicates_and_applies():
     executor = MigrationExecutor(connection)
-    executor.migrate([("ledger", "0013_verification_without_session_state")])
-    old = executor.loader.project_state([("ledger", "0013_verification_without_session_state")]).apps
+    executor.migrate([("ledger", "0001_initial")])
+    old = executor.loader.project_state([("ledger", "0001_initial")]).apps
     organization = old.get_model("core", "Organization").objects.create(name="Dev", slug="dev-db")
     counterparty = old.get_model("ledger", "Counterparty")
     project = old.get_model("ledger", "Project")

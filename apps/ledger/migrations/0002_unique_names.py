@@ -46,8 +46,11 @@ def rename_duplicates(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    # Numbered 0014 before the ledger's migrations were squashed into 0001_initial: a database that applied
+    # it under that name counts this one as applied.
+    replaces = [("ledger", "0014_unique_names")]
     dependencies = [
-        ("ledger", "0013_verification_without_session_state"),
+        ("ledger", "0001_initial"),
     ]
 
     operations = [
