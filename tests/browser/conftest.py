@@ -19,6 +19,8 @@ import pytest
 from django.conf import settings
 from django.db import connection, connections
 
+from config.embedded import var_dir
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = next(
     (
@@ -74,7 +76,7 @@ def live_server_url(transactional_db):
         "REDIS_URL": settings.REDIS_URL,
         "PYTHONUNBUFFERED": "1",
     }
-    log = open(Path(settings.BASE_DIR) / "var" / f"browser-daphne-{port}.log", "w")  # noqa: SIM115
+    log = open(var_dir() / f"browser-daphne-{port}.log", "w")  # noqa: SIM115
     server = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
         cwd=ROOT,

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from apps.core.roles import Role
 from apps.ledger import live, services
 from apps.ledger.models import Account, AccountType, Transaction
+from config.embedded import var_dir
 from tests.browser import conftest as browser
 from tests.core.factories import DEFAULT_PASSWORD
 from tests.ledger.factories import AccountFactory
@@ -55,7 +56,7 @@ def test_the_dashboard_follows_a_posting_live(live_server_url, browser_page, org
     expect(row).to_contain_text("1,500.00 RUB")
     expect(page.locator('[data-ledger-section="recent"]')).to_contain_text("Walk-in customer")
     expect(page.locator("[data-ledger-updated]")).to_contain_text("Updated at")
-    page.screenshot(path="var/browser-ledger-dashboard.png", full_page=True)
+    page.screenshot(path=var_dir() / "browser-ledger-dashboard.png", full_page=True)
 
 
 def test_the_posting_form_shows_the_difference_while_typing(
