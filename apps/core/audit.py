@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .middleware import current_request_id
 from .models import ApiKey, AuditLog
+from .request_id import current_request_id
 
 
 def audit_record(

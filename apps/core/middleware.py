@@ -1,18 +1,15 @@
-"""Request-wide middleware: the request id that ties log lines together, and the organization MFA rule."""
+"""Request-wide middleware: the request id that ties log lines together (kept in apps.core.request_id for the
+code below), the organization MFA rule, the Content-Security-Policy and the API's refusal of NUL in queries."""
 
 from __future__ import annotations
 
-import contextvars
 import logging
 import re
 import uuid
 
-_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("kontora_request_id", default=None)
+from .request_id import request_id_var as _request_id
+
 _VALID_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
-
-
-def current_request_id() -> str | None:
-    return _request_id.get()
 
 
 class RequestIdMiddleware:
