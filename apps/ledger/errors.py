@@ -78,6 +78,15 @@ def translate(
             },
             code="inactive_account",
         )
+    if constraint == "ledger_leg_account_parent":
+        return ValidationError(
+            {
+                _leg_field(detail, "account"): _(
+                    "Account {account} has sub-accounts and takes no postings; choose one of them."
+                ).format(account=accounts.get(detail.get("account"), detail.get("account")))
+            },
+            code="parent_account",
+        )
     if constraint in ("ledger_leg_amount_zero", "ledger_entry_amount_not_zero"):
         return ValidationError({_leg_field(detail, "amount"): _("The amount must not be zero.")}, code="zero_amount")
     if constraint == "ledger_entry_precision":

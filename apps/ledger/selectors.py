@@ -11,10 +11,21 @@ from django.db.models import QuerySet
 from apps.core.tenancy import scope
 
 from .models import Account, AccountBalance, Transaction
+from .services.purposes import account_purpose_filter
 
 
 def account_list(*, user) -> QuerySet[Account]:
     return scope(Account.objects.select_related("currency", "balance_row", "parent"), user)
+
+
+def accounts_for(organization, purpose: str) -> QuerySet[Account]:
+    """The accounts a picker offers for ``purpose`` (``cash``, ``income``, ``expense``, ``posting``; see
+    ``services.purposes``): open, without sub-accounts, of a fitting kind. ``organization`` is an organization
+    or its id, or ``None`` for every organization (then narrow it with ``scope``)."""
+    queryset = Account.objects.filter(account_purpose_filter(purpose)).select_related("currency")
+    if organization is not None:
+        queryset = queryset.filter(organization_id=getattr(organization, "pk", organization))
+    return queryset.order_by("code", "pk")
 
 
 def transaction_list(*, user) -> QuerySet[Transaction]:

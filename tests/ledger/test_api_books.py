@@ -562,19 +562,21 @@ def test_the_journal_runs_the_same_queries_for_one_transaction_and_for_a_page(wa
 
 
 def test_one_posting_through_the_api_has_a_fixed_budget(warm_api, books, django_assert_num_queries):
-    # The user (1), the memberships (2), the organization the user keeps the books of (3), the posting: a
-    # savepoint, the one call to ledger_post_many, its release (4-6), then the answer: the transaction (7) and
-    # its legs with their accounts and currencies (8).
-    with django_assert_num_queries(8):
+    # The user (1), the memberships (2), the organization the user keeps the books of (3), the two accounts,
+    # checked for their purposes (cash or bank, income) in one read (4), the posting: a savepoint, the one call
+    # to ledger_post_many, its release (5-7), then the answer: the transaction (8) and its legs with their
+    # accounts and currencies (9).
+    with django_assert_num_queries(9):
         response = post(warm_api, "operations/income/", income_body(books), key="budget")
     assert response.status_code == 201
 
 
 def test_a_repeated_posting_through_the_api_only_reads(warm_api, books, django_assert_num_queries):
     post(warm_api, "operations/income/", income_body(books), key="again")
-    # The user, the memberships, the organization (1-3), the posting's call, which finds the key (4-6), the
-    # earlier transaction and its legs to compare with the request (7-8), the answer (9-10): nothing posted.
-    with django_assert_num_queries(10):
+    # The user, the memberships, the organization (1-3), the accounts' purposes (4), the posting's call, which
+    # finds the key (5-7), the earlier transaction and its legs to compare with the request (8-9), the answer
+    # (10-11): nothing posted.
+    with django_assert_num_queries(11):
         response = post(warm_api, "operations/income/", income_body(books), key="again")
     assert response.status_code == 200
 

@@ -13,9 +13,9 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from apps.core.roles import Role
-from apps.ledger.models import Invoice, InvoicePayment, InvoiceStatus, RecurringPayment, Transaction
+from apps.ledger.models import AccountType, Invoice, InvoicePayment, InvoiceStatus, RecurringPayment, Transaction
 from apps.ledger.services import invoice_payment_record, period_lock
-from tests.ledger.factories import CounterpartyFactory, InvoiceFactory, RecurringPaymentFactory
+from tests.ledger.factories import AccountFactory, CounterpartyFactory, InvoiceFactory, RecurringPaymentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -103,6 +103,7 @@ def test_a_draft_is_added_with_its_lines_and_the_service_computes_the_amounts(bo
 
 def test_a_bad_line_is_shown_on_its_row_and_nothing_is_saved(bookkeeper_client, organization, books):
     customer = CounterpartyFactory(organization=organization)
+    usd_sales = AccountFactory(organization=organization, code="4010", type=AccountType.INCOME, currency_id="USD")
 
     response = _add_invoice(
         bookkeeper_client,
@@ -110,7 +111,7 @@ def test_a_bad_line_is_shown_on_its_row_and_nothing_is_saved(bookkeeper_client, 
         customer,
         [
             {"position": "1", "description": "Fine", "quantity": "1", "unit_price": "10"},
-            {"position": "2", "description": "Dollars", "quantity": "1", "unit_price": "10", "account": books.usd.pk},
+            {"position": "2", "description": "Dollars", "quantity": "1", "unit_price": "10", "account": usd_sales.pk},
         ],
     )
 

@@ -274,15 +274,13 @@ def test_a_refused_posting_is_recorded_and_retried_by_the_next_run(organization)
     assert posted_dates(recurring) == []
 
     funding = AccountFactory(organization=organization, type="equity")
-    from apps.ledger.services import transfer_post
+    from apps.ledger.services import transaction_post
 
-    transfer_post(
+    transaction_post(  # the owner's capital paid in (a capital account is no cash or bank to transfer from)
         organization=organization,
         user=None,
         date=dt.date(2026, 1, 1),
-        from_account=funding,
-        to_account=bank,
-        amount="5000",
+        entries=[{"account": bank.pk, "amount": "5000"}, {"account": funding.pk, "amount": "-5000"}],
         idempotency_key="funding",
     )
     with time_machine.travel(at(2026, 2, 10, 10), tick=False):

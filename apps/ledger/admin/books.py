@@ -63,6 +63,7 @@ from ..models import (
 )
 from ..services import books as book_services
 from ..services import posting as posting_services
+from ..services import purposes
 
 LEDGER_WRITE = write_power("ledger")
 
@@ -395,6 +396,7 @@ class LegChoices:
     categories: list = field(default_factory=list)
     counterparties: list = field(default_factory=list)
     currencies: dict = field(default_factory=dict)  # account id → (currency, precision)
+    parents: set = field(default_factory=set)  # accounts with sub-accounts: shown for the tree, not chosen
 
     @classmethod
     def for_user(cls, user) -> LegChoices:
@@ -410,6 +412,7 @@ class LegChoices:
 
         accounts = list(
             account_tree(scope(Account.objects.filter(is_active=True), user))
+            .annotate(has_children=purposes.has_children())
             .select_related("currency", "organization")
             .order_by("organization__name", "type_order", "tree_path")
         )
@@ -428,7 +431,23 @@ class LegChoices:
             categories=grouped(tags(Category), lambda c: f"{c.get_kind_display()}: {c.name}"),
             counterparties=grouped(tags(Counterparty), str),
             currencies={a.pk: (a.currency_id, a.currency.precision) for a in accounts},
+            parents={a.pk for a in accounts if a.has_children},
         )
+
+
+class AccountSelect(forms.Select):
+    """A select of the chart whose parent accounts are shown (they give the tree its shape) but disabled: a
+    parent account takes no postings."""
+
+    def __init__(self, *args, disabled: set | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.disabled = disabled or set()
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if value in self.disabled:
+            option["attrs"]["disabled"] = True
+        return option
 
 
 class AmountInput(forms.DecimalField):
@@ -474,8 +493,10 @@ class LegForm(forms.Form):
 
     def __init__(self, *args, choices: LegChoices, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["account"].widget = AccountSelect(
+            attrs={"class": "ledger-account-select"}, disabled=choices.parents
+        )
         self.fields["account"].choices = choices.accounts
-        self.fields["account"].widget.attrs["class"] = "ledger-account-select"
         self.fields["project"].choices = choices.projects
         self.fields["category"].choices = choices.categories
         self.fields["counterparty"].choices = choices.counterparties

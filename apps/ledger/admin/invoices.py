@@ -37,8 +37,11 @@ from ..models import (
     RecurringPayment,
     RecurringPaymentLeg,
 )
+from ..selectors import accounts_for
 from ..services import invoices as invoice_services
+from ..services import purposes
 from ..services import recurring as recurring_services
+from ..services.purposes import account_purpose_filter
 
 _ITEM_FIELD = re.compile(r"^(?:lines|legs)\.(\d+)\.(\w+)$")
 
@@ -146,6 +149,17 @@ class InvoiceLineInline(KontoraTabularInline):
     def get_extra(self, request, obj=None, **kwargs):
         return self.extra if self._editable(obj) else 0
 
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        account = formset.form.base_fields.get("account")
+        if account is not None:  # the form class is made for this request: narrowing it here is safe
+            kinds = [obj.kind] if obj is not None else list(invoice_services.LINE_PURPOSES)
+            fitting = Q()
+            for kind in kinds:
+                fitting |= account_purpose_filter(invoice_services.LINE_PURPOSES[kind])
+            account.queryset = account.queryset.filter(fitting)
+        return formset
+
     def has_add_permission(self, request, obj=None) -> bool:
         return self._editable(obj) and super().has_add_permission(request, obj)
 
@@ -197,10 +211,10 @@ class PaymentForm(forms.Form):
 
     def __init__(self, *args, invoice: Invoice, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["account"].queryset = Account.objects.filter(
-            organization_id=invoice.organization_id, currency_id=invoice.currency_id, is_active=True
-        ).exclude(
-            Q(purpose__in=[Account.Purpose.RECEIVABLE, Account.Purpose.PAYABLE]) | Q(pk=invoice.balance_account_id)
+        self.fields["account"].queryset = (
+            accounts_for(invoice.organization_id, purposes.CASH)
+            .filter(currency_id=invoice.currency_id)
+            .exclude(pk=invoice.balance_account_id)
         )
         self.fields["amount"].help_text = _("Still due: {amount}.").format(amount=_money(invoice.outstanding, invoice))
 
@@ -592,6 +606,12 @@ class RecurringLegInline(KontoraTabularInline):
     formset = RecurringLegFormSet
     fields = ["account", "amount", "project", "category", "counterparty", "memo"]
     extra = 2
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "account":
+            field.queryset = field.queryset.filter(account_purpose_filter(purposes.POSTING))
+        return field
 
 
 class RecurringPaymentForm(forms.ModelForm):

@@ -73,6 +73,16 @@ def account_check(account: Account, *, original: Account | None = None) -> None:
                 }
             )
     _tree_check(account, account.parent, same="type")
+    new_parent = account.parent_id is not None and (original is None or original.parent_id != account.parent_id)
+    if new_parent and _account_used(account.parent):
+        # A parent takes no postings (the posting function refuses them): its own entries would be stranded.
+        raise ValidationError(
+            {
+                "parent": _("“{parent}” already holds entries, so it cannot take sub-accounts.").format(
+                    parent=account.parent
+                )
+            }
+        )
     if original is not None and original.type != account.type and original.children.exists():
         raise ValidationError({"type": _("The account has sub-accounts of its type; move them first.")})
     if account.non_negative and original is not None and not (original.non_negative and original.type == account.type):

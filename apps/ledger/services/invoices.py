@@ -51,8 +51,10 @@ from ..models import (
     Project,
     Transaction,
 )
+from . import purposes
 from .books import tag_find_or_create
 from .posting import Leg, transaction_post, transaction_reverse
+from .purposes import account_purpose_check
 
 logger = logging.getLogger(__name__)
 
@@ -192,10 +194,8 @@ def invoice_default_line_account_for(*, organization_id: int, kind: str, currenc
 
 # --- lines ------------------------------------------------------------------------------------------------
 
-LINE_ACCOUNT_TYPES = {
-    InvoiceKind.RECEIVABLE: {AccountType.INCOME},
-    InvoiceKind.PAYABLE: {AccountType.EXPENSE, AccountType.ASSET},
-}
+# A receivable invoice sells (its lines are income), a payable one buys (its lines are expenses).
+LINE_PURPOSES = {InvoiceKind.RECEIVABLE: purposes.INCOME, InvoiceKind.PAYABLE: purposes.EXPENSE}
 
 
 @dataclass(frozen=True)
@@ -229,7 +229,7 @@ def invoice_lines_check(
     if len(lines) > MAX_LINES:
         raise ValidationError({"lines": _("At most {n} lines per invoice.").format(n=MAX_LINES)})
     ids = {name: {_pk(line.get(name)) for line in lines} - {None, ""} for name in ("account", "category", "project")}
-    accounts = {a.pk: a for a in Account.objects.filter(organization_id=organization_id, pk__in=_ints(ids["account"]))}
+    accounts = purposes.accounts_with_children_flag(organization_id, _ints(ids["account"]))
     categories = set(
         Category.objects.filter(organization_id=organization_id, pk__in=_ints(ids["category"])).values_list(
             "pk", flat=True
@@ -288,16 +288,11 @@ def invoice_lines_check(
                         account=_account_label(account), account_currency=account.currency_id, currency=currency.code
                     ),
                 )
-            elif account.type not in LINE_ACCOUNT_TYPES[kind]:
-                refuse(
-                    "account",
-                    _("Account {account} is a {type} account; a {kind} invoice's lines go to {allowed}.").format(
-                        account=_account_label(account),
-                        type=AccountType(account.type).label,
-                        kind=InvoiceKind(kind).label,
-                        allowed=", ".join(str(AccountType(t).label) for t in sorted(LINE_ACCOUNT_TYPES[kind])),
-                    ),
-                )
+            else:
+                try:
+                    account_purpose_check(account, LINE_PURPOSES[kind])
+                except ValidationError as error:
+                    refuse("account", error.message_dict["account"][0])
         category_id = _pk(line.get("category")) or None
         if category_id is not None and category_id not in categories:
             refuse("category", _("No such category in this organization."))
@@ -754,22 +749,20 @@ def invoice_payment_record(
             errors["date"] = _("The payment date {date} is before the invoice's issue date {issued}.").format(
                 date=date, issued=locked.issue_date
             )
-        cash = Account.objects.filter(organization_id=locked.organization_id, pk=_pk(account)).first()
-        if cash is None:
-            errors["account"] = _("No such account in this organization.")
-        elif not cash.is_active:
-            errors["account"] = _("Account {account} is closed.").format(account=_account_label(cash))
-        elif cash.currency_id != locked.currency_id:
-            errors["account"] = _("Account {account} holds {account_currency}; the invoice is in {currency}.").format(
-                account=_account_label(cash), account_currency=cash.currency_id, currency=locked.currency_id
-            )
-        elif cash.pk == locked.balance_account_id or cash.purpose in (
-            Account.Purpose.RECEIVABLE,
-            Account.Purpose.PAYABLE,
-        ):
-            errors["account"] = _("Choose the cash or bank account the money moved through, not {account}.").format(
-                account=_account_label(cash)
-            )
+        cash = purposes.accounts_with_children_flag(locked.organization_id, [_pk(account)]).get(_pk(account))
+        try:
+            account_purpose_check(cash, purposes.CASH)
+        except ValidationError as error:
+            errors.update(error.message_dict)
+        else:
+            if cash.currency_id != locked.currency_id:
+                errors["account"] = _(
+                    "Account {account} holds {account_currency}; the invoice is in {currency}."
+                ).format(account=_account_label(cash), account_currency=cash.currency_id, currency=locked.currency_id)
+            elif cash.pk == locked.balance_account_id:
+                errors["account"] = _("Choose the cash or bank account the money moved through, not {account}.").format(
+                    account=_account_label(cash)
+                )
         if errors:
             raise ValidationError(errors)
         counterparty_id = locked.counterparty_id

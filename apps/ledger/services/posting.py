@@ -27,6 +27,7 @@ from apps.core.tenancy import has_power
 
 from .. import errors
 from ..models import Account, AccountType, PeriodLock, Transaction, TransactionEntry
+from . import purposes
 
 # Legs per transaction: far more than any real posting (a payroll run, a split invoice) needs, and few enough
 # that one request's work stays bounded.
@@ -340,6 +341,13 @@ def transactions_post_batch(*, organization: Organization | int, user, postings:
     return [transaction_id for transaction_id, _created, _at in rows]
 
 
+def _check_purposes(organization_id: int, accounts: dict[str, tuple]) -> None:
+    """Each field's account fits its purpose (one query for them all); the first misfit is refused."""
+    found = purposes.accounts_with_children_flag(organization_id, [_pk(account) for account, _p in accounts.values()])
+    for name, (account, purpose) in accounts.items():
+        purposes.account_purpose_check(found.get(_pk(account)), purpose, field=name)
+
+
 def _tags(project=None, category=None, counterparty=None) -> dict:
     return {"project": _pk(project), "category": _pk(category), "counterparty": _pk(counterparty)}
 
@@ -362,6 +370,9 @@ def income_post(
     amount = to_decimal(amount)
     if amount <= 0:
         raise ValidationError({"amount": _("Income must be a positive amount.")})
+    _check_purposes(
+        _pk(organization), {"account": (account, purposes.CASH), "income_account": (income_account, purposes.INCOME)}
+    )
     tags = _tags(project, category, counterparty)
     return transaction_post(
         organization=organization,
@@ -392,6 +403,9 @@ def expense_post(
     amount = to_decimal(amount)
     if amount <= 0:
         raise ValidationError({"amount": _("An expense must be a positive amount.")})
+    _check_purposes(
+        _pk(organization), {"account": (account, purposes.CASH), "expense_account": (expense_account, purposes.EXPENSE)}
+    )
     tags = _tags(project, category, counterparty)
     return transaction_post(
         organization=organization,
@@ -456,15 +470,13 @@ def transfer_post(
         raise ValidationError({"amount": _("A transfer must be a positive amount.")})
     pair = {
         a.pk: a
-        for a in Account.objects.filter(
-            organization_id=organization_id, pk__in=[_pk(from_account), _pk(to_account)]
-        ).select_related("currency")
+        for a in Account.objects.filter(organization_id=organization_id, pk__in=[_pk(from_account), _pk(to_account)])
+        .select_related("currency")
+        .annotate(has_children=purposes.has_children())
     }
     source, target = pair.get(_pk(from_account)), pair.get(_pk(to_account))
-    if source is None:
-        raise ValidationError({"from_account": _("No such account in this organization.")})
-    if target is None:
-        raise ValidationError({"to_account": _("No such account in this organization.")})
+    purposes.account_purpose_check(source, purposes.CASH, field="from_account")
+    purposes.account_purpose_check(target, purposes.CASH, field="to_account")
     if source.pk == target.pk:
         raise ValidationError({"to_account": _("Choose an account other than the source.")})
     tags = {"project": _pk(project), "counterparty": _pk(counterparty)}

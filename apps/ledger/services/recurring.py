@@ -47,6 +47,7 @@ from ..models import (
     RecurringPaymentLeg,
     Transaction,
 )
+from . import purposes
 from .invoices import organization_today
 from .posting import Leg, transaction_post
 
@@ -191,7 +192,9 @@ def recurring_legs_check(*, organization_id: int, legs: Iterable[Mapping]) -> li
         a.pk: a
         for a in Account.objects.filter(
             organization_id=organization_id, pk__in=[_pk(leg.get("account")) for leg in legs if leg.get("account")]
-        ).select_related("currency")
+        )
+        .select_related("currency")
+        .annotate(has_children=purposes.has_children())
     }
     tags = {
         "project": set(Project.objects.filter(organization_id=organization_id).values_list("pk", flat=True)),
@@ -210,12 +213,10 @@ def recurring_legs_check(*, organization_id: int, legs: Iterable[Mapping]) -> li
         prefix = f"legs.{index}."
         before = len(errors)
         account = accounts.get(_pk(leg.get("account")))
-        if account is None:
-            errors[prefix + "account"] = [_("No such account in this organization.")]
-        elif not account.is_active:
-            errors[prefix + "account"] = [
-                _("Account {account} is closed.").format(account=f"{account.code} {account.name}")
-            ]
+        try:
+            purposes.account_purpose_check(account, purposes.POSTING)
+        except ValidationError as error:
+            errors[prefix + "account"] = error.message_dict["account"]
         amount = None
         try:
             amount = to_decimal(leg.get("amount"), field="amount")
