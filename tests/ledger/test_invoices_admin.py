@@ -145,7 +145,7 @@ def test_issue_action_issues_drafts_and_names_the_invoice_that_was_refused(bookk
     closed = InvoiceFactory(organization=organization, issue_date=dt.date(2026, 1, 10), due_date=dt.date(2026, 2, 1))
     period_lock(organization=organization, user=None, locked_through=dt.date(2026, 1, 31))
 
-    response = _act(bookkeeper_client, "issue_invoices", [good, closed])
+    response = _act(bookkeeper_client, "issue_invoices", [good, closed], apply="1")
 
     shown = _messages(response)
     assert "1 invoice issued." in shown
@@ -154,6 +154,106 @@ def test_issue_action_issues_drafts_and_names_the_invoice_that_was_refused(bookk
     ), shown
     assert Invoice.objects.get(pk=good.pk).number == "INV-2026-000001"
     assert Invoice.objects.get(pk=closed.pk).status == InvoiceStatus.DRAFT
+
+
+def test_the_issue_action_asks_for_confirmation_first(bookkeeper_client, organization):
+    draft = InvoiceFactory(organization=organization)
+
+    response = _act(bookkeeper_client, "issue_invoices", [draft])
+
+    assert response.status_code == 200
+    assert "Issue: number them and post them to the books" in response.content.decode()
+    assert Invoice.objects.get(pk=draft.pk).status == InvoiceStatus.DRAFT
+
+
+# --- the invoice page's own actions --------------------------------------------------------------------------
+
+
+def _page(invoice) -> str:
+    return reverse("admin:ledger_invoice_change", args=[invoice.pk])
+
+
+def _on_page(invoice, name: str) -> str:
+    return reverse(f"admin:ledger_invoice_{name}", args=[invoice.pk])
+
+
+def test_a_draft_page_offers_issue_which_asks_then_issues_and_comes_back(bookkeeper_client, organization):
+    draft = InvoiceFactory(organization=organization)
+
+    page = bookkeeper_client.get(_page(draft)).content.decode()
+    confirm = bookkeeper_client.get(_on_page(draft, "issue"))
+    still_draft = Invoice.objects.get(pk=draft.pk).status
+    issued = bookkeeper_client.post(_on_page(draft, "issue"), {"apply": "1"})
+
+    assert _on_page(draft, "issue") in page
+    assert _on_page(draft, "pay") not in page
+    assert _on_page(draft, "void") not in page
+    assert confirm.status_code == 200
+    assert "Issuing numbers an invoice and posts it to the books" in confirm.content.decode()
+    assert f'href="{_page(draft)}" class="button cancel-link"' in confirm.content.decode()
+    assert still_draft == InvoiceStatus.DRAFT
+    assert issued.status_code == 302
+    assert issued["Location"] == _page(draft)
+    assert "1 invoice issued." in _messages(issued)
+    invoice = Invoice.objects.get(pk=draft.pk)
+    assert invoice.status == InvoiceStatus.ISSUED
+    assert invoice.number == "INV-2026-000001"
+
+
+def test_an_issued_page_records_a_payment_and_comes_back(bookkeeper_client, organization, books):
+    invoice = InvoiceFactory(organization=organization, issued=True)
+
+    page = bookkeeper_client.get(_page(invoice)).content.decode()
+    form = bookkeeper_client.get(_on_page(invoice, "pay"))
+    key = re.search(r'name="idempotency_key" value="(\w+)"', form.content.decode()).group(1)
+    paid = bookkeeper_client.post(
+        _on_page(invoice, "pay"),
+        {"apply": "1", "amount": "1000", "date": "2026-03-05", "account": books.bank.pk, "idempotency_key": key},
+    )
+
+    assert _on_page(invoice, "pay") in page
+    assert _on_page(invoice, "void") in page
+    assert _on_page(invoice, "issue") not in page
+    assert form.status_code == 200
+    assert paid.status_code == 302
+    assert paid["Location"] == _page(invoice)
+    assert Invoice.objects.get(pk=invoice.pk).status == InvoiceStatus.PAID
+    assert InvoicePayment.objects.get().account_id == books.bank.pk
+
+
+def test_an_issued_page_voids_the_invoice_with_a_reason(bookkeeper_client, organization):
+    invoice = InvoiceFactory(organization=organization, issued=True)
+
+    form = bookkeeper_client.get(_on_page(invoice, "void"))
+    voided = bookkeeper_client.post(_on_page(invoice, "void"), {"apply": "1", "reason": "sent twice"})
+
+    assert "Void them: post the reversals" in form.content.decode()
+    assert voided.status_code == 302
+    assert voided["Location"] == _page(invoice)
+    voided_invoice = Invoice.objects.get(pk=invoice.pk)
+    assert voided_invoice.status == InvoiceStatus.VOID
+    assert voided_invoice.void_transaction.reverses_id == voided_invoice.issue_transaction_id
+    assert _on_page(invoice, "void") not in bookkeeper_client.get(_page(invoice)).content.decode()
+
+
+def test_a_viewer_sees_no_actions_and_cannot_use_them(client, organization, member_of):
+    draft = InvoiceFactory(organization=organization)
+    client.force_login(member_of(organization, role=Role.VIEWER))
+
+    page = client.get(_page(draft)).content.decode()
+    refused = client.post(_on_page(draft, "issue"), {"apply": "1"})
+
+    assert _on_page(draft, "issue") not in page
+    assert refused.status_code == 403
+    assert Invoice.objects.get(pk=draft.pk).status == InvoiceStatus.DRAFT
+
+
+def test_another_organizations_invoice_answers_404(bookkeeper_client, other_organization):
+    theirs = InvoiceFactory(organization=other_organization)
+
+    for name in ("issue", "pay", "void"):
+        assert bookkeeper_client.post(_on_page(theirs, name), {"apply": "1"}).status_code == 404
+    assert Invoice.objects.get(pk=theirs.pk).status == InvoiceStatus.DRAFT
 
 
 def test_record_payment_shows_a_form_then_pays_once_per_form(bookkeeper_client, organization, books):

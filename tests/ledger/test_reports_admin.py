@@ -16,7 +16,7 @@ from apps.ledger import services
 from apps.ledger.admin.reports import REPORTS, url_name
 from apps.ledger.models import AccountType
 from tests.core.factories import MembershipFactory
-from tests.ledger.factories import AccountFactory, ProjectFactory
+from tests.ledger.factories import AccountFactory, CounterpartyFactory, InvoiceFactory, ProjectFactory
 from tests.ledger.test_reports import build_books
 
 pytestmark = pytest.mark.django_db
@@ -194,3 +194,77 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, story):
 
     assert response.status_code == 302
     assert "login" in response["Location"]
+
+
+# --- the aging report ----------------------------------------------------------------------------------------
+
+
+def _owed(organization, name, *, due, amount, kind="receivable"):
+    return InvoiceFactory(
+        organization=organization,
+        kind=kind,
+        counterparty=CounterpartyFactory(organization=organization, name=name),
+        issue_date=due - dt.timedelta(days=10),
+        due_date=due,
+        lines=[{"description": "Work", "unit_price": amount}],
+        issued=True,
+    )
+
+
+def test_the_aging_page_shows_what_each_customer_owes_by_age(viewer, story, other_organization):
+    _owed(story.organization, "Initech", due=dt.date(2026, 3, 20), amount="1500")  # 11 days overdue
+    _owed(story.organization, "Globex", due=dt.date(2026, 1, 10), amount="700")  # 80 days
+    _owed(story.organization, "Supplier", due=dt.date(2026, 3, 20), amount="99", kind="payable")
+    _owed(other_organization, "Their customer", due=dt.date(2026, 3, 20), amount="5555")
+
+    response = viewer.get(page_url("aging"), {"date_to": "2026-03-31"})
+    payables = viewer.get(page_url("aging"), {"date_to": "2026-03-31", "kind": "payable"})
+
+    assert response.status_code == 200
+    report = response.context["report"]
+    assert [(row.counterparty, row.days_1_30, row.days_61_90) for row in report.rows] == [
+        ("Globex", 0, 700),
+        ("Initech", 1500, 0),
+    ]
+    html = response.content.decode()
+    assert "Receivables aging as of 2026-03-31" in html
+    assert "1,500.00" in html
+    assert "2,200.00" in html
+    table = html.split('id="ledger-report-title"')[1]
+    assert "Their customer" not in html
+    assert "5,555" not in html
+    assert "Supplier" not in table  # a payable: not on the receivables' page
+    assert [row.counterparty for row in payables.context["report"].rows] == ["Supplier"]
+
+
+def test_the_aging_page_never_shows_another_organizations_invoices(client, story, other_organization, member_of):
+    _owed(story.organization, "Initech", due=dt.date(2026, 3, 20), amount="1500")
+    client.force_login(member_of(other_organization, role=Role.OWNER))
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+    own = client.get(page_url("aging"), {"date_to": "2026-03-31"})
+    foreign = client.get(page_url("aging"), {"date_to": "2026-03-31", "organization": story.organization.slug})
+    download = client.get(page_url("aging"), {"date_to": "2026-03-31", "download": "csv"})
+
+    assert own.context["report"].rows == []
+    assert "Nothing is owed as of this date." in own.content.decode()
+    assert foreign.context["report"] is None
+    assert "Select a valid choice" in foreign.content.decode()
+    assert "Initech" not in body(download).decode("utf-8-sig")
+
+
+def test_the_aging_downloads_as_csv_and_xlsx(viewer, story):
+    _owed(story.organization, "Initech", due=dt.date(2026, 3, 20), amount="1500")
+
+    csv_response = viewer.get(page_url("aging"), {"date_to": "2026-03-31", "download": "csv"})
+    xlsx_response = viewer.get(page_url("aging"), {"date_to": "2026-03-31", "download": "xlsx"})
+
+    lines = body(csv_response).decode("utf-8-sig").splitlines()
+    assert lines[0] == "Counterparty,Currency,Current,1–30 days,31–60 days,61–90 days,Over 90 days,Total,Invoices"
+    assert lines[1] == "Initech,RUB,0.00,1500.00,0.00,0.00,0.00,1500.00,1"
+    assert lines[2] == "Total,RUB,0.00,1500.00,0.00,0.00,0.00,1500.00,1"
+    assert "receivable_aging_2026-03-31.csv" in csv_response["Content-Disposition"]
+    sheet = openpyxl.load_workbook(io.BytesIO(body(xlsx_response))).active
+    values = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert values[0][0] == "Receivables aging as of 2026-03-31"
+    assert ["Initech", "RUB", 0, 1500, 0, 0, 0, 1500, 1] in values

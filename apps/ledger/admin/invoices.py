@@ -14,11 +14,14 @@ import uuid
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -367,6 +370,54 @@ class InvoiceAdmin(KontoraModelAdmin):
     def delete_model(self, request, obj):
         invoice_services.invoice_delete(invoice=obj, user=request.user)
 
+    # --- the invoice page's own actions ----------------------------------------------------------------
+
+    change_form_template = "admin/ledger/invoice/change_form.html"
+    OBJECT_ACTIONS = {"issue": "issue_invoices", "pay": "record_payment", "void": "void_invoices"}
+
+    def get_urls(self):
+        return [
+            path(
+                f"<path:object_id>/{name}/",
+                self.admin_site.admin_view(self.object_action_view),
+                {"name": name},
+                name=f"ledger_invoice_{name}",
+            )
+            for name in self.OBJECT_ACTIONS
+        ] + super().get_urls()
+
+    def object_actions(self, request, invoice: Invoice) -> list[tuple[str, str]]:
+        """The actions the invoice's page offers in its state: (label, URL)."""
+        if not self._may_write(request, invoice):
+            return []
+        offered = []
+        if invoice.status == InvoiceStatus.DRAFT:
+            offered.append((_("Issue…"), "issue"))
+        if invoice.status in INVOICE_OPEN_STATUSES:
+            offered.append((_("Record a payment…"), "pay"))
+        if invoice.status not in (InvoiceStatus.DRAFT, InvoiceStatus.VOID):
+            offered.append((_("Void…"), "void"))
+        return [(label, reverse(f"admin:ledger_invoice_{name}", args=[invoice.pk])) for label, name in offered]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        invoice = self.get_object(request, unquote(object_id))
+        extra = dict(extra_context or {})
+        if invoice is not None:
+            extra["invoice_actions"] = self.object_actions(request, invoice)
+        return super().change_view(request, object_id, form_url, extra_context=extra)
+
+    def object_action_view(self, request, object_id, name: str):
+        """Issue, pay or void the one invoice of the page: the list's action, for this invoice, coming back here."""
+        invoice = self.get_object(request, unquote(object_id))
+        if invoice is None:
+            raise Http404
+        if not self._may_write(request, invoice):
+            raise PermissionDenied
+        back_url = reverse("admin:ledger_invoice_change", args=[invoice.pk])
+        action = getattr(self, self.OBJECT_ACTIONS[name])
+        response = action(request, self.get_queryset(request).filter(pk=invoice.pk), back_url=back_url)
+        return response or HttpResponseRedirect(back_url)
+
     # --- actions ---------------------------------------------------------------------------------------
 
     def _each(self, request, queryset, call, done_message):
@@ -385,16 +436,44 @@ class InvoiceAdmin(KontoraModelAdmin):
         if done:
             self.message_user(request, done_message(done), messages.SUCCESS)
 
-    @admin.action(description=_("Issue the selected draft invoices"), permissions=["issue"])
-    def issue_invoices(self, request, queryset):
-        self._each(
+    @admin.action(description=_("Issue the selected draft invoices…"), permissions=["issue"])
+    def issue_invoices(self, request, queryset, *, back_url: str | None = None):
+        if "apply" in request.POST:
+            self._each(
+                request,
+                queryset,
+                lambda invoice: invoice_services.invoice_issue(invoice=invoice, user=request.user),
+                lambda n: ngettext("{count} invoice issued.", "{count} invoices issued.", n).format(count=n),
+            )
+            return None
+        return self._action_page(
             request,
             queryset,
-            lambda invoice: invoice_services.invoice_issue(invoice=invoice, user=request.user),
-            lambda n: ngettext("{count} invoice issued.", "{count} invoices issued.", n).format(count=n),
+            action="issue_invoices",
+            title=_("Issue invoices"),
+            form=forms.Form(),
+            invoices=list(queryset.select_related("currency", "counterparty")),
+            submit=_("Issue: number them and post them to the books"),
+            explanation=_(
+                "Issuing numbers an invoice and posts it to the books. An issued invoice is no longer edited: "
+                "it is paid, or voided by a reversal."
+            ),
+            back_url=back_url,
         )
 
-    def _action_page(self, request, queryset, *, action: str, title: str, form, invoices, submit: str):
+    def _action_page(
+        self,
+        request,
+        queryset,
+        *,
+        action: str,
+        title: str,
+        form,
+        invoices,
+        submit: str,
+        explanation: str = "",
+        back_url: str | None = None,
+    ):
         context = {
             **self.admin_site.each_context(request),
             "title": title,
@@ -406,11 +485,13 @@ class InvoiceAdmin(KontoraModelAdmin):
             "action_checkbox_name": ACTION_CHECKBOX_NAME,
             "selected": [str(pk) for pk in queryset.values_list("pk", flat=True)],
             "submit": submit,
+            "explanation": explanation,
+            "back_url": back_url or reverse("admin:ledger_invoice_changelist"),
         }
         return TemplateResponse(request, "ledger/invoices/action_form.html", context)
 
     @admin.action(description=_("Record a payment against the selected invoice"), permissions=["pay"])
-    def record_payment(self, request, queryset):
+    def record_payment(self, request, queryset, *, back_url: str | None = None):
         if queryset.count() != 1:
             self.message_user(request, _("Choose exactly one invoice to record a payment against."), messages.WARNING)
             return None
@@ -473,10 +554,11 @@ class InvoiceAdmin(KontoraModelAdmin):
             form=form,
             invoices=[invoice],
             submit=_("Record the payment"),
+            back_url=back_url,
         )
 
     @admin.action(description=_("Void the selected invoices"), permissions=["void"])
-    def void_invoices(self, request, queryset):
+    def void_invoices(self, request, queryset, *, back_url: str | None = None):
         if "apply" in request.POST:
             form = VoidForm(request.POST)
             if form.is_valid():
@@ -502,6 +584,7 @@ class InvoiceAdmin(KontoraModelAdmin):
             form=form,
             invoices=list(queryset.select_related("currency", "counterparty")),
             submit=_("Void them: post the reversals"),
+            back_url=back_url,
         )
 
 

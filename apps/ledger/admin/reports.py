@@ -32,7 +32,7 @@ from apps.core.forms import DateField
 from apps.core.models import Currency, Organization
 from apps.core.tenancy import scope
 
-from ..models import Account, Category, Counterparty, Project
+from ..models import Account, Category, Counterparty, InvoiceKind, Project
 from ..reports import (
     MissingRate,
     ReportFilters,
@@ -43,6 +43,7 @@ from ..reports import (
     profit_and_loss,
     trial_balance,
 )
+from ..reports.aging import BUCKET_LABELS, BUCKETS, aging_report
 from ..reports.base import organization_today
 from ..reports.profit_and_loss import GROUPINGS, PERIODS
 
@@ -87,6 +88,12 @@ REPORTS = [
         gettext_lazy("Account statement"),
         gettext_lazy("The entries of one account with the running balance."),
         "ledger/reports/statement.html",
+    ),
+    ReportPage(
+        "aging",
+        gettext_lazy("Aging"),
+        gettext_lazy("What customers owe and what is owed to suppliers, by how long it is overdue."),
+        "ledger/reports/aging.html",
     ),
 ]
 BY_KEY = {page.key: page for page in REPORTS}
@@ -160,6 +167,19 @@ class ReportForm(forms.Form):
         if page.key == "balance-sheet":
             del self.fields["date_from"]
             self.fields["date_to"].label = gettext_lazy("As of")
+        if page.key == "aging":
+            # Invoices in their own currencies (never converted), by counterparty: no period, project or category.
+            for name in ("date_from", "project", "category", "currency"):
+                del self.fields[name]
+            self.fields["date_to"].label = gettext_lazy("As of")
+            self.fields["kind"] = forms.ChoiceField(
+                label=gettext_lazy("Invoices"),
+                choices=[
+                    (InvoiceKind.RECEIVABLE, gettext_lazy("Receivables: what customers owe")),
+                    (InvoiceKind.PAYABLE, gettext_lazy("Payables: what is owed to suppliers")),
+                ],
+                required=False,
+            )
 
     def clean(self):
         data = super().clean()
@@ -181,6 +201,14 @@ class ReportForm(forms.Form):
 
     def arguments(self) -> dict:
         data = self.cleaned_data
+        if self.page.key == "aging":
+            counterparty = data.get("counterparty")
+            return {
+                "organization": data["organization"],
+                "kind": data.get("kind") or InvoiceKind.RECEIVABLE,
+                "as_of": data["date_to"],
+                "counterparty": counterparty,
+            }
         arguments = {
             "organization": data["organization"],
             "date_from": data.get("date_from"),
@@ -200,12 +228,25 @@ class ReportForm(forms.Form):
         return arguments
 
 
+def _aging(*, organization, kind: str, as_of, counterparty=None):
+    report = aging_report(
+        organization=organization,
+        kind=kind,
+        as_of=as_of,
+        counterparties=[counterparty.pk] if counterparty is not None else None,
+    )
+    if counterparty is not None:
+        report.filters = {"counterparty": counterparty.name}
+    return report
+
+
 BUILDERS = {
     "profit-and-loss": profit_and_loss,
     "balance-sheet": balance_sheet,
     "trial-balance": trial_balance,
     "cash-flow": cash_flow,
     "account-statement": account_statement,
+    "aging": _aging,
 }
 
 
@@ -269,6 +310,7 @@ def report_view(request, key: str):
         own=f"{report.account.precision}g" if key == "account-statement" and report else "2g",
         query=query.urlencode(),
         media=admin_page_media(form.media),
+        buckets=[BUCKET_LABELS[bucket] for bucket in BUCKETS],
     )
     return TemplateResponse(request, "admin/ledger/reports/report.html", context)
 

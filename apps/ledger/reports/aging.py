@@ -25,6 +25,8 @@ from apps.core.models import Organization
 from apps.core.money import round_to
 
 from ..models import InvoiceKind
+from .base import ReportHeader
+from .tables import AMOUNT, NUMBER, Column, Table
 
 ZERO = Decimal(0)
 
@@ -82,6 +84,7 @@ class AgingRow:
     days_61_90: Decimal
     days_over_90: Decimal
     invoices: int
+    precision: int = 2  # of the row's currency
 
     @property
     def total(self) -> Decimal:
@@ -100,6 +103,7 @@ class AgingTotal:
     days_61_90: Decimal = ZERO
     days_over_90: Decimal = ZERO
     invoices: int = 0
+    precision: int = 2
 
     @property
     def total(self) -> Decimal:
@@ -116,6 +120,36 @@ class AgingReport:
     as_of: dt.date
     rows: list[AgingRow] = field(default_factory=list)
     totals: list[AgingTotal] = field(default_factory=list)  # one per currency
+    organization_name: str = ""
+    filters: dict[str, str] = field(default_factory=dict)  # {"counterparty": "Acme"}, for display
+
+    @property
+    def header(self) -> ReportHeader:
+        """For the downloads' title block: as of a date, in each row's own currency (never converted)."""
+        return ReportHeader(
+            organization=self.organization_name,
+            date_from=None,
+            date_to=self.as_of,
+            currency="",
+            precision=2,
+            converted=False,
+            filters=self.filters,
+        )
+
+    def table(self) -> Table:
+        columns = [
+            Column(_("Counterparty")),
+            Column(_("Currency")),
+            *(Column(str(BUCKET_LABELS[bucket]), AMOUNT) for bucket in BUCKETS),
+            Column(_("Total"), AMOUNT),
+            Column(_("Invoices"), NUMBER),
+        ]
+        rows = [[row.counterparty, row.currency, *row.buckets().values(), row.total, row.invoices] for row in self.rows]
+        rows += [
+            [_("Total"), total.currency, *total.buckets().values(), total.total, total.invoices]
+            for total in self.totals
+        ]
+        return Table(title=self.title, columns=columns, rows=rows, filename=f"{self.kind}_aging")
 
     @property
     def title(self) -> str:
@@ -146,13 +180,25 @@ def aging_report(
     with connection.cursor() as cursor:
         cursor.execute(_AGING.format(counterparty_filter=counterparty_filter), params)
         fetched = cursor.fetchall()
-    report = AgingReport(organization_id=organization_id, kind=kind, as_of=as_of)
+    report = AgingReport(
+        organization_id=organization_id,
+        kind=kind,
+        as_of=as_of,
+        organization_name=organization.name if isinstance(organization, Organization) else "",
+    )
     totals: dict[str, AgingTotal] = {}
     for counterparty_id, name, currency, precision, *amounts, count in fetched:
         # Amounts are stored at the currency's precision already; rounding only trims trailing zeros.
-        row = AgingRow(counterparty_id, name, currency, *(round_to(a, precision) for a in amounts), invoices=count)
+        row = AgingRow(
+            counterparty_id,
+            name,
+            currency,
+            *(round_to(a, precision) for a in amounts),
+            invoices=count,
+            precision=precision,
+        )
         report.rows.append(row)
-        total = totals.setdefault(currency, AgingTotal(currency=currency))
+        total = totals.setdefault(currency, AgingTotal(currency=currency, precision=precision))
         for bucket in BUCKETS:
             setattr(total, bucket, getattr(total, bucket) + getattr(row, bucket))
         total.invoices += count

@@ -38,7 +38,9 @@ def header_notes(header: ReportHeader) -> list[str]:
         period = _("Period: {start} – {end}").format(start=header.date_from.isoformat(), end=header.date_to.isoformat())
     else:
         period = _("As of {date}").format(date=header.date_to.isoformat())
-    if header.converted:
+    if not header.currency:  # several currencies side by side (the aging): each row's own, never added
+        currency = _("Amounts in each row's own currency; currencies are never added together")
+    elif header.converted:
         currency = _("Amounts in {currency}, every entry converted at the rate of its date").format(
             currency=header.currency
         )
