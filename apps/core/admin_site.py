@@ -25,6 +25,9 @@ class KontoraAdminSite(admin.AdminSite):
     site_title = _("Kontora admin")
     index_title = _("Workplace")
     index_template = "admin/kontora_index.html"
+    # The header's one link to the site is the template's own ("Site", to the localized home page); without
+    # this the admin adds its "View site" next to it.
+    site_url = None
 
     def has_permission(self, request) -> bool:
         user = request.user
