@@ -85,8 +85,9 @@ BEGIN
        CROSS JOIN jsonb_array_elements(p.v->'legs') AS l(v)
         LEFT JOIN LATERAL (SELECT id, currency_id FROM ledger_account
                             WHERE id = (l.v->>'account')::bigint AND organization_id = p_organization AND is_active
-                              -- One probe of the parent_id index in the same lookup: no query of its own.
-                              AND NOT EXISTS (SELECT FROM ledger_account c WHERE c.parent_id = ledger_account.id)
+                              -- One probe of the parent_id index in the same lookup, as a subplan per leg (NOT
+                              -- EXISTS would be planned as an anti-join, which the generic plan may hash).
+                              AND (SELECT 1 FROM ledger_account c WHERE c.parent_id = ledger_account.id LIMIT 1) IS NULL
                            OFFSET 0) a ON true
        WHERE t.id IS NOT NULL
       RETURNING transaction_id, currency_id, amount
