@@ -17,6 +17,7 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 
+from .admin_nouns import NounAdminMixin
 from .forms import bounded_formfield
 from .models import Organization
 from .roles import write_power
@@ -58,7 +59,9 @@ class TenantRelatedFieldListFilter(admin.RelatedFieldListFilter):
         return [(obj.pk, str(obj)) for obj in queryset]
 
 
-class KontoraModelAdmin(admin.ModelAdmin):
+class KontoraModelAdmin(NounAdminMixin, admin.ModelAdmin):
+    """Scoped, role-checked, and naming its model in the right grammatical case (``apps.core.admin_nouns``)."""
+
     list_per_page = 50
     show_full_result_count = False
 

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from . import dashboards
+from .admin_nouns import with_nouns
 from .roles import Role
 from .tenancy import memberships, sees_everything
 
@@ -28,6 +29,11 @@ class KontoraAdminSite(admin.AdminSite):
     # The header's one link to the site is the template's own ("Site", to the localized home page); without
     # this the admin adds its "View site" next to it.
     site_url = None
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Every ModelAdmin, Kontora's or another package's (groups, periodic tasks…), names its model in the
+        right grammatical case."""
+        return super().register(model_or_iterable, with_nouns(admin_class or admin.ModelAdmin), **options)
 
     def has_permission(self, request) -> bool:
         user = request.user

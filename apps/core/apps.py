@@ -11,8 +11,10 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from . import signals  # noqa: F401  (connects the receivers)
         from .dashboards import register_core_dashboard
+        from .third_party_nouns import register_third_party_nouns
 
         register_core_dashboard()
+        register_third_party_nouns()
 
 
 class KontoraAdminConfig(admin_apps.AdminConfig):

@@ -12,8 +12,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy, pgettext_lazy
 
 from .files import validate_image_upload
+from .nouns import NounForms
 from .roles import Role
 from .tenancy import TenantModel
 
@@ -53,6 +55,15 @@ class User(AbstractUser):
     # Users are seen by the members of the organizations they share (see apps.core.tenancy.scope).
     tenant_path = "@users"
 
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "user"),
+        genitive=pgettext_lazy("genitive", "user"),
+        accusative_plural=pgettext_lazy("accusative plural", "users"),
+        genitive_plural=pgettext_lazy("genitive plural", "users"),
+        count=ngettext_lazy("%(count)s user", "%(count)s users", "count"),
+        gender=pgettext_lazy("grammatical gender", "user"),
+    )
+
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
@@ -84,6 +95,15 @@ class Currency(models.Model):
     )
     is_crypto = models.BooleanField(_("crypto asset"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
+
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "currency"),
+        genitive=pgettext_lazy("genitive", "currency"),
+        accusative_plural=pgettext_lazy("accusative plural", "currencies"),
+        genitive_plural=pgettext_lazy("genitive plural", "currencies"),
+        count=ngettext_lazy("%(count)s currency", "%(count)s currencies", "count"),
+        gender=pgettext_lazy("grammatical gender", "currency"),
+    )
 
     class Meta:
         verbose_name = _("currency")
@@ -117,6 +137,15 @@ class Organization(models.Model):
 
     tenant_path = ""
 
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "organization"),
+        genitive=pgettext_lazy("genitive", "organization"),
+        accusative_plural=pgettext_lazy("accusative plural", "organizations"),
+        genitive_plural=pgettext_lazy("genitive plural", "organizations"),
+        count=ngettext_lazy("%(count)s organization", "%(count)s organizations", "count"),
+        gender=pgettext_lazy("grammatical gender", "organization"),
+    )
+
     class Meta:
         verbose_name = _("organization")
         verbose_name_plural = _("organizations")
@@ -139,6 +168,15 @@ class Membership(models.Model):
     created_at = models.DateTimeField(_("joined"), auto_now_add=True)
 
     tenant_path = "organization"
+
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "membership"),
+        genitive=pgettext_lazy("genitive", "membership"),
+        accusative_plural=pgettext_lazy("accusative plural", "memberships"),
+        genitive_plural=pgettext_lazy("genitive plural", "memberships"),
+        count=ngettext_lazy("%(count)s membership", "%(count)s memberships", "count"),
+        gender=pgettext_lazy("grammatical gender", "membership"),
+    )
 
     class Meta:
         verbose_name = _("membership")
@@ -185,6 +223,15 @@ class AuditLog(models.Model):
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
 
     tenant_path = "organization"
+
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "audit record"),
+        genitive=pgettext_lazy("genitive", "audit record"),
+        accusative_plural=pgettext_lazy("accusative plural", "audit records"),
+        genitive_plural=pgettext_lazy("genitive plural", "audit records"),
+        count=ngettext_lazy("%(count)s audit record", "%(count)s audit records", "count"),
+        gender=pgettext_lazy("grammatical gender", "audit record"),
+    )
 
     class Meta:
         verbose_name = _("audit record")
@@ -242,6 +289,15 @@ class ApiKey(TenantModel):
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "API key"),
+        genitive=pgettext_lazy("genitive", "API key"),
+        accusative_plural=pgettext_lazy("accusative plural", "API keys"),
+        genitive_plural=pgettext_lazy("genitive plural", "API keys"),
+        count=ngettext_lazy("%(count)s API key", "%(count)s API keys", "count"),
+        gender=pgettext_lazy("grammatical gender", "API key"),
+    )
+
     class Meta:
         verbose_name = _("API key")
         verbose_name_plural = _("API keys")
@@ -265,6 +321,15 @@ class RefreshToken(models.Model):
     used_at = models.DateTimeField(_("used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     user_agent = models.CharField(_("client"), max_length=200, blank=True)
+
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "refresh token"),
+        genitive=pgettext_lazy("genitive", "refresh token"),
+        accusative_plural=pgettext_lazy("accusative plural", "refresh tokens"),
+        genitive_plural=pgettext_lazy("genitive plural", "refresh tokens"),
+        count=ngettext_lazy("%(count)s refresh token", "%(count)s refresh tokens", "count"),
+        gender=pgettext_lazy("grammatical gender", "refresh token"),
+    )
 
     class Meta:
         verbose_name = _("refresh token")
@@ -307,6 +372,15 @@ class FxRate(models.Model):
 
     tenant_path = "organization"
     tenant_shared_when_null = True
+
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "exchange rate"),
+        genitive=pgettext_lazy("genitive", "exchange rate"),
+        accusative_plural=pgettext_lazy("accusative plural", "exchange rates"),
+        genitive_plural=pgettext_lazy("genitive plural", "exchange rates"),
+        count=ngettext_lazy("%(count)s exchange rate", "%(count)s exchange rates", "count"),
+        gender=pgettext_lazy("grammatical gender", "exchange rate"),
+    )
 
     class Meta:
         verbose_name = _("exchange rate")

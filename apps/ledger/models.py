@@ -25,8 +25,9 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext_lazy, pgettext_lazy
 
+from apps.core.nouns import NounForms
 from apps.core.tenancy import TenantModel, TenantQuerySet
 
 # Amounts: up to 20 integer digits and 8 decimals (BTC's precision, the largest Kontora supports). 28
@@ -130,6 +131,15 @@ class Account(TenantModel):
     description = models.TextField(_("description"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "account"),
+        genitive=pgettext_lazy("genitive", "account"),
+        accusative_plural=pgettext_lazy("accusative plural", "accounts"),
+        genitive_plural=pgettext_lazy("genitive plural", "accounts"),
+        count=ngettext_lazy("%(count)s account", "%(count)s accounts", "count"),
+        gender=pgettext_lazy("grammatical gender", "account"),
+    )
+
     class Meta:
         verbose_name = _("account")
         verbose_name_plural = _("chart of accounts")
@@ -163,6 +173,15 @@ class AccountBalance(models.Model):
 
     tenant_path = "organization"
 
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "account balance"),
+        genitive=pgettext_lazy("genitive", "account balance"),
+        accusative_plural=pgettext_lazy("accusative plural", "account balances"),
+        genitive_plural=pgettext_lazy("genitive plural", "account balances"),
+        count=ngettext_lazy("%(count)s account balance", "%(count)s account balances", "count"),
+        gender=pgettext_lazy("grammatical gender", "account balance"),
+    )
+
     class Meta:
         # The floor (``ledger_balance_respects_floor``) is checked by the triggers that alone write this table
         # (apps/ledger/sql/): a CHECK constraint is re-planned for every statement and cost more than the rule.
@@ -179,6 +198,15 @@ class Project(UniqueNames, TenantModel):
     name = models.CharField(_("name"), max_length=200)
     code = models.CharField(_("code"), max_length=32, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "project"),
+        genitive=pgettext_lazy("genitive", "project"),
+        accusative_plural=pgettext_lazy("accusative plural", "projects"),
+        genitive_plural=pgettext_lazy("genitive plural", "projects"),
+        count=ngettext_lazy("%(count)s project", "%(count)s projects", "count"),
+        gender=pgettext_lazy("grammatical gender", "project"),
+    )
 
     class Meta:
         verbose_name = _("project")
@@ -216,6 +244,15 @@ class Category(UniqueNames, TenantModel):
     )
     is_active = models.BooleanField(_("active"), default=True)
 
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "category"),
+        genitive=pgettext_lazy("genitive", "category"),
+        accusative_plural=pgettext_lazy("accusative plural", "categories"),
+        genitive_plural=pgettext_lazy("genitive plural", "categories"),
+        count=ngettext_lazy("%(count)s category", "%(count)s categories", "count"),
+        gender=pgettext_lazy("grammatical gender", "category"),
+    )
+
     class Meta:
         verbose_name = _("category")
         verbose_name_plural = _("categories")
@@ -249,6 +286,15 @@ class Counterparty(UniqueNames, TenantModel):
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "counterparty"),
+        genitive=pgettext_lazy("genitive", "counterparty"),
+        accusative_plural=pgettext_lazy("accusative plural", "counterparties"),
+        genitive_plural=pgettext_lazy("genitive plural", "counterparties"),
+        count=ngettext_lazy("%(count)s counterparty", "%(count)s counterparties", "count"),
+        gender=pgettext_lazy("grammatical gender", "counterparty"),
+    )
 
     class Meta:
         verbose_name = _("counterparty")
@@ -326,6 +372,15 @@ class Transaction(TenantModel):
     created_at = models.DateTimeField(_("posted at"), auto_now_add=True)
 
     objects = TenantQuerySet.as_manager()
+
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "transaction"),
+        genitive=pgettext_lazy("genitive", "transaction"),
+        accusative_plural=pgettext_lazy("accusative plural", "transactions"),
+        genitive_plural=pgettext_lazy("genitive plural", "transactions"),
+        count=ngettext_lazy("%(count)s transaction", "%(count)s transactions", "count"),
+        gender=pgettext_lazy("grammatical gender", "transaction"),
+    )
 
     class Meta:
         # Posted transactions are insert-only, so their row rules (a known kind, at least two legs, a reversal
@@ -420,6 +475,15 @@ class TransactionEntry(models.Model):
     tenant_path = "organization"
     objects = TenantQuerySet.as_manager()
 
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "entry"),
+        genitive=pgettext_lazy("genitive", "entry"),
+        accusative_plural=pgettext_lazy("accusative plural", "entries"),
+        genitive_plural=pgettext_lazy("genitive plural", "entries"),
+        count=ngettext_lazy("%(count)s entry", "%(count)s entries", "count"),
+        gender=pgettext_lazy("grammatical gender", "entry"),
+    )
+
     class Meta:
         verbose_name = _("entry")
         verbose_name_plural = _("entries")
@@ -465,6 +529,15 @@ class PeriodLock(TenantModel):
         verbose_name=_("changed by"),
     )
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "closed period"),
+        genitive=pgettext_lazy("genitive", "closed period"),
+        accusative_plural=pgettext_lazy("accusative plural", "closed periods"),
+        genitive_plural=pgettext_lazy("genitive plural", "closed periods"),
+        count=ngettext_lazy("%(count)s closed period", "%(count)s closed periods", "count"),
+        gender=pgettext_lazy("grammatical gender", "closed period"),
+    )
 
     class Meta:
         verbose_name = _("closed period")
@@ -573,6 +646,15 @@ class Invoice(TenantModel):
 
     objects = TenantQuerySet.as_manager()
 
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "invoice"),
+        genitive=pgettext_lazy("genitive", "invoice"),
+        accusative_plural=pgettext_lazy("accusative plural", "invoices"),
+        genitive_plural=pgettext_lazy("genitive plural", "invoices"),
+        count=ngettext_lazy("%(count)s invoice", "%(count)s invoices", "count"),
+        gender=pgettext_lazy("grammatical gender", "invoice"),
+    )
+
     class Meta:
         verbose_name = _("invoice")
         verbose_name_plural = _("invoices")
@@ -678,6 +760,15 @@ class InvoiceLine(models.Model):
     tenant_path = "invoice__organization"
     objects = TenantQuerySet.as_manager()
 
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "invoice line"),
+        genitive=pgettext_lazy("genitive", "invoice line"),
+        accusative_plural=pgettext_lazy("accusative plural", "invoice lines"),
+        genitive_plural=pgettext_lazy("genitive plural", "invoice lines"),
+        count=ngettext_lazy("%(count)s invoice line", "%(count)s invoice lines", "count"),
+        gender=pgettext_lazy("grammatical gender", "invoice line"),
+    )
+
     class Meta:
         verbose_name = _("invoice line")
         verbose_name_plural = _("invoice lines")
@@ -700,6 +791,15 @@ class InvoiceNumberCounter(TenantModel):
     kind = models.CharField(_("kind"), max_length=16, choices=InvoiceKind.choices)
     year = models.PositiveSmallIntegerField(_("year"))
     last_number = models.PositiveIntegerField(_("last number"), default=0)
+
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "invoice number counter"),
+        genitive=pgettext_lazy("genitive", "invoice number counter"),
+        accusative_plural=pgettext_lazy("accusative plural", "invoice number counters"),
+        genitive_plural=pgettext_lazy("genitive plural", "invoice number counters"),
+        count=ngettext_lazy("%(count)s invoice number counter", "%(count)s invoice number counters", "count"),
+        gender=pgettext_lazy("grammatical gender", "invoice number counter"),
+    )
 
     class Meta:
         verbose_name = _("invoice number counter")
@@ -744,6 +844,15 @@ class InvoicePayment(TenantModel):
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     objects = TenantQuerySet.as_manager()
+
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "invoice payment"),
+        genitive=pgettext_lazy("genitive", "invoice payment"),
+        accusative_plural=pgettext_lazy("accusative plural", "invoice payments"),
+        genitive_plural=pgettext_lazy("genitive plural", "invoice payments"),
+        count=ngettext_lazy("%(count)s invoice payment", "%(count)s invoice payments", "count"),
+        gender=pgettext_lazy("grammatical gender", "invoice payment"),
+    )
 
     class Meta:
         verbose_name = _("invoice payment")
@@ -798,6 +907,15 @@ class RecurringPayment(TenantModel):
 
     objects = TenantQuerySet.as_manager()
 
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "recurring payment"),
+        genitive=pgettext_lazy("genitive", "recurring payment"),
+        accusative_plural=pgettext_lazy("accusative plural", "recurring payments"),
+        genitive_plural=pgettext_lazy("genitive plural", "recurring payments"),
+        count=ngettext_lazy("%(count)s recurring payment", "%(count)s recurring payments", "count"),
+        gender=pgettext_lazy("grammatical gender", "recurring payment"),
+    )
+
     class Meta:
         verbose_name = _("recurring payment")
         verbose_name_plural = _("recurring payments")
@@ -850,6 +968,15 @@ class RecurringPaymentLeg(models.Model):
 
     tenant_path = "recurring_payment__organization"
     objects = TenantQuerySet.as_manager()
+
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "recurring payment leg"),
+        genitive=pgettext_lazy("genitive", "recurring payment leg"),
+        accusative_plural=pgettext_lazy("accusative plural", "recurring payment legs"),
+        genitive_plural=pgettext_lazy("genitive plural", "recurring payment legs"),
+        count=ngettext_lazy("%(count)s recurring payment leg", "%(count)s recurring payment legs", "count"),
+        gender=pgettext_lazy("grammatical gender", "recurring payment leg"),
+    )
 
     class Meta:
         verbose_name = _("recurring payment leg")
@@ -977,6 +1104,15 @@ class CryptoTransactionDetail(TenantModel):
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
 
     objects = TenantQuerySet.as_manager()
+
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "crypto transfer"),
+        genitive=pgettext_lazy("genitive", "crypto transfer"),
+        accusative_plural=pgettext_lazy("accusative plural", "crypto transfers"),
+        genitive_plural=pgettext_lazy("genitive plural", "crypto transfers"),
+        count=ngettext_lazy("%(count)s crypto transfer", "%(count)s crypto transfers", "count"),
+        gender=pgettext_lazy("grammatical gender", "crypto transfer"),
+    )
 
     class Meta:
         verbose_name = _("crypto transfer")
