@@ -11,10 +11,12 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from . import signals  # noqa: F401  (connects the receivers)
         from .dashboards import register_core_dashboard
+        from .formatting import install_admin_number_display
         from .third_party_nouns import register_third_party_nouns
 
         register_core_dashboard()
         register_third_party_nouns()
+        install_admin_number_display()
 
 
 class KontoraAdminConfig(admin_apps.AdminConfig):

@@ -1,9 +1,12 @@
+from decimal import Decimal
+
 from django import forms
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .dates import date_range_validator
+from .formatting import field_decimals
 from .limits import TEXT_MAX_LENGTH
 from .models import Currency, Organization
 
@@ -43,11 +46,26 @@ class DateField(forms.DateField):
     default_validators = [date_range_validator]
 
 
+class TrimmedNumberInput(forms.NumberInput):
+    """A decimal input that shows a stored value with its meaningful decimals ("1.5", not "1.50000000")."""
+
+    def __init__(self, attrs=None, decimal_places: int = 2):
+        super().__init__(attrs)
+        self.decimal_places = decimal_places
+
+    def format_value(self, value):
+        if isinstance(value, Decimal) and value.is_finite():
+            return format(value, f".{field_decimals(value, self.decimal_places)}f")
+        return super().format_value(value)
+
+
 def bounded_formfield(db_field, formfield):
-    """Kontora's input rules on an admin form field: dates in the accepted range (``apps.core.dates``) and
-    unbounded text capped at the API's limit."""
+    """Kontora's input rules on an admin form field: dates in the accepted range (``apps.core.dates``),
+    unbounded text capped at the API's limit, and stored decimals shown without trailing zeros."""
     if formfield is None:
         return formfield
+    if isinstance(db_field, models.DecimalField) and type(formfield.widget) is forms.NumberInput:
+        formfield.widget = TrimmedNumberInput(formfield.widget.attrs, decimal_places=db_field.decimal_places)
     if isinstance(db_field, models.DateField):  # DateTimeField too
         formfield.validators.append(date_range_validator)
     elif isinstance(db_field, models.TextField) and db_field.max_length is None:

@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from config.env import env_str
 
 from .audit import audit_record
+from .formatting import format_date, format_quantity
 from .models import Currency, FxRate, Organization
 from .money import RATE_PLACES, round_to, to_decimal
 from .roles import write_power
@@ -395,7 +396,10 @@ def fx_rate_duplicate_error(existing: FxRate) -> ValidationError:
     return ValidationError(
         {
             "rate": _("There is already a rate for {base}/{quote} on {date} ({rate}): change that one instead.").format(
-                base=existing.base_id, quote=existing.quote_id, date=existing.date, rate=plain(existing.rate)
+                base=existing.base_id,
+                quote=existing.quote_id,
+                date=format_date(existing.date),
+                rate=format_quantity(existing.rate),
             )
         },
         code="duplicate",

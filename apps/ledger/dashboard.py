@@ -17,10 +17,11 @@ from django.db.models import Prefetch, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from apps.core.formatting import format_money
 from apps.core.models import Currency, Organization
 from apps.core.money import decimals_of
 from apps.core.tenancy import memberships, organization_ids, scope
@@ -37,9 +38,7 @@ RECENT_TRANSACTIONS = 8
 def money(amount, precision: int, currency: str | None = None) -> str:
     """A localized amount ("1 500,00 RUB" in Russian). Never rounded away: an amount with more decimals than
     its currency's (a mistyped line) shows them all."""
-    amount = Decimal(amount)
-    text = number_format(amount, decimal_pos=max(precision, decimals_of(amount)), use_l10n=True, force_grouping=True)
-    return f"{text}\u00a0{currency}" if currency else text
+    return format_money(amount, currency, precision=precision)
 
 
 def organization_today(organization: Organization) -> dt.date:

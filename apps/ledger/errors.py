@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
+from apps.core.formatting import format_date
 from apps.core.idempotency import display_key
 
 
@@ -102,7 +103,7 @@ def translate(
         return ValidationError(
             {
                 "date": _("The books are closed through {locked_through}; {date} is inside the closed period.").format(
-                    locked_through=detail.get("locked_through"), date=detail.get("date")
+                    locked_through=format_date(detail.get("locked_through")), date=format_date(detail.get("date"))
                 )
             },
             code="period_closed",

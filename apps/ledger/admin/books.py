@@ -32,7 +32,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
-from django.utils.formats import date_format, get_format, number_format
+from django.utils.formats import date_format, get_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
@@ -40,6 +40,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from apps.core.admin_base import KontoraModelAdmin, KontoraTabularInline, admin_page_media
+from apps.core.formatting import format_date, format_quantity
 from apps.core.forms import DateField
 from apps.core.idempotency import is_replay
 from apps.core.models import Organization
@@ -538,11 +539,11 @@ def imbalance_messages(totals: dict[str, Decimal], precisions: dict[str, int]) -
     for currency, difference in sorted(totals.items()):
         if difference == 0:
             continue
-        amount = money(abs(difference), precisions.get(currency, 2))
+        amount = money(abs(difference), precisions.get(currency, 2), currency)
         if difference > 0:
-            found.append(_("Debits exceed credits by {amount} {currency}.").format(amount=amount, currency=currency))
+            found.append(_("Debits exceed credits by {amount}.").format(amount=amount))
         else:
-            found.append(_("Credits exceed debits by {amount} {currency}.").format(amount=amount, currency=currency))
+            found.append(_("Credits exceed debits by {amount}.").format(amount=amount))
     return found
 
 
@@ -832,8 +833,8 @@ class TransactionAdmin(KontoraModelAdmin):
         return _("1 {base} = {rate} {quote} on {date} ({source})").format(
             base=rate.base_id,
             quote=rate.quote_id,
-            rate=number_format(rate.rate.normalize(), use_l10n=True),
-            date=rate.date,
+            rate=format_quantity(rate.rate),
+            date=format_date(rate.date),
             source=rate.get_source_display(),
         )
 

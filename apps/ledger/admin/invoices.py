@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
 from apps.core.admin_base import KontoraModelAdmin, KontoraTabularInline, admin_page_media
+from apps.core.formatting import format_date, format_money
 from apps.core.forms import DateField
 from apps.core.money import round_to
 from apps.core.tenancy import organization_ids
@@ -101,7 +102,7 @@ def _note_inline_changes(formsets) -> None:
 
 
 def _money(amount, invoice: Invoice) -> str:
-    return f"{round_to(amount, invoice.currency.precision)} {invoice.currency_id}"
+    return format_money(amount, invoice.currency)
 
 
 class CompactInline(KontoraTabularInline):
@@ -675,7 +676,7 @@ class InvoicePaymentAdmin(KontoraModelAdmin):
                 self.message_user(
                     request,
                     _("Payment of invoice {invoice} on {date}: {reason}").format(
-                        invoice=payment.invoice, date=payment.date, reason=_reason(error)
+                        invoice=payment.invoice, date=format_date(payment.date), reason=_reason(error)
                     ),
                     messages.ERROR,
                 )

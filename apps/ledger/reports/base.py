@@ -34,6 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
+from apps.core.formatting import format_date
 from apps.core.models import Currency, Organization
 from apps.core.money import round_to
 from apps.core.selectors import FX_PIVOT, FX_RATE_PLACES
@@ -57,7 +58,7 @@ class MissingRate(ValidationError):
             _(
                 "No exchange rate from {base} to {quote} on or before {date} (nor through RUB): enter one (the "
                 "organization's own or a public rate) or ask for the report in {base} only."
-            ).format(base=base, quote=quote, date=date.isoformat()),
+            ).format(base=base, quote=quote, date=format_date(date)),
             code="missing_rate",
         )
 

@@ -23,6 +23,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from apps.core.exports import csv_cell, xlsx_cell
+from apps.core.formatting import format_date
 
 from .base import ReportHeader
 from .tables import AMOUNT, DATE, MONEY, NUMBER, Table
@@ -35,9 +36,11 @@ FORMATS = ("csv", "xlsx")
 def header_notes(header: ReportHeader) -> list[str]:
     """The lines that say what a report covers, above its table in a spreadsheet."""
     if header.date_from is not None:
-        period = _("Period: {start} – {end}").format(start=header.date_from.isoformat(), end=header.date_to.isoformat())
+        period = _("Period: {start} – {end}").format(
+            start=format_date(header.date_from), end=format_date(header.date_to)
+        )
     else:
-        period = _("As of {date}").format(date=header.date_to.isoformat())
+        period = _("As of {date}").format(date=format_date(header.date_to))
     if not header.currency:  # several currencies side by side (the aging): each row's own, never added
         currency = _("Amounts in each row's own currency; currencies are never added together")
     elif header.converted:

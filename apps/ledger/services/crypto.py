@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.audit import audit_record
+from apps.core.formatting import format_quantity
 from apps.core.idempotency import ProductKey, product_key
 from apps.core.models import Organization
 from apps.core.money import check_precision, to_decimal
@@ -119,7 +120,7 @@ def crypto_transfer_validate(
     try:
         amount = to_decimal(amount)
         if amount <= 0:
-            errors["amount"] = _("The amount must be positive; {amount} is not.").format(amount=_plain(amount))
+            errors["amount"] = _("The amount must be positive; {amount} is not.").format(amount=format_quantity(amount))
         elif token in CryptoToken.values:
             # The token's currency carries its precision (TRX and USDT: 6 decimals, like the chain).
             from apps.core.models import Currency

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from apps.core.audit import audit_record
+from apps.core.formatting import format_date, format_money
 from apps.core.idempotency import IdempotencyConflict, clean_client_key, mark_replay, product_key
 from apps.core.models import Currency, Organization
 from apps.core.money import check_precision, check_size, round_to, to_decimal
@@ -732,10 +733,9 @@ def invoice_payment_record(
         if amount <= 0:
             errors["amount"] = _("The amount must be above zero.")
         elif amount > outstanding:
-            errors["amount"] = _("{amount} is more than the {outstanding} {currency} still due on {invoice}.").format(
-                amount=amount,
-                outstanding=round_to(outstanding, locked.currency.precision),
-                currency=locked.currency_id,
+            errors["amount"] = _("{amount} is more than the {outstanding} still due on {invoice}.").format(
+                amount=format_money(amount, locked.currency),
+                outstanding=format_money(round_to(outstanding, locked.currency.precision), locked.currency),
                 invoice=label,
             )
         else:
@@ -747,7 +747,7 @@ def invoice_payment_record(
             errors["date"] = _("A date is required.")
         elif date < locked.issue_date:
             errors["date"] = _("The payment date {date} is before the invoice's issue date {issued}.").format(
-                date=date, issued=locked.issue_date
+                date=format_date(date), issued=format_date(locked.issue_date)
             )
         cash = purposes.accounts_with_children_flag(locked.organization_id, [_pk(account)]).get(_pk(account))
         try:
@@ -889,12 +889,12 @@ def invoice_void(*, invoice: Invoice | int, user, date: Date | None = None, reas
                 paid = round_to(sum((p.amount for p in standing), Decimal(0)), locked.currency.precision)
                 raise ValidationError(
                     ngettext(
-                        "Invoice {invoice} cannot be voided: {count} payment of {amount} {currency} is recorded "
-                        "against it. Reverse the payment first, then void the invoice.",
-                        "Invoice {invoice} cannot be voided: {count} payments totalling {amount} {currency} are "
-                        "recorded against it. Reverse the payments first, then void the invoice.",
+                        "Invoice {invoice} cannot be voided: {count} payment of {amount} is recorded against it. "
+                        "Reverse the payment first, then void the invoice.",
+                        "Invoice {invoice} cannot be voided: {count} payments totalling {amount} are recorded "
+                        "against it. Reverse the payments first, then void the invoice.",
                         len(standing),
-                    ).format(invoice=_label(locked), count=len(standing), amount=paid, currency=locked.currency_id),
+                    ).format(invoice=_label(locked), count=len(standing), amount=format_money(paid, locked.currency)),
                     code="has_payments",
                 )
             reversal = Transaction.objects.filter(reverses_id=locked.issue_transaction_id).first()

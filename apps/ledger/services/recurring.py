@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from apps.core.audit import audit_record
+from apps.core.formatting import format_date
 from apps.core.idempotency import product_key
 from apps.core.models import Organization
 from apps.core.money import check_precision, to_decimal
@@ -607,7 +608,7 @@ def recurring_payment_post_due(
                             kind=Transaction.Kind.RECURRING,
                         )
                 except ValidationError as refusal:
-                    error = _("{date}: {reason}").format(date=occurrence, reason=_message(refusal))
+                    error = _("{date}: {reason}").format(date=format_date(occurrence), reason=_message(refusal))
                     logger.warning("recurring payment %s: %s", recurring.pk, error)
                     break
                 result.posted.append(occurrence)
