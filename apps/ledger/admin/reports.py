@@ -293,7 +293,12 @@ def report_view(request, key: str):
         else:
             fmt = request.GET.get("download")
             if fmt in files.FORMATS:
-                return files.download(request, report, fmt)
+                try:
+                    dialect = files.requested_dialect(request, for_person=True)
+                except ValidationError as error:
+                    form.add_error(None, error.message_dict["dialect"])
+                else:
+                    return files.download(request, report, fmt, dialect=dialect)
             if key == "account-statement":
                 rows = Paginator(report.rows, STATEMENT_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()

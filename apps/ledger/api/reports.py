@@ -392,7 +392,7 @@ class _ReportView(APIView):
         report = self.build(**self.arguments(request), **kwargs)
         fmt = getattr(request.accepted_renderer, "format", "json")
         if fmt in files.FORMATS:
-            return files.download(request, report, fmt)
+            return files.download(request, report, fmt, dialect=files.requested_dialect(request, for_person=False))
         return Response(self.output_class(report).data)
 
 
@@ -494,7 +494,7 @@ class StatementView(_ReportView):
             raise exceptions.NotFound(_("No such account in this organization.")) from None
         fmt = getattr(request.accepted_renderer, "format", "json")
         if fmt in files.FORMATS:
-            return files.download(request, statement, fmt)
+            return files.download(request, statement, fmt, dialect=files.requested_dialect(request, for_person=False))
         paginator = Pagination()
         rows = paginator.paginate_queryset(statement.rows, request, view=self)
         summary = self.output_class(statement).data

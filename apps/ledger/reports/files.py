@@ -1,9 +1,11 @@
 """Reports as files: CSV and XLSX downloads, the same for the admin and the API.
 
-CSV is for scripts and other programs: UTF-8 with a byte-order mark (without it Excel reads UTF-8 as the
-Windows code page and garbles Cyrillic; Python's ``utf-8-sig``, pandas and LibreOffice skip it), commas,
-a header row of translated column names first, numbers with a dot and no grouping (``-1234.50``), dates
-as ISO 8601. People who want a spreadsheet take the XLSX: real numeric cells (Decimals written as numbers,
+CSV: UTF-8 with a byte-order mark (without it Excel reads UTF-8 as the Windows code page and garbles
+Cyrillic; Python's ``utf-8-sig``, pandas and LibreOffice skip it), a header row of translated column names
+first, numbers without grouping, dates as ISO 8601, in one of ``apps.core.exports``' dialects: commas and a
+decimal point (``standard``, for scripts: the API's default) or semicolons and a decimal comma
+(``excel-ru``, what Russian Excel opens as columns: the admin's default for a Russian interface).
+People who want a spreadsheet take the XLSX: real numeric cells (Decimals written as numbers,
 with a number format of the currency's precision), real date cells, a title block with the organization,
 period, currency and filters, and the header row frozen. Both are written row by row (the XLSX by
 openpyxl's write-only workbook into a temporary file), so a long statement never sits in memory whole.
@@ -11,18 +13,19 @@ openpyxl's write-only workbook into a temporary file), so a long statement never
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import tempfile
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
 from asgiref.sync import sync_to_async
+from django.core.exceptions import ValidationError
 from django.http import StreamingHttpResponse
 from django.utils.http import content_disposition_header
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from apps.core.exports import csv_cell, xlsx_cell
+from apps.core.exports import DIALECTS, STANDARD, CsvDialect, csv_cell, csv_dialect, csv_writer, xlsx_cell
 from apps.core.formatting import format_date
 
 from .base import ReportHeader
@@ -70,13 +73,14 @@ class _Line:
         return value
 
 
-def csv_chunks(table: Table, *, rows_per_chunk: int = 500) -> Iterator[bytes]:
-    """The table as CSV bytes, a few hundred rows per chunk, starting with the BOM and the header row."""
-    writer = csv.writer(_Line())
-    yield ("\ufeff" + writer.writerow([csv_cell(column.label) for column in table.columns])).encode()
+def csv_chunks(table: Table, *, dialect: CsvDialect = STANDARD, rows_per_chunk: int = 500) -> Iterator[bytes]:
+    """The table as CSV bytes in ``dialect``, a few hundred rows per chunk, starting with the BOM and the
+    header row."""
+    writer = csv_writer(_Line(), dialect)
+    yield ("\ufeff" + writer.writerow([csv_cell(column.label, dialect) for column in table.columns])).encode()
     buffer = []
     for row in table.rows:
-        buffer.append(writer.writerow([csv_cell(value) for value in row]))
+        buffer.append(writer.writerow([csv_cell(value, dialect) for value in row]))
         if len(buffer) >= rows_per_chunk:
             yield "".join(buffer).encode()
             buffer = []
@@ -174,11 +178,28 @@ def _file_chunks(target, size: int = 1 << 16) -> Iterator[bytes]:
         target.close()
 
 
-def download(request, report, fmt: str) -> StreamingHttpResponse:
-    """The report (anything with ``header`` and ``table()``) as a CSV or XLSX download."""
+def requested_dialect(request, *, for_person: bool) -> CsvDialect:
+    """The CSV dialect asked for with ``?dialect=``; without one, the default for the interface's language
+    when a person downloads (``for_person``), else ``standard``. An unknown name is a ValidationError."""
+    name = request.GET.get("dialect") or None
+    try:
+        return csv_dialect(name, language=get_language() if for_person else None)
+    except ValueError:
+        raise ValidationError(
+            {
+                "dialect": _("“{value}” is not a CSV dialect; choose one of: {choices}.").format(
+                    value=name[:40], choices=", ".join(DIALECTS)
+                )
+            },
+            code="invalid",
+        ) from None
+
+
+def download(request, report, fmt: str, *, dialect: CsvDialect = STANDARD) -> StreamingHttpResponse:
+    """The report (anything with ``header`` and ``table()``) as a CSV (in ``dialect``) or XLSX download."""
     table = report.table()
     if fmt == "csv":
-        chunks, content_type = csv_chunks(table), CSV_TYPE
+        chunks, content_type = csv_chunks(table, dialect=dialect), CSV_TYPE
     elif fmt == "xlsx":
         target = tempfile.TemporaryFile()  # noqa: SIM115  (closed by _file_chunks once sent)
         try:
