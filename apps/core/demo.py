@@ -14,6 +14,7 @@ from django.db import transaction
 
 from .models import Membership, Organization, User
 from .roles import Role
+from .text import in_language_of
 
 SUPERUSER_EMAIL = "admin@kontora.local"
 MEMBER_EMAIL = "demo@kontora.local"
@@ -40,7 +41,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
     """Create (or find) the demo logins and organization; return ``(who, email, password)`` for each login."""
     admin_password = _password("DEMO_ADMIN_PASSWORD", "kontora-admin")
     member_password = _password("DEMO_PASSWORD", "kontora-demo")
-    _user(SUPERUSER_EMAIL, admin_password, is_staff=True, is_superuser=True, first_name="Admin")
+    _user(SUPERUSER_EMAIL, admin_password, is_staff=True, is_superuser=True, first_name="Администратор")
     owner = _user(MEMBER_EMAIL, member_password, first_name="Дарья", last_name="Демидова")
     bookkeeper = _user(BOOKKEEPER_EMAIL, member_password, first_name="Борис", last_name="Бухгалтеров")
 
@@ -60,7 +61,8 @@ def seed_demo() -> list[tuple[str, str, str]]:
             if error.name != f"{config.name}.demo":
                 raise
             continue
-        module.seed(organization=organization, user=owner)
+        with in_language_of(organization):  # the demo's stored texts are in its language, whoever seeds it
+            module.seed(organization=organization, user=owner)
 
     return [
         ("superuser", SUPERUSER_EMAIL, admin_password),

@@ -47,3 +47,24 @@ def unique_slug(model: type[Model], name: str, *, field: str = "slug", fallback:
         suffix = f"-{number}"
         candidate = base[: max_length - len(suffix)].rstrip("-") + suffix
     return candidate
+
+
+def organization_language(organization) -> str:
+    """The language an organization keeps its books in (``Organization.language``; an id is looked up),
+    the site's default when it has none."""
+    from django.conf import settings
+
+    from .models import Organization
+
+    if not isinstance(organization, Organization):
+        organization = Organization.objects.filter(pk=organization).only("language").first()
+    return (organization.language if organization is not None else "") or settings.LANGUAGE_CODE
+
+
+def in_language_of(organization):
+    """A context in which translated text is written in ``organization``'s language: the names of the accounts
+    a service creates for it (exchange, receivable, sales…) read in the organization's language whoever
+    triggered them, a person with an English interface or a background task."""
+    from django.utils import translation
+
+    return translation.override(organization_language(organization))

@@ -89,14 +89,14 @@ COUNTERPARTIES = [
     ("ИП Васильев", Counterparty.Kind.CUSTOMER, "772301234567", ""),
     ("ООО «Вектор»", Counterparty.Kind.CUSTOMER, "7810987654", "info@vector.example"),
     ("АО «Северный ветер»", Counterparty.Kind.CUSTOMER, "5190123456", ""),
-    ("Northwind Traders", Counterparty.Kind.CUSTOMER, "", "ap@northwind.example"),
+    ("Нортвинд Трейдерс (США)", Counterparty.Kind.CUSTOMER, "", "ap@northwind.example"),
     ("Розничные покупатели", Counterparty.Kind.CUSTOMER, "", ""),
     ("АО «Офис-Центр»", Counterparty.Kind.SUPPLIER, "7705550011", "arenda@office-center.example"),
     ("ООО «Хостинг Плюс»", Counterparty.Kind.SUPPLIER, "7714443322", ""),
     ("ООО «Медиа Плюс»", Counterparty.Kind.SUPPLIER, "7725556677", ""),
     ("ПАО «Телеком»", Counterparty.Kind.SUPPLIER, "7707049388", ""),
     ("ООО «Канцмир»", Counterparty.Kind.SUPPLIER, "7736667788", ""),
-    ("Amazon Web Services", Counterparty.Kind.SUPPLIER, "", ""),
+    ("Амазон Веб Сервисез (AWS)", Counterparty.Kind.SUPPLIER, "", ""),
     ("ПАО Сбербанк", Counterparty.Kind.PARTNER, "7707083893", ""),
     ("ФНС России", Counterparty.Kind.OTHER, "7707329152", ""),
 ]
@@ -296,7 +296,7 @@ def plan(*, organization, user, accounts, projects, categories, counterparties, 
                 description="AWS: серверы мобильного приложения",
                 category=c["Хостинг"],
                 project=p["APP"],
-                counterparty=k["Amazon Web Services"],
+                counterparty=k["Амазон Веб Сервисез (AWS)"],
                 idempotency_key=key,
             ),
         )
@@ -348,8 +348,8 @@ def plan(*, organization, user, accounts, projects, categories, counterparties, 
 
     # An export sale, paid in USD.
     for day, amount in ((workdays[6], "2750.00"), (workdays[-4], "1980.00")):
-        income(day, a["52"], a["90.3"], amount, "Лицензии для Northwind Traders", category=c["Экспорт"],
-               project=p["APP"], counterparty=k["Northwind Traders"])  # fmt: skip
+        income(day, a["52"], a["90.3"], amount, "Лицензии для «Нортвинд Трейдерс»", category=c["Экспорт"],
+               project=p["APP"], counterparty=k["Нортвинд Трейдерс (США)"])  # fmt: skip
 
     # Advertising, weekly.
     for index, day in enumerate(workdays[1::5]):

@@ -1,5 +1,6 @@
 """The demo books: a realistic month for the demo organization, posted through the services, seeded once."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -68,3 +69,42 @@ def test_running_the_demo_in_a_later_month_adds_nothing(demo, monkeypatch):
     seed_demo()
 
     assert Transaction.objects.count() == before
+
+
+LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
+# Codes and brands a Russian bookkeeper writes in Latin letters as they are.
+ALLOWED_LATIN = {"RUB", "USD", "EUR", "AWS", "API", "INV", "BILL", "DEMO"}  # and invoice numbers
+
+
+def _english_words(texts) -> set[str]:
+    return {word for text in texts for word in LATIN_WORD.findall(text or "") if word not in ALLOWED_LATIN}
+
+
+def test_every_name_and_description_of_the_demo_books_is_russian(demo):
+    from apps.ledger.models import Category, Counterparty, InvoiceLine, Project
+
+    texts = [
+        *Account.objects.filter(organization=demo).values_list("name", flat=True),
+        *Counterparty.objects.filter(organization=demo).values_list("name", flat=True),
+        *Category.objects.filter(organization=demo).values_list("name", flat=True),
+        *Project.objects.filter(organization=demo).values_list("name", flat=True),
+        *Transaction.objects.filter(organization=demo).values_list("description", flat=True),
+        *InvoiceLine.objects.filter(invoice__organization=demo).values_list("description", flat=True),
+        *Invoice.objects.filter(organization=demo).values_list("notes", flat=True),
+    ]
+
+    assert _english_words(texts) == set()
+
+
+def test_accounts_a_service_creates_are_named_in_the_organizations_language(demo):
+    from django.utils import translation
+
+    from apps.ledger.services.invoices import invoice_balance_account_for
+    from apps.ledger.services.posting import exchange_account_for
+
+    with translation.override("en"):  # a person with an English interface, or a task
+        receivable = invoice_balance_account_for(organization_id=demo.pk, kind="receivable", currency="EUR")
+        exchange = exchange_account_for(organization_id=demo.pk, currency="EUR")
+
+    assert receivable.name == "Дебиторская задолженность EUR"
+    assert exchange.name == "Обмен валюты EUR"

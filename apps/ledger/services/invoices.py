@@ -27,8 +27,9 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from apps.core.audit import audit_record
 from apps.core.formatting import format_date, format_money
@@ -37,6 +38,7 @@ from apps.core.models import Currency, Organization
 from apps.core.money import check_precision, check_size, round_to, to_decimal
 from apps.core.roles import write_power
 from apps.core.tenancy import has_power
+from apps.core.text import in_language_of
 
 from ..models import (
     INVOICE_POSTED_STATUSES,
@@ -121,9 +123,16 @@ def _account_label(account: Account) -> str:
 # --- accounts ---------------------------------------------------------------------------------------------
 
 
+def _in_language_of(organization_id: int, template: Promise, currency: str) -> str:
+    with in_language_of(organization_id):
+        return str(template).format(currency=currency)
+
+
 def _account_on_first_use(
-    *, organization_id: int, currency: str, purpose: str, code: str, name: str, type: str
+    *, organization_id: int, currency: str, purpose: str, code: str, name: Promise, type: str
 ) -> Account:
+    """The active account of ``purpose`` in ``currency``, else the one with ``code``, created on first use and
+    named (``name``, a template with ``{currency}``) in the organization's language."""
     if purpose:
         existing = (
             Account.objects.filter(
@@ -137,7 +146,12 @@ def _account_on_first_use(
     account, _created = Account.objects.get_or_create(
         organization_id=organization_id,
         code=code,
-        defaults={"name": name, "type": type, "currency_id": currency, "purpose": purpose},
+        defaults={
+            "name": lambda: _in_language_of(organization_id, name, currency),
+            "type": type,
+            "currency_id": currency,
+            "purpose": purpose,
+        },
     )
     if account.currency_id != currency or not account.is_active:
         raise ValidationError(
@@ -159,7 +173,7 @@ def invoice_balance_account_for(*, organization_id: int, kind: str, currency: st
             currency=currency,
             purpose=Account.Purpose.RECEIVABLE,
             code=f"AR-{currency}",
-            name=_("Accounts receivable {currency}").format(currency=currency),
+            name=gettext_lazy("Accounts receivable {currency}"),
             type=AccountType.ASSET,
         )
     return _account_on_first_use(
@@ -167,7 +181,7 @@ def invoice_balance_account_for(*, organization_id: int, kind: str, currency: st
         currency=currency,
         purpose=Account.Purpose.PAYABLE,
         code=f"AP-{currency}",
-        name=_("Accounts payable {currency}").format(currency=currency),
+        name=gettext_lazy("Accounts payable {currency}"),
         type=AccountType.LIABILITY,
     )
 
@@ -180,7 +194,7 @@ def invoice_default_line_account_for(*, organization_id: int, kind: str, currenc
             currency=currency,
             purpose="",
             code=f"SALES-{currency}",
-            name=_("Sales {currency}").format(currency=currency),
+            name=gettext_lazy("Sales {currency}"),
             type=AccountType.INCOME,
         )
     return _account_on_first_use(
@@ -188,7 +202,7 @@ def invoice_default_line_account_for(*, organization_id: int, kind: str, currenc
         currency=currency,
         purpose="",
         code=f"PURCHASES-{currency}",
-        name=_("Purchases {currency}").format(currency=currency),
+        name=gettext_lazy("Purchases {currency}"),
         type=AccountType.EXPENSE,
     )
 
@@ -650,13 +664,15 @@ def invoice_issue(*, invoice: Invoice | int, user) -> Invoice:
             for line in stored
             if line.amount != 0
         ]
+        with in_language_of(organization_id):  # stored text: the books' language, not the reader's
+            description = _("Invoice {number}, {counterparty}").format(number=number, counterparty=locked.counterparty)
         posted = transaction_post(
             organization=organization_id,
             user=user,
             date=locked.issue_date,
             entries=legs,
             idempotency_key=product_key("invoice", locked.pk, "issue"),
-            description=_("Invoice {number}, {counterparty}").format(number=number, counterparty=locked.counterparty),
+            description=description,
             kind=Transaction.Kind.INVOICE,
         )
         locked.number = number
@@ -776,15 +792,17 @@ def invoice_payment_record(
                 Leg(locked.balance_account_id, amount, counterparty=counterparty_id, memo=label),
                 Leg(cash.pk, -amount, counterparty=counterparty_id, memo=label),
             ]
+        with in_language_of(locked.organization_id):
+            description = _("Payment of invoice {number}, {counterparty}").format(
+                number=label, counterparty=locked.counterparty
+            )
         posted = transaction_post(
             organization=locked.organization_id,
             user=user,
             date=date,
             entries=legs,
             idempotency_key=posting_key,
-            description=_("Payment of invoice {number}, {counterparty}").format(
-                number=label, counterparty=locked.counterparty
-            ),
+            description=description,
             kind=Transaction.Kind.PAYMENT,
         )
         payment = InvoicePayment.objects.create(
@@ -969,7 +987,7 @@ def seed_demo_invoices(*, organization: Organization, user, accounts: Mapping[st
             currency=currency,
             purpose=Account.Purpose.CASH,
             code=f"BANK-{currency}",
-            name=_("Bank {currency}").format(currency=currency),
+            name=gettext_lazy("Bank {currency}"),
             type=AccountType.ASSET,
         )
     income = _demo_account(accounts, ("sales", "income"), currency=currency, types={AccountType.INCOME})
@@ -984,7 +1002,8 @@ def seed_demo_invoices(*, organization: Organization, user, accounts: Mapping[st
         )
 
     customers = [
-        counterparty(name, Counterparty.Kind.CUSTOMER) for name in ("ООО «Ромашка»", "ИП Васильев", "Northwind Traders")
+        counterparty(name, Counterparty.Kind.CUSTOMER)
+        for name in ("ООО «Ромашка»", "ИП Васильев", "Нортвинд Трейдерс (США)")
     ]
     suppliers = [counterparty(name, Counterparty.Kind.SUPPLIER) for name in ("ООО «Хостинг Плюс»", "АО «Офис-Центр»")]
     plan = [

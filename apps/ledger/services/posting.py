@@ -24,6 +24,7 @@ from apps.core.models import FxRate, Organization
 from apps.core.money import RATE_PLACES, check_size, convert, to_decimal
 from apps.core.roles import MANAGE_ORGANIZATION, write_power
 from apps.core.tenancy import has_power
+from apps.core.text import in_language_of
 
 from .. import errors
 from ..models import Account, AccountType, PeriodLock, Transaction, TransactionEntry
@@ -418,6 +419,11 @@ def expense_post(
     )
 
 
+def _exchange_account_name(organization_id: int, currency: str) -> str:
+    with in_language_of(organization_id):
+        return _("Currency exchange {currency}").format(currency=currency)
+
+
 def exchange_account_for(*, organization_id: int, currency: str) -> Account:
     """The organization's exchange account in ``currency``, created on first use. Cross-currency transfers
     pass through a pair of these so that each currency balances on its own."""
@@ -431,7 +437,7 @@ def exchange_account_for(*, organization_id: int, currency: str) -> Account:
             organization_id=organization_id,
             code=f"EXCH-{currency}",
             defaults={
-                "name": _("Currency exchange {currency}").format(currency=currency),
+                "name": lambda: _exchange_account_name(organization_id, currency),
                 "type": AccountType.EQUITY,
                 "currency_id": currency,
                 "purpose": Account.Purpose.EXCHANGE,
@@ -578,11 +584,12 @@ def transaction_reverse(
         Leg(e.account_id, -e.amount, e.project_id, e.category_id, e.counterparty_id, e.memo)
         for e in original.entries.all()
     ]
-    description = (
-        _("Reversal of #{id}: {reason}").format(id=original.pk, reason=reason)
-        if reason
-        else _("Reversal of #{id}").format(id=original.pk)
-    )
+    with in_language_of(original.organization_id):  # stored text: the books' language, not the reader's
+        description = (
+            _("Reversal of #{id}: {reason}").format(id=original.pk, reason=reason)
+            if reason
+            else _("Reversal of #{id}").format(id=original.pk)
+        )
     from django.db import transaction as db_transaction
 
     with db_transaction.atomic():
