@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .admin_base import KontoraModelAdmin, KontoraTabularInline
+from .audit import action_label
 from .models import AuditLog, Currency, Membership, Organization, User
 from .roles import MANAGE_MEMBERS, MANAGE_ORGANIZATION
 from .tenancy import has_power, sees_everything
@@ -125,15 +126,39 @@ class CurrencyAdmin(KontoraModelAdmin):
     search_fields = ["code", "name"]
 
 
+class AuditActionListFilter(admin.SimpleListFilter):
+    """The actions of the audit records the user may see, by their labels, not their codes."""
+
+    title = _("action")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        codes = model_admin.get_queryset(request).order_by().values_list("action", flat=True).distinct()
+        return sorted(((code, action_label(code)) for code in codes), key=lambda choice: choice[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditLog)
 class AuditLogAdmin(KontoraModelAdmin):
     """The audit trail is written by services only; here it is read."""
 
-    list_display = ["created_at", "organization", "actor", "api_key", "action", "object_repr", "request_id"]
-    list_filter = ["action", "organization", "created_at"]
+    list_display = ["created_at", "organization", "actor", "api_key", "action_display", "object_repr", "request_id"]
+    list_filter = [AuditActionListFilter, "organization", "created_at"]
     search_fields = ["action", "object_repr", "actor__email", "api_key__name", "request_id"]
     list_select_related = ["organization", "actor", "api_key"]
     date_hierarchy = "created_at"
+
+    @admin.display(description=_("action"), ordering="action")
+    def action_display(self, record: AuditLog) -> str:
+        return record.action_label
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "action_display"]
+
+    def get_fields(self, request, obj=None):
+        return ["action_display" if name == "action" else name for name in super().get_fields(request, obj)]
 
     def has_add_permission(self, request) -> bool:
         return False

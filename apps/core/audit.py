@@ -1,8 +1,16 @@
-"""The audit trail: every service that changes state records who did what, in the same transaction."""
+"""The audit trail: every service that changes state records who did what, in the same transaction.
+
+An action is stored as a stable code (``ledger.invoice.issue``) and shown by its translated label
+(«Счёт на оплату выставлен»): each app registers the labels of its codes with :func:`register_action_labels`;
+a code without a label is shown as it is.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+
+from django.utils.translation import gettext_lazy as _
 
 from .models import ApiKey, AuditLog
 from .request_id import current_request_id
@@ -33,3 +41,38 @@ def audit_record(
         changes=changes or {},
         request_id=current_request_id() or "",
     )
+
+
+ACTION_LABELS: dict[str, Any] = {}
+
+
+def register_action_labels(labels: Mapping[str, Any]) -> None:
+    """Give audit action codes their translatable labels (``{"ledger.invoice.issue": _("Invoice issued")}``)."""
+    ACTION_LABELS.update(labels)
+
+
+def action_label(code: str) -> str:
+    """The label of an audit action code in the active language; the code itself when it has none."""
+    label = ACTION_LABELS.get(code)
+    return str(label) if label is not None else code
+
+
+register_action_labels(
+    {
+        "api_key.create": _("API key created"),
+        "api_key.revoke": _("API key revoked"),
+        "auth.token_obtain": _("Signed in to the API"),
+        "auth.token_reuse": _("Refresh token reused: the login was revoked"),
+        "auth.token_revoke": _("Signed out of the API"),
+        "auth.token_revoke_all": _("Signed out of the API everywhere"),
+        "core.fx_rate.create": _("Exchange rate added"),
+        "core.fx_rate.update": _("Exchange rate changed"),
+        "core.fx_rate.delete": _("Exchange rate deleted"),
+        "core.fx_rates.fetch": _("Exchange rates fetched"),
+        "membership.add": _("Member added"),
+        "membership.change_role": _("Member's role changed"),
+        "membership.remove": _("Member removed"),
+        "organization.create": _("Organization created"),
+        "organization.update": _("Organization changed"),
+    }
+)

@@ -240,7 +240,14 @@ class AuditLog(models.Model):
         indexes = [models.Index(fields=["organization", "-created_at"], name="auditlog_org_time")]
 
     def __str__(self) -> str:
-        return f"{self.action} {self.object_repr}"
+        return f"{self.action_label} {self.object_repr}"
+
+    @property
+    def action_label(self) -> str:
+        """The action in words, in the active language («Счёт на оплату выставлен»), not its code."""
+        from .audit import action_label
+
+        return action_label(self.action)
 
     @property
     def actor_display(self) -> str:

@@ -8,6 +8,8 @@ class LedgerConfig(AppConfig):
     verbose_name = _("Books")
 
     def ready(self) -> None:
+        from .audit_actions import register_ledger_action_labels
         from .dashboard import register_dashboard
 
         register_dashboard()
+        register_ledger_action_labels()

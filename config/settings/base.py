@@ -272,8 +272,13 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Kontora API",
-    "DESCRIPTION": "Books, traffic, leads, shop, billing and agents of one business. Money amounts are "
-    "decimal strings with an ISO currency code.",
+    # Translated: the schema and its docs follow ?lang= or Accept-Language (ru by default, en on request).
+    "DESCRIPTION": _(
+        "Books, traffic, leads, shop, billing and agents of one business. Money amounts are decimal strings "
+        "with an ISO currency code. Sign in with a token pair (POST /api/v1/auth/token/) or an organization's "
+        'API key (Authorization: Api-Key …). Errors have one JSON shape: {"error": {"code", "message", '
+        '"fields"}}. Messages come in the language of Accept-Language (Russian or English).'
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",

@@ -214,6 +214,9 @@ class AuditLogSerializer(serializers.ModelSerializer):
         help_text=_("The API key the change was made with, when a script made it (then actor is empty)."),
     )
     changes = serializers.DictField(read_only=True, help_text=_("What changed: field → [before, after] or value."))
+    action_label = serializers.CharField(
+        read_only=True, help_text=_("The action in words, in the language of the request (Accept-Language).")
+    )
 
     class Meta:
         model = AuditLog
@@ -224,6 +227,7 @@ class AuditLogSerializer(serializers.ModelSerializer):
             "actor",
             "api_key",
             "action",
+            "action_label",
             "object_type",
             "object_id",
             "object_repr",
