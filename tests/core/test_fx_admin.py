@@ -151,7 +151,7 @@ def test_a_second_figure_for_the_same_day_is_refused_with_the_reason(client, own
     response = client.post(url("add"), form_data(organization, rate="79"))
 
     assert response.status_code == 200
-    assert "There is already a rate for USD/RUB on 2026-11-17" in str(response.context["adminform"].form.errors)
+    assert "There is already a rate for USD/RUB on 11/17/2026" in str(response.context["adminform"].form.errors)
     assert FxRate.objects.count() == 1
 
 

@@ -134,7 +134,7 @@ def test_another_figure_for_the_same_day_is_refused_naming_pair_and_date(organiz
 
     assert response.status_code == 400
     assert response.json()["error"]["fields"]["rate"] == [
-        "There is already a rate for USD/RUB on 2026-11-17 (80): change that one instead."
+        "There is already a rate for USD/RUB on 11/17/2026 (80): change that one instead."
     ]
 
 

@@ -196,8 +196,8 @@ def test_an_unbalanced_form_says_by_how_much_in_each_currency_and_saves_nothing(
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Debits exceed credits by 150.00 RUB." in html
-    assert "Credits exceed debits by 20.00 USD." in html
+    assert "Debits exceed credits by 150.00\u00a0RUB." in html
+    assert "Credits exceed debits by 20.00\u00a0USD." in html
     assert not Transaction.objects.exists()
 
 

@@ -468,7 +468,7 @@ def test_when_the_books_refuse_the_posting_the_transfer_stays_pending_with_the_r
 
     detail.refresh_from_db()
     assert detail.status == CryptoStatus.PENDING
-    assert detail.error.startswith("The books refused the posting: The books are closed through 2026-11-30")
+    assert detail.error.startswith("The books refused the posting: The books are closed through 11/30/2026")
     assert not Transaction.objects.exists()
 
 

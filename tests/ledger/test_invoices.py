@@ -439,7 +439,7 @@ def test_a_payable_payment_posts_debit_payable_credit_cash(organization, books, 
     [
         ("0", "amount", "above zero"),
         ("-5", "amount", "above zero"),
-        ("3250.51", "amount", "more than the 3250.50 RUB still due"),
+        ("3250.51", "amount", "more than the 3,250.50\u00a0RUB still due"),
         ("10.001", "amount", "more decimals than RUB allows"),
         (10.5, "amount", "not floating-point"),
     ],
@@ -552,7 +552,7 @@ def test_voiding_is_refused_while_payments_stand_and_allowed_once_they_are_rever
         invoice_void(invoice=issued, user=bookkeeper)
 
     message = caught.value.messages[0]
-    assert "INV-2026-000001 cannot be voided: 2 payments totalling 150.00 RUB" in message
+    assert "INV-2026-000001 cannot be voided: 2 payments totalling 150.00\u00a0RUB" in message
     assert "Reverse the payments first" in message
     assert Invoice.objects.get(pk=issued.pk).status == InvoiceStatus.PARTIALLY_PAID
     for each in InvoicePayment.objects.all():

@@ -150,7 +150,7 @@ def test_issue_action_issues_drafts_and_names_the_invoice_that_was_refused(bookk
     shown = _messages(response)
     assert "1 invoice issued." in shown
     assert any(
-        m.startswith(f"Invoice Draft invoice #{closed.pk}:") and "closed through 2026-01-31" in m for m in shown
+        m.startswith(f"Invoice Draft invoice #{closed.pk}:") and "closed through 01/31/2026" in m for m in shown
     ), shown
     assert Invoice.objects.get(pk=good.pk).number == "INV-2026-000001"
     assert Invoice.objects.get(pk=closed.pk).status == InvoiceStatus.DRAFT
@@ -267,7 +267,7 @@ def test_record_payment_shows_a_form_then_pays_once_per_form(bookkeeper_client, 
 
     assert page.status_code == 200
     assert "1000.00 RUB" in page.content.decode()
-    assert any("Payment of 400.00 RUB recorded against invoice INV-2026-000001" in m for m in _messages(paid))
+    assert any("Payment of 400.00\u00a0RUB recorded against invoice INV-2026-000001" in m for m in _messages(paid))
     assert resent.status_code == 200
     assert InvoicePayment.objects.count() == 1
     assert Invoice.objects.get(pk=invoice.pk).status == InvoiceStatus.PARTIALLY_PAID
@@ -288,7 +288,7 @@ def test_record_payment_shows_the_services_refusal_on_the_form(bookkeeper_client
     )
 
     assert response.status_code == 200
-    assert "more than the 1000.00 RUB still due" in str(response.context["form"].errors["amount"])
+    assert "more than the 1,000.00\u00a0RUB still due" in str(response.context["form"].errors["amount"])
     assert not InvoicePayment.objects.exists()
 
 
@@ -448,5 +448,5 @@ def test_change_pages_open(bookkeeper_client, organization, books):
         response = bookkeeper_client.get(reverse(f"admin:ledger_{name}_change", args=[pk]))
         assert response.status_code == 200, name
     page = bookkeeper_client.get(reverse("admin:ledger_invoice_change", args=[paid.pk])).content.decode()
-    assert "1000.00 RUB" in page
+    assert "1,000.00\u00a0RUB" in page
     assert "invoice-status-paid" in page

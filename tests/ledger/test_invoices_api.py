@@ -157,7 +157,7 @@ def test_payment_refusals(api, organization, books):
                    format="json")  # fmt: skip
 
     assert "idempotency_key" in _fields(no_key)
-    assert "more than the 1000.00 RUB still due" in _fields(too_much)["amount"][0]
+    assert "more than the 1,000.00\u00a0RUB still due" in _fields(too_much)["amount"][0]
     assert "holds USD" in _fields(usd)["account"][0]
     assert not InvoicePayment.objects.exists()
 

@@ -135,6 +135,6 @@ def test_parallel_payments_never_pay_more_than_the_total(organization):
     paid = [o for o in outcomes.values() if isinstance(o, InvoicePayment)]
     refused = [o for o in outcomes.values() if isinstance(o, ValidationError)]
     assert (len(paid), len(refused)) == (3, 5)
-    assert all("more than the 100.00 RUB still due" in str(error) for error in refused)
+    assert all("more than the 100.00\u00a0RUB still due" in " ".join(error.messages) for error in refused)
     fresh = Invoice.objects.get(pk=invoice.pk)
     assert (fresh.paid_amount, fresh.status) == (Decimal("900"), InvoiceStatus.PARTIALLY_PAID)

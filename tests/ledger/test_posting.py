@@ -179,7 +179,7 @@ def test_nothing_is_posted_or_reversed_inside_a_closed_period(books, member_of):
             idempotency_key="late",
         )
     assert refused.value.message_dict == {
-        "date": ["The books are closed through 2026-03-31; 2026-03-15 is inside the closed period."]
+        "date": ["The books are closed through 03/31/2026; 03/15/2026 is inside the closed period."]
     }
     with pytest.raises(ValidationError, match="closed period"):
         services.transaction_reverse(transaction=posted, user=bookkeeper)

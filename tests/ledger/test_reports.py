@@ -290,7 +290,7 @@ def test_a_missing_rate_is_an_error_naming_the_pair_and_the_date(organization):
 
     assert (caught.value.base, caught.value.quote, caught.value.date) == ("EUR", "RUB", dt.date(2026, 3, 3))
     assert "EUR" in caught.value.messages[0]
-    assert "2026-03-03" in caught.value.messages[0]
+    assert "03/03/2026" in caught.value.messages[0]  # a date in a sentence, as the locale writes it
     # A rate dated after the entry does not help; one quoted the other way round (RUB→EUR) does, inverted.
     FxRate.objects.create(date=dt.date(2026, 3, 4), base_id="EUR", quote_id="RUB", rate=D("100"))
     with pytest.raises(MissingRate):
