@@ -7,11 +7,11 @@ a code without a label is shown as it is.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from .audit_labels import ACTION_LABELS, action_label, register_action_labels  # noqa: F401  (the module's API)
 from .models import ApiKey, AuditLog
 from .request_id import current_request_id
 
@@ -41,20 +41,6 @@ def audit_record(
         changes=changes or {},
         request_id=current_request_id() or "",
     )
-
-
-ACTION_LABELS: dict[str, Any] = {}
-
-
-def register_action_labels(labels: Mapping[str, Any]) -> None:
-    """Give audit action codes their translatable labels (``{"ledger.invoice.issue": _("Invoice issued")}``)."""
-    ACTION_LABELS.update(labels)
-
-
-def action_label(code: str) -> str:
-    """The label of an audit action code in the active language; the code itself when it has none."""
-    label = ACTION_LABELS.get(code)
-    return str(label) if label is not None else code
 
 
 register_action_labels(

@@ -245,7 +245,7 @@ class AuditLog(models.Model):
     @property
     def action_label(self) -> str:
         """The action in words, in the active language («Счёт на оплату выставлен»), not its code."""
-        from .audit import action_label
+        from .audit_labels import action_label
 
         return action_label(self.action)
 
