@@ -28,6 +28,17 @@ def _redis_keyspace_clean():
     return
 
 
+@pytest.fixture(autouse=True)
+def _no_language_left_active():
+    """A request with ``Accept-Language: ru`` leaves Russian active in the thread after the test client
+    returns (LocaleMiddleware activates, nothing deactivates); later tests in the same worker would then read
+    Russian where they expect the default. Each test ends with no language activated."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
 @pytest.fixture
 def organization(db):
     return OrganizationFactory()
