@@ -84,6 +84,8 @@ def test_a_foreign_origin_is_refused(organization, member_of):
         ws = connection(client, origin=(b"origin", b"https://evil.example"))
         ok, _ = await ws.connect()
         assert not ok
+        # As daphne does when the socket closes: without it the refused consumer is left waiting on its channel.
+        await ws.disconnect()
 
     run(scenario)
 
