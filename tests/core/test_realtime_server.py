@@ -28,6 +28,7 @@ from django.db import connection, connections
 from django.test import Client
 
 from apps.core.realtime import publish
+from tests.core.throwaway import end_process
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -186,12 +187,7 @@ class DaphneServer:
     def stop(self) -> None:
         if self.process is None:
             return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        end_process(self.process)
         self.process = None
 
 

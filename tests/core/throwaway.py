@@ -19,6 +19,16 @@ from config import embedded
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def end_process(process: subprocess.Popen) -> None:
+    """Terminate a server the test started, killing it if it does not stop within 10 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 class ThrowawayRedis:
     """A Redis on a unix socket in a short private directory; ``stop()`` and ``start()`` again on the same
     socket, as an outage and a recovery would look to its clients. Nothing is saved to disk."""
@@ -66,12 +76,7 @@ class ThrowawayRedis:
     def stop(self) -> None:
         if self.process is None:
             return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        end_process(self.process)
         self.process = None
 
     def close(self) -> None:
