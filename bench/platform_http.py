@@ -13,8 +13,8 @@ from django.db import connection, reset_queries
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from apps.core.accounts.roles import Role
 from apps.core.models import Membership, Organization, User
-from apps.core.roles import Role
 
 ROUNDS = 200
 

@@ -27,7 +27,7 @@ def build_logging(*, fmt: str, level: str) -> dict:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": "apps.core.middleware.RequestIdLogFilter"}},
+        "filters": {"request_id": {"()": "apps.core.operations.middleware.RequestIdLogFilter"}},
         "formatters": {
             "text": {"format": "%(asctime)s %(levelname)-7s [%(request_id)s] %(name)s: %(message)s"},
             "json": {

@@ -79,6 +79,6 @@ def _reference_data_after_flush(request):
     request.getfixturevalue("transactional_db")
     from django.apps import apps as django_apps
 
-    from apps.core.currencies import add_currencies
+    from apps.core.money.currencies import add_currencies
 
     add_currencies(django_apps, None)

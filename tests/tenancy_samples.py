@@ -17,10 +17,10 @@ from collections.abc import Callable
 
 from django.db import models
 
-from apps.core import tokens
-from apps.core.audit import audit_record
+from apps.core.accounts import tokens
+from apps.core.accounts.roles import Role
+from apps.core.mechanisms.audit import audit_record
 from apps.core.models import ApiKey, AuditLog, Membership, Organization, User
-from apps.core.roles import Role
 from tests.core.factories import MembershipFactory
 
 
@@ -56,7 +56,7 @@ TENANT_SAMPLES: dict[type[models.Model], Callable[[Organization], models.Model]]
 }
 
 
-# --- exchange rates (apps.core.fx) ------------------------------------------------------------------------
+# --- exchange rates (apps.core.money.fx) ------------------------------------------------------------------------
 
 from datetime import date as _date  # noqa: E402
 from decimal import Decimal as _Decimal  # noqa: E402

@@ -1,1 +1,1 @@
-"""Data and invariants of this app. Tenant rows subclass apps.core.tenancy.TenantModel."""
+"""Data and invariants of this app. Tenant rows subclass apps.core.accounts.tenancy.TenantModel."""

@@ -9,10 +9,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("Organizations and users")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (connects the receivers)
-        from .dashboards import register_core_dashboard
-        from .formatting import install_admin_number_display
-        from .third_party_nouns import register_third_party_nouns
+        from apps.core import signals  # noqa: F401  (connects the receivers)
+        from apps.core.admin_kit.dashboards import register_core_dashboard
+        from apps.core.language.formatting import install_admin_number_display
+        from apps.core.language.third_party_nouns import register_third_party_nouns
 
         register_core_dashboard()
         register_third_party_nouns()
@@ -23,4 +23,4 @@ class KontoraAdminConfig(admin_apps.AdminConfig):
     """The admin, with Kontora's site: members of organizations work here, scoped to their organizations."""
 
     default = False  # named explicitly in INSTALLED_APPS; apps.core itself means CoreConfig
-    default_site = "apps.core.admin_site.KontoraAdminSite"
+    default_site = "apps.core.admin_kit.site.KontoraAdminSite"

@@ -10,15 +10,15 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .dates import date_range_validator
-from .models import ApiKey, AuditLog, Currency, Membership
-from .roles import Role
+from apps.core.accounts.roles import Role
+from apps.core.models import ApiKey, AuditLog, Currency, Membership
+from apps.core.validation.dates import date_range_validator
 
 # --- filters of every app's filter sets: dates in the accepted range, numbers that fit a bigint ---------------
 
 
 class DateFilter(django_filters.DateFilter):
-    """A date filter refusing dates outside ``apps.core.dates`` (a 400 naming the parameter)."""
+    """A date filter refusing dates outside ``apps.core.validation.dates`` (a 400 naming the parameter)."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("validators", [date_range_validator])

@@ -5,10 +5,10 @@ from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .dates import date_range_validator
-from .formatting import field_decimals
-from .limits import TEXT_MAX_LENGTH
-from .models import Currency, Organization
+from apps.core.language.formatting import field_decimals
+from apps.core.models import Currency, Organization
+from apps.core.validation.dates import date_range_validator
+from apps.core.validation.limits import TEXT_MAX_LENGTH
 
 
 class OrganizationCreateForm(forms.Form):
@@ -41,7 +41,7 @@ class OrganizationCreateForm(forms.Form):
 
 
 class DateField(forms.DateField):
-    """A date in Kontora's accepted range (``apps.core.dates``): a form error, not a failure further on."""
+    """A date in Kontora's accepted range (``apps.core.validation.dates``): a form error, not a failure further on."""
 
     default_validators = [date_range_validator]
 
@@ -60,7 +60,7 @@ class TrimmedNumberInput(forms.NumberInput):
 
 
 def bounded_formfield(db_field, formfield):
-    """Kontora's input rules on an admin form field: dates in the accepted range (``apps.core.dates``),
+    """Kontora's input rules on an admin form field: dates in the accepted range (``apps.core.validation.dates``),
     unbounded text capped at the API's limit, and stored decimals shown without trailing zeros."""
     if formfield is None:
         return formfield

@@ -14,10 +14,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy, pgettext_lazy
 
-from .files import validate_image_upload
-from .nouns import NounForms
-from .roles import Role
-from .tenancy import TenantModel
+from apps.core.accounts.roles import Role
+from apps.core.accounts.tenancy import TenantModel
+from apps.core.language.nouns import NounForms
+from apps.core.validation.files import validate_image_upload
 
 
 class UserManager(BaseUserManager):
@@ -52,7 +52,7 @@ class User(AbstractUser):
     REQUIRED_FIELDS: list[str] = []
     objects = UserManager()
 
-    # Users are seen by the members of the organizations they share (see apps.core.tenancy.scope).
+    # Users are seen by the members of the organizations they share (see apps.core.accounts.tenancy.scope).
     tenant_path = "@users"
 
     noun_forms = NounForms(
@@ -156,7 +156,7 @@ class Organization(models.Model):
 
 
 class Membership(models.Model):
-    """A user's place in an organization. The role decides what they may change (see apps.core.roles)."""
+    """A user's place in an organization. The role decides what they may change (see apps.core.accounts.roles)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
@@ -245,7 +245,7 @@ class AuditLog(models.Model):
     @property
     def action_label(self) -> str:
         """The action in words, in the active language («Счёт на оплату выставлен»), not its code."""
-        from .audit_labels import action_label
+        from apps.core.mechanisms.audit_labels import action_label
 
         return action_label(self.action)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from .models import AuditLog, Membership, Organization
-from .tenancy import scope
+from apps.core.accounts.tenancy import scope
+from apps.core.models import AuditLog, Membership, Organization
 
 
 def organization_list(*, user) -> QuerySet[Organization]:
@@ -31,8 +31,8 @@ from django.core.exceptions import ValidationError  # noqa: E402
 from django.db.models import Case, IntegerField, Q, Value, When  # noqa: E402
 from django.utils.translation import gettext as _  # noqa: E402
 
-from .models import Currency, FxRate  # noqa: E402
-from .money import round_to  # noqa: E402
+from apps.core.models import Currency, FxRate  # noqa: E402
+from apps.core.money.amounts import round_to  # noqa: E402
 
 FX_PIVOT = "RUB"  # the currency cross rates go through: every public (CBR) rate is quoted against it
 FX_RATE_PLACES = 12  # derived rates are rounded half-even to the places FxRate.rate keeps

@@ -6,12 +6,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .audit import audit_record
-from .models import Membership, Organization, User
-from .realtime import notify_membership_changed
-from .roles import MANAGE_MEMBERS, MANAGE_ORGANIZATION, Role
-from .tenancy import forget_memberships, has_power
-from .text import unique_slug
+from apps.core.accounts.roles import MANAGE_MEMBERS, MANAGE_ORGANIZATION, Role
+from apps.core.accounts.tenancy import forget_memberships, has_power
+from apps.core.language.text import unique_slug
+from apps.core.mechanisms.audit import audit_record
+from apps.core.models import Membership, Organization, User
+from apps.core.realtime import notify_membership_changed
 
 
 def _require(user, power: str, organization: Organization) -> None:

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
 
-from .models import User
+from apps.core.models import User
 
 
 @receiver(pre_save, sender=User, dispatch_uid="core.user.revoke_api_logins")
@@ -25,7 +25,7 @@ def revoke_api_logins_when_password_changes(sender, instance: User, raw: bool = 
         reason = "deactivated"
     if reason is None:
         return
-    from .tokens import refresh_tokens_revoke_for_user
+    from apps.core.accounts.tokens import refresh_tokens_revoke_for_user
 
     user_id = instance.pk
     transaction.on_commit(lambda: refresh_tokens_revoke_for_user(user_id=user_id, reason=reason))

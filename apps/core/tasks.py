@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from .maintenance import refresh_token_purge_expired
+from apps.core.operations.maintenance import refresh_token_purge_expired
 
 # The name is written out: the periodic task in the database (migration 0004) refers to it.
 REFRESH_TOKENS_PURGE_TASK = "apps.core.tasks.refresh_tokens_purge_task"
@@ -40,7 +40,7 @@ def fx_rates_fetch_task(self, date: str | None = None) -> dict:
     Daily (see migration 0006). Safe to run twice: a stored rate is not stored again. When fetching is turned
     off it logs that and stops; when the source is unreachable it logs and retries later.
     """
-    from .fx import FxRatesNotConfigured, FxRatesUnavailable, fx_rates_fetch, fx_today
+    from apps.core.money.fx import FxRatesNotConfigured, FxRatesUnavailable, fx_rates_fetch, fx_today
 
     on = Date.fromisoformat(date) if date else fx_today()
     try:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from apps.core import views
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -9,12 +9,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from . import selectors, services
-from .forms import OrganizationCreateForm
-from .health import health_report
-from .metrics import metrics_view
-from .roles import Role
-from .tenancy import memberships
+from apps.core import selectors, services
+from apps.core.accounts.roles import Role
+from apps.core.accounts.tenancy import memberships
+from apps.core.forms import OrganizationCreateForm
+from apps.core.operations.health import health_report
+from apps.core.operations.metrics import metrics_view
 
 
 def home(request):

@@ -1,1 +1,1 @@
-"""Reads and reports: querysets scoped with apps.core.tenancy.scope, with the joins their callers need."""
+"""Reads and reports: querysets scoped with apps.core.accounts.tenancy.scope, with the joins their callers need."""

@@ -1,10 +1,10 @@
-"""The labels of the ledger's audit actions (``apps.core.audit``): how the admin and the API name them."""
+"""The labels of the ledger's audit actions (``apps.core.mechanisms.audit``): how the admin and the API name them."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.audit import register_action_labels
+from apps.core.mechanisms.audit import register_action_labels
 
 LABELS = {
     "ledger.account.create": _("Account created"),

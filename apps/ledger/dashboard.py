@@ -21,10 +21,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from apps.core.formatting import format_money
+from apps.core.accounts.tenancy import memberships, organization_ids, scope
+from apps.core.language.formatting import format_money
 from apps.core.models import Currency, Organization
-from apps.core.money import decimals_of
-from apps.core.tenancy import memberships, organization_ids, scope
+from apps.core.money.amounts import decimals_of
 
 from .models import Account, AccountType, Transaction, TransactionEntry, natural_sign
 
@@ -454,7 +454,7 @@ def ledger_panel(request) -> dict | None:
 
 
 def register_dashboard() -> None:
-    from apps.core.dashboards import Dashboard, register
+    from apps.core.admin_kit.dashboards import Dashboard, register
 
     register(
         Dashboard(

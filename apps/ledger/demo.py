@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from apps.core.idempotency import product_key
+from apps.core.mechanisms.idempotency import product_key
 
 from . import services
 from .models import Account, AccountType, Category, Counterparty, PeriodLock, Project, Transaction

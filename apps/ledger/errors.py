@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
-from apps.core.formatting import format_date
-from apps.core.idempotency import display_key
+from apps.core.language.formatting import format_date
+from apps.core.mechanisms.idempotency import display_key
 
 
 def _diag(error: DatabaseError) -> tuple[str | None, dict]:

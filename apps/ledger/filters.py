@@ -12,7 +12,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.filters import DateFilter, NumberFilter
-from apps.core.idempotency import key_lookup_values
+from apps.core.mechanisms.idempotency import key_lookup_values
 
 from .models import (
     Account,

@@ -27,8 +27,8 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy, pgettext_lazy
 
-from apps.core.nouns import NounForms
-from apps.core.tenancy import TenantModel, TenantQuerySet
+from apps.core.accounts.tenancy import TenantModel, TenantQuerySet
+from apps.core.language.nouns import NounForms
 
 # Amounts: up to 20 integer digits and 8 decimals (BTC's precision, the largest Kontora supports). 28
 # significant digits is also Python's default Decimal precision, so no arithmetic on amounts ever rounds.

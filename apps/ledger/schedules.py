@@ -1,5 +1,5 @@
-"""The ledger's periodic tasks, installed by the ledger's migrations (see :mod:`apps.core.beat`), so that they
-show (and can be changed) in the admin.
+"""The ledger's periodic tasks, installed by the ledger's migrations (see :mod:`apps.core.operations.beat`), so
+that they show (and can be changed) in the admin.
 
 The invoice and recurring-payment tasks run often rather than once a day because organizations live in
 different time zones: an invoice becomes overdue, and a recurring payment falls due, at the organization's
@@ -9,7 +9,7 @@ confirmations, and each run checks at most 100 of the least recently checked pen
 
 from __future__ import annotations
 
-from apps.core.beat import PeriodicTaskSpec
+from apps.core.operations.beat import PeriodicTaskSpec
 
 OVERDUE_TASK_NAME = "Mark overdue invoices"
 OVERDUE = PeriodicTaskSpec(

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import QuerySet
 
-from apps.core.tenancy import scope
+from apps.core.accounts.tenancy import scope
 
 from .models import Account, AccountBalance, Transaction
 from .services.purposes import account_purpose_filter

@@ -1,1 +1,1 @@
-"""Admin registrations: subclass apps.core.admin_base.KontoraModelAdmin so scoping and roles apply."""
+"""Admin registrations: subclass apps.core.admin_kit.base.KontoraModelAdmin so scoping and roles apply."""

@@ -56,10 +56,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
-    "apps.core.middleware.RequestIdMiddleware",
+    "apps.core.operations.middleware.RequestIdMiddleware",
     # Outside everything that answers, so every response carries the policy (see the middleware).
-    "apps.core.middleware.ContentSecurityPolicyMiddleware",
-    "apps.core.middleware.ApiQueryNulMiddleware",
+    "apps.core.operations.middleware.ContentSecurityPolicyMiddleware",
+    "apps.core.operations.middleware.ApiQueryNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -68,7 +68,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "apps.core.middleware.OrganizationMfaMiddleware",
+    "apps.core.operations.middleware.OrganizationMfaMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # axes must come last: it turns a lockout raised during authentication into the lockout page.
@@ -208,15 +208,15 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Kontora] "
-ACCOUNT_ADAPTER = "apps.core.auth.adapters.AccountAdapter"
+ACCOUNT_ADAPTER = "apps.core.accounts.adapters.AccountAdapter"
 # allauth keeps its limits on password resets, sign-ups, e-mail confirmations and changes; failed logins
 # (and the sign-in code step) are limited by django-axes instead, the same way on every login path.
 ACCOUNT_RATE_LIMITS = {"login_failed": None}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Kontora"
-MFA_ADAPTER = "apps.core.auth.mfa.MfaAdapter"
+MFA_ADAPTER = "apps.core.accounts.mfa.MfaAdapter"
 # The sign-in code step counts towards the axes lockout like a wrong password (allauth's limits are off).
-MFA_FORMS = {"authenticate": "apps.core.auth.mfa.AuthenticateForm"}
+MFA_FORMS = {"authenticate": "apps.core.accounts.mfa.AuthenticateForm"}
 
 # Brute-force protection (django-axes): a user+address pair is locked after AXES_FAILURE_LIMIT failures,
 # unlocked after AXES_COOLOFF_MINUTES or by an admin (admin "Access attempts", or `manage.py axes_reset`).
@@ -224,8 +224,8 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "login"
-AXES_USERNAME_CALLABLE = "apps.core.auth.lockout.username_from_request"
-AXES_LOCKOUT_CALLABLE = "apps.core.auth.lockout.lockout_response"
+AXES_USERNAME_CALLABLE = "apps.core.accounts.lockout.username_from_request"
+AXES_LOCKOUT_CALLABLE = "apps.core.accounts.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 

@@ -6,8 +6,8 @@ from django.conf import settings
 from django.test import Client
 from playwright.sync_api import expect
 
+from apps.core.accounts.roles import Role
 from apps.core.realtime import publish
-from apps.core.roles import Role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -3,8 +3,8 @@
 import pytest
 from playwright.sync_api import expect
 
+from apps.core.accounts.roles import Role
 from apps.core.realtime import publish
-from apps.core.roles import Role
 from tests.core.factories import DEFAULT_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

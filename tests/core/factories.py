@@ -1,8 +1,8 @@
 import factory
 from django.contrib.auth import get_user_model
 
+from apps.core.accounts.roles import Role
 from apps.core.models import Membership, Organization
-from apps.core.roles import Role
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from apps.core import fx
+from apps.core.money import fx
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "cbr"
 DAILY_2026_11_14 = "XML_daily_2026-11-14.xml"

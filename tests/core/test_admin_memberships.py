@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
+from apps.core.accounts.roles import Role
 from apps.core.models import Membership
-from apps.core.roles import Role
 
 pytestmark = pytest.mark.django_db
 

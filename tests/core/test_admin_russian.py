@@ -1,4 +1,4 @@
-"""The admin names every model in the grammatical case each sentence needs (``apps.core.nouns``): titles,
+"""The admin names every model in the grammatical case each sentence needs (``apps.core.language.nouns``): titles,
 buttons, counts, inlines, delete pages and messages read as Russian, and English still reads as English."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from django.contrib.messages import get_messages
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
+from apps.core.language.nouns import Noun, forms_of
 from apps.core.models import Currency, Organization
-from apps.core.nouns import Noun, forms_of
 from apps.ledger.models import Account, Category, Counterparty, Invoice, Transaction
 from tests.core.factories import UserFactory
 from tests.tenancy_samples import TENANT_SAMPLES

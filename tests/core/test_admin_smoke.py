@@ -4,7 +4,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from apps.core.roles import Role
+from apps.core.accounts.roles import Role
 from tests.core.factories import UserFactory
 from tests.tenancy_samples import TENANT_SAMPLES
 

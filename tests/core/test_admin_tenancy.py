@@ -13,9 +13,9 @@ from django.contrib import admin
 from django.forms import ModelChoiceField, ModelMultipleChoiceField
 from django.urls import reverse
 
+from apps.core.accounts.roles import Role
+from apps.core.accounts.tenancy import is_tenant_model, tenant_path
 from apps.core.models import Currency
-from apps.core.roles import Role
-from apps.core.tenancy import is_tenant_model, tenant_path
 from tests.tenancy_samples import TENANT_SAMPLES
 
 # Shared by every organization on purpose: reference data with no tenant.

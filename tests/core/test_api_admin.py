@@ -9,9 +9,9 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from apps.core import tokens
+from apps.core.accounts import tokens
+from apps.core.accounts.roles import Role
 from apps.core.models import ApiKey, RefreshToken
-from apps.core.roles import Role
 from tests.core.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -15,9 +15,9 @@ from django.db import connection
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from apps.core import tokens
+from apps.core.accounts import tokens
+from apps.core.accounts.roles import Role
 from apps.core.models import AuditLog, RefreshToken
-from apps.core.roles import Role
 from tests.core.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db

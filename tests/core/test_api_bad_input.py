@@ -8,7 +8,7 @@ import json
 import pytest
 from rest_framework.test import APIClient
 
-from apps.core.roles import Role
+from apps.core.accounts.roles import Role
 from apps.ledger.models import Counterparty, Transaction
 from tests.ledger import conftest as ledger_fixtures
 from tests.ledger.factories import CounterpartyFactory

@@ -14,10 +14,10 @@ from rest_framework.settings import api_settings
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
-from apps.core import tokens
-from apps.core.audit import audit_record
+from apps.core.accounts import tokens
+from apps.core.accounts.roles import Role
+from apps.core.mechanisms.audit import audit_record
 from apps.core.models import AuditLog, Membership
-from apps.core.roles import Role
 from tests.core.factories import MembershipFactory, OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

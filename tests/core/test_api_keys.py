@@ -10,10 +10,10 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from apps.core import tokens
+from apps.core.accounts import tokens
+from apps.core.accounts.roles import Role
+from apps.core.accounts.tenancy import has_power, memberships
 from apps.core.models import ApiKey, AuditLog
-from apps.core.roles import Role
-from apps.core.tenancy import has_power, memberships
 from tests.core.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db

@@ -16,10 +16,10 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
-from apps.core import tokens
+from apps.core.accounts import tokens
+from apps.core.accounts.roles import Role
+from apps.core.accounts.tenancy import is_tenant_model
 from apps.core.api.permissions import PeopleOnlyForWrites
-from apps.core.roles import Role
-from apps.core.tenancy import is_tenant_model
 from tests.core.factories import OrganizationFactory
 from tests.tenancy_samples import TENANT_SAMPLES
 

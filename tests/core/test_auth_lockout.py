@@ -18,7 +18,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.core.auth.lockout import login_succeeded, username_from_request
+from apps.core.accounts.lockout import login_succeeded, username_from_request
 from config.urls import urlpatterns as project_urlpatterns
 from tests.core.factories import DEFAULT_PASSWORD, UserFactory
 

@@ -17,7 +17,7 @@ from django.utils import translation
 
 from tests.core.factories import DEFAULT_PASSWORD, UserFactory
 
-MIDDLEWARE = "apps.core.middleware.OrganizationMfaMiddleware"
+MIDDLEWARE = "apps.core.operations.middleware.OrganizationMfaMiddleware"
 pytestmark = pytest.mark.django_db
 
 

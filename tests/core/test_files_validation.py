@@ -12,8 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.utils import translation
 
-from apps.core.files import FileTypeValidator, sniff, validate_image_upload
 from apps.core.models import Organization
+from apps.core.validation.files import FileTypeValidator, sniff, validate_image_upload
 from tests.core.factories import OrganizationFactory
 
 

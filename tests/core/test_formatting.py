@@ -1,5 +1,5 @@
 """Numbers, amounts and dates read as the active language writes them, with one minus sign
-(``apps.core.formatting``)."""
+(``apps.core.language.formatting``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
-from apps.core.formatting import field_decimals, format_date, format_money, format_number, format_quantity
+from apps.core.language.formatting import field_decimals, format_date, format_money, format_number, format_quantity
 
 NBSP = "\u00a0"
 

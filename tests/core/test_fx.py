@@ -17,15 +17,15 @@ from django.db import IntegrityError, transaction
 from django.utils import translation
 from django_celery_beat.models import CrontabSchedule, PeriodicTask, PeriodicTasks
 
-from apps.core import beat
-from apps.core.fx import (
+from apps.core.models import AuditLog, Currency, FxRate
+from apps.core.money.fx import (
     FxRatesNotConfigured,
     FxRatesUnavailable,
     fx_rates_fetch,
     parse_cbr_daily,
 )
-from apps.core.models import AuditLog, Currency, FxRate
-from apps.core.schedules import FX_FETCH, FX_TASK_NAME
+from apps.core.operations import beat
+from apps.core.operations.schedules import FX_FETCH, FX_TASK_NAME
 from apps.core.tasks import FX_RATES_FETCH_TASK, FX_RETRY_LIMIT, fx_rates_fetch_task
 from config.celery import app as celery_app
 from tests.core.fx_stubs import DAILY_2026_11_14, ERROR_IN_PARAMETERS, install_cbr_stub, recorded, xml_response

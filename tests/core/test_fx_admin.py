@@ -13,8 +13,8 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import translation
 
+from apps.core.accounts.roles import Role
 from apps.core.models import FxRate
-from apps.core.roles import Role
 from apps.ledger.services import Leg, transaction_post
 from tests.core.factories import UserFactory
 from tests.ledger.factories import AccountFactory

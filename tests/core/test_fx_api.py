@@ -12,9 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from rest_framework.test import APIClient
 
-from apps.core import tokens
+from apps.core.accounts import tokens
+from apps.core.accounts.roles import Role
 from apps.core.models import AuditLog, FxRate
-from apps.core.roles import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import RequestFactory
 
-from apps.core.idempotency import (
+from apps.core.mechanisms.idempotency import (
     ProductKey,
     display_key,
     product_key,

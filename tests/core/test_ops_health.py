@@ -9,7 +9,7 @@ import socket
 import pytest
 from django.test import override_settings
 
-from apps.core import health
+from apps.core.operations import health
 
 pytestmark = pytest.mark.django_db
 

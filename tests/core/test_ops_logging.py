@@ -15,7 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpResponse
 from django.urls import path
 
-from apps.core.request_id import current_request_id
+from apps.core.operations.request_id import current_request_id
 from config.logging import build_logging
 
 pytestmark = pytest.mark.urls(__name__)

@@ -18,11 +18,11 @@ import uuid
 import pytest
 from django.test import Client
 
-from apps.core import tokens
+from apps.core.accounts import tokens
+from apps.core.accounts.roles import Role
 from apps.core.management.commands.serve import worker_command
 from apps.core.models import ApiKey
 from apps.core.realtime import publish
-from apps.core.roles import Role
 from config.settings.base import _kombu_url
 from tests.core.test_realtime_server import DaphneServer, WebSocketClosed, open_live
 from tests.core.throwaway import ROOT, ThrowawayRedis, clean_env, database_url

@@ -1,4 +1,4 @@
-"""`make run`'s supervisor (apps.core.supervisor): a child that dies is started again with a growing delay,
+"""`make run`'s supervisor (apps.core.operations.supervisor): a child that dies is started again with a growing delay,
 and the embedded Redis is started again when it stops answering, instead of the product stopping."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import time
 import pytest
 
 from apps.core.management.commands.serve import embedded_watches
-from apps.core.supervisor import Backoff, Supervisor
+from apps.core.operations.supervisor import Backoff, Supervisor
 from config import embedded
 
 # Exits with code 1 on its first two runs, then stays up: a worker that dies on errors until they pass.

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from apps.core.accounts.roles import Role
+from apps.core.language.text import slug_from, transliterate
 from apps.core.models import AuditLog, Membership, Organization
-from apps.core.roles import Role
-from apps.core.text import slug_from, transliterate
 from tests.core.factories import OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -2,8 +2,8 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from apps.core.accounts.roles import Role
 from apps.core.models import AuditLog, Membership, Organization
-from apps.core.roles import Role
 from tests.core.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

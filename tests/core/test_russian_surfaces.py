@@ -12,7 +12,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import translation
 
-from apps.core.audit import ACTION_LABELS, action_label, audit_record
+from apps.core.mechanisms.audit import ACTION_LABELS, action_label, audit_record
 from apps.core.models import AuditLog
 from tests.core.factories import UserFactory
 

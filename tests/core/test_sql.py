@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from apps.core import sql
-from apps.core.sql import SqlFile, current_sql, drop_sql
+from apps.core.mechanisms import sql
+from apps.core.mechanisms.sql import SqlFile, current_sql, drop_sql
 
 V1 = """-- A greeting.
 CREATE OR REPLACE FUNCTION kontora_test_greeting(p_name text) RETURNS text LANGUAGE sql AS $$
@@ -39,7 +39,7 @@ def test_a_version_applies_its_file_and_reverses_to_the_version_before(sql_dir):
     operation = SqlFile("core", "kontora_test_greeting", 2)
 
     assert (operation.sql, operation.reverse_sql) == (V2, V1)
-    assert operation.deconstruct() == ("apps.core.sql.SqlFile", ["core", "kontora_test_greeting", 2], {})
+    assert operation.deconstruct() == ("apps.core.mechanisms.sql.SqlFile", ["core", "kontora_test_greeting", 2], {})
 
 
 def test_the_first_version_reverses_by_dropping_what_it_creates(sql_dir):

@@ -20,11 +20,11 @@ from django.db import transaction
 from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask, PeriodicTasks
 
-from apps.core import beat
-from apps.core.jobs import enqueue_on_commit
-from apps.core.maintenance import refresh_token_purge_expired
+from apps.core.mechanisms.jobs import enqueue_on_commit
 from apps.core.models import RefreshToken
-from apps.core.schedules import PURGE, PURGE_TASK_NAME
+from apps.core.operations import beat
+from apps.core.operations.maintenance import refresh_token_purge_expired
+from apps.core.operations.schedules import PURGE, PURGE_TASK_NAME
 from apps.core.tasks import REFRESH_TOKENS_PURGE_TASK, refresh_tokens_purge_task
 from config.celery import app as celery_app
 from tests.core.factories import UserFactory

@@ -1,8 +1,8 @@
 import pytest
 
+from apps.core.accounts.roles import Role
+from apps.core.accounts.tenancy import has_power, organization_id_of, scope
 from apps.core.models import AuditLog, Membership, Organization, User
-from apps.core.roles import Role
-from apps.core.tenancy import has_power, organization_id_of, scope
 from tests.core.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -54,8 +54,8 @@ schema = _load_schema()
 @pytest.fixture(scope="session")
 def demo_owner(django_db_setup, django_db_blocker):
     """The demo organization with a month of books, created once for the run."""
-    from apps.core.demo import MEMBER_EMAIL, seed_demo
     from apps.core.models import User
+    from apps.core.operations.demo import MEMBER_EMAIL, seed_demo
 
     with django_db_blocker.unblock():
         seed_demo()
@@ -73,7 +73,7 @@ def auth_headers(demo_owner, monkeypatch):
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
 
-    from apps.core.tokens import access_token_issue
+    from apps.core.accounts.tokens import access_token_issue
 
     # The fuzzer sends thousands of requests a minute; throttling is tested elsewhere.
     monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"user": None, "anon": None, "token": None})

@@ -15,8 +15,8 @@ from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from apps.core import tokens
-from apps.core.roles import Role
+from apps.core.accounts import tokens
+from apps.core.accounts.roles import Role
 from apps.ledger import selectors, services
 from apps.ledger.admin.books import LegChoices
 from apps.ledger.admin.invoices import PaymentForm

@@ -13,8 +13,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from apps.core.accounts.roles import Role
 from apps.core.models import AuditLog
-from apps.core.roles import Role
 from apps.ledger import services
 from apps.ledger.models import Account, AccountBalance, AccountType, PeriodLock, Transaction
 from tests.ledger.factories import AccountFactory, CounterpartyFactory

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from apps.core.roles import Role
+from apps.core.accounts.roles import Role
 from apps.ledger.admin.reports import REPORTS, url_name
 from apps.ledger.models import Account
 from tests.browser import conftest as browser

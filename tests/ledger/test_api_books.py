@@ -12,8 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from apps.core import tokens
-from apps.core.roles import Role
+from apps.core.accounts import tokens
+from apps.core.accounts.roles import Role
 from apps.ledger import services
 from apps.ledger.models import Account, AccountBalance, AccountType, Transaction
 from tests.core.factories import OrganizationFactory

@@ -11,9 +11,9 @@ import time_machine
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from apps.core import tokens
+from apps.core.accounts import tokens
+from apps.core.accounts.roles import Role
 from apps.core.models import ApiKey, AuditLog
-from apps.core.roles import Role
 from apps.ledger.models import Counterparty, Invoice, RecurringPayment
 from tests.ledger.factories import CounterpartyFactory, InvoiceFactory
 

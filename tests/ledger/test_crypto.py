@@ -14,9 +14,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django_celery_beat.models import PeriodicTask
 
-from apps.core import beat
+from apps.core.accounts.roles import Role
 from apps.core.models import AuditLog
-from apps.core.roles import Role
+from apps.core.operations import beat
 from apps.ledger.models import (
     Account,
     AccountBalance,

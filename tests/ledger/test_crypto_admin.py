@@ -8,7 +8,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from apps.core.roles import Role
+from apps.core.accounts.roles import Role
 from apps.ledger.models import CryptoStatus, CryptoTransactionDetail, Transaction
 from apps.ledger.services import crypto_transfer_register, crypto_transfer_verify
 from tests.ledger.factories import AccountFactory

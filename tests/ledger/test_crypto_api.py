@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from rest_framework.test import APIClient
 
-from apps.core import tokens
-from apps.core.roles import Role
+from apps.core.accounts import tokens
+from apps.core.accounts.roles import Role
 from apps.ledger.models import CryptoTransactionDetail, Transaction
 from tests.ledger.factories import AccountFactory
 from tests.ledger.tronscan_stubs import (

@@ -11,8 +11,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from apps.core.exports import EXCEL_RU, STANDARD, csv_cell, csv_dialect
-from apps.core.roles import Role
+from apps.core.accounts.roles import Role
+from apps.core.mechanisms.exports import EXCEL_RU, STANDARD, csv_cell, csv_dialect
 from apps.ledger.admin.reports import url_name
 from tests.ledger.test_reports import build_books
 

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.core.roles import Role
+from apps.core.accounts.roles import Role
 from apps.ledger import services
 from apps.ledger.dashboard import MonthRow, _nice_ceiling, bar_chart
 from apps.ledger.models import Account, AccountType

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from apps.core.roles import Role
+from apps.core.accounts.roles import Role
 from apps.ledger import live, services
 from apps.ledger.models import Account, AccountType, Transaction
 from config.embedded import var_dir

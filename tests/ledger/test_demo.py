@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.db.models import Count
 
-from apps.core.demo import seed_demo
 from apps.core.models import Organization
+from apps.core.operations.demo import seed_demo
 from apps.ledger.models import Account, AccountBalance, Invoice, PeriodLock, Transaction
 from apps.ledger.selectors import books_verify
 

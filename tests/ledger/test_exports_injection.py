@@ -12,8 +12,8 @@ import openpyxl
 import pytest
 from rest_framework.test import APIClient
 
-from apps.core.exports import csv_cell, xlsx_cell
-from apps.core.roles import Role
+from apps.core.accounts.roles import Role
+from apps.core.mechanisms.exports import csv_cell, xlsx_cell
 from apps.ledger.services import Leg, transaction_post
 
 pytestmark = pytest.mark.django_db

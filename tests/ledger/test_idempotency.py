@@ -10,8 +10,8 @@ import pytest
 import time_machine
 from django.utils import translation
 
-from apps.core.idempotency import IdempotencyConflict, is_replay, product_key
-from apps.core.roles import Role
+from apps.core.accounts.roles import Role
+from apps.core.mechanisms.idempotency import IdempotencyConflict, is_replay, product_key
 from apps.ledger.models import AccountBalance, InvoiceKind, InvoicePayment, Transaction
 from apps.ledger.services import (
     Leg,

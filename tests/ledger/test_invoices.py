@@ -12,8 +12,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.utils import translation
 
+from apps.core.accounts.roles import Role
 from apps.core.models import AuditLog
-from apps.core.roles import Role
 from apps.ledger.models import (
     Account,
     AccountBalance,

@@ -12,7 +12,7 @@ import time_machine
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from apps.core.roles import Role
+from apps.core.accounts.roles import Role
 from apps.ledger.models import AccountType, Invoice, InvoicePayment, InvoiceStatus, RecurringPayment, Transaction
 from apps.ledger.services import invoice_payment_record, period_lock
 from tests.ledger.factories import AccountFactory, CounterpartyFactory, InvoiceFactory, RecurringPaymentFactory

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from rest_framework.test import APIClient
 
-from apps.core.roles import Role
+from apps.core.accounts.roles import Role
 from apps.ledger.models import Invoice, InvoicePayment, RecurringPayment, Transaction
 from tests.ledger.factories import CounterpartyFactory, InvoiceFactory, RecurringPaymentFactory
 

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db import connection
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
-from apps.core import beat
+from apps.core.operations import beat
 from apps.ledger.schedules import OVERDUE, TASKS
 from tests.ledger.sql_catalog import ledger_code_names, ledger_definitions
 

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from apps.core.accounts.roles import Role
 from apps.core.models import FxRate
-from apps.core.roles import Role
 from apps.ledger import services
 from apps.ledger.models import AccountBalance, Transaction, TransactionEntry
 from apps.ledger.services import Leg

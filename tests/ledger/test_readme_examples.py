@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from apps.core.demo import seed_demo
+from apps.core.operations.demo import seed_demo
 from apps.ledger.models import Transaction
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -11,8 +11,8 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 
+from apps.core.accounts.roles import Role
 from apps.core.models import AuditLog
-from apps.core.roles import Role
 from apps.ledger.models import RecurringPayment, Transaction, TransactionEntry
 from apps.ledger.services import (
     period_lock,

@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from apps.core.roles import Role
+from apps.core.accounts.roles import Role
 from apps.ledger import services
 from apps.ledger.admin.reports import REPORTS, url_name
 from apps.ledger.models import AccountType

@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from apps.core.roles import Role
+from apps.core.accounts.roles import Role
 from apps.ledger.admin.reports import REPORTS, url_name
 from apps.ledger.models import Transaction
 from config.embedded import var_dir

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from apps.core.roles import Role
+from apps.core.accounts.roles import Role
 
 pytestmark = pytest.mark.django_db
 

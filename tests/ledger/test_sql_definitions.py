@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from apps.core.sql import current_sql
+from apps.core.mechanisms.sql import current_sql
 from tests.ledger.sql_catalog import ledger_code_names, ledger_definitions
 
 pytestmark = pytest.mark.django_db

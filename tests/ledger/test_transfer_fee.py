@@ -10,8 +10,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from rest_framework.test import APIClient
 
-from apps.core import tokens
-from apps.core.roles import Role
+from apps.core.accounts import tokens
+from apps.core.accounts.roles import Role
 from apps.ledger import services
 from apps.ledger.models import AccountBalance, Transaction
 

@@ -14,10 +14,10 @@ from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from apps.core import tokens
-from apps.core.demo import seed_demo
+from apps.core.accounts import tokens
+from apps.core.accounts.roles import Role
 from apps.core.models import Organization
-from apps.core.roles import Role
+from apps.core.operations.demo import seed_demo
 from apps.ledger.models import Category, Counterparty, Project, Transaction
 from apps.ledger.services import books as book_services
 from tests.ledger.factories import CounterpartyFactory, ProjectFactory

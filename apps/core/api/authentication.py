@@ -1,7 +1,7 @@
 """How an API request says who it is.
 
 - ``Authorization: Bearer <access token>``: a person, with a short-lived token from ``/api/v1/auth/token/``.
-- ``Authorization: Api-Key <key>``: an organization's integration (see ``apps.core.tokens.ApiKeyPrincipal``).
+- ``Authorization: Api-Key <key>``: an organization's integration (see ``apps.core.accounts.tokens.ApiKeyPrincipal``).
 - The session cookie, for the browsable API of a signed-in person (with CSRF protection).
 
 A request that names a scheme and carries a bad credential is refused (401) rather than treated as anonymous.
@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
-from ..tokens import AuthError, access_token_verify, api_key_authenticate
+from apps.core.accounts.tokens import AuthError, access_token_verify, api_key_authenticate
 
 
 def _credential(request, keyword: str) -> str | None:

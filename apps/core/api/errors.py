@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from apps.core.idempotency import IdempotencyConflict
+from apps.core.mechanisms.idempotency import IdempotencyConflict
 
 logger = logging.getLogger(__name__)
 

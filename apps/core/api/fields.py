@@ -1,5 +1,5 @@
 """Serializer fields that every API input uses for numbers, amounts and dates, so the rules of what a
-client may send live in one place (``apps.core.money``, ``apps.core.dates``)."""
+client may send live in one place (``apps.core.money.amounts``, ``apps.core.validation.dates``)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..dates import date_range_validator
-from ..money import MAX_DIGITS, MAX_PLACES, to_decimal
+from apps.core.money.amounts import MAX_DIGITS, MAX_PLACES, to_decimal
+from apps.core.validation.dates import date_range_validator
 
 BIGINT_MAX = 2**63 - 1  # ids and counts are PostgreSQL bigint at most
 
@@ -24,7 +24,7 @@ class IntegerField(serializers.IntegerField):
 
 
 class DateField(serializers.DateField):
-    """A date in Kontora's accepted range (``apps.core.dates``)."""
+    """A date in Kontora's accepted range (``apps.core.validation.dates``)."""
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -41,8 +41,9 @@ class DateTimeField(serializers.DateTimeField):
 
 @extend_schema_field({"type": "string", "format": "decimal", "pattern": r"^-?[0-9]+(\.[0-9]+)?$", "example": "1500.00"})
 class DecimalStringField(serializers.Field):
-    """A decimal string of the one documented form (``1500``, ``-12.50``), read by ``apps.core.money.to_decimal``
-    and bounded by the column it is stored in (``max_digits``/``decimal_places``). Returns a Decimal."""
+    """A decimal string of the one documented form (``1500``, ``-12.50``), read by
+    ``apps.core.money.amounts.to_decimal`` and bounded by the column it is stored in (``max_digits``/
+    ``decimal_places``). Returns a Decimal."""
 
     def __init__(self, *, max_digits: int = MAX_DIGITS, decimal_places: int = MAX_PLACES, **kwargs):
         self.max_digits = max_digits
@@ -62,7 +63,7 @@ class DecimalStringField(serializers.Field):
 
 
 class StrictDecimalField(serializers.DecimalField):
-    """DRF's DecimalField reading only the documented form of a number (``apps.core.money.to_decimal``): not
+    """DRF's DecimalField reading only the documented form of a number (``apps.core.money.amounts.to_decimal``): not
     ``1E+2``, ``+5``, ``5.``, ``1_000`` or other scripts' digits."""
 
     def to_internal_value(self, data):

@@ -11,15 +11,15 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from .. import fx
-from ..filters import DateFilter
-from ..models import Currency, FxRate, Organization
-from ..selectors import fx_rate_for
-from ..tenancy import organization_ids
-from .fields import DateField
-from .permissions import IsMember
-from .serializers import ModelSerializer, OrganizationSlugField
-from .viewsets import TenantScopedMixin
+from apps.core.accounts.tenancy import organization_ids
+from apps.core.api.fields import DateField
+from apps.core.api.permissions import IsMember
+from apps.core.api.serializers import ModelSerializer, OrganizationSlugField
+from apps.core.api.viewsets import TenantScopedMixin
+from apps.core.filters import DateFilter
+from apps.core.models import Currency, FxRate, Organization
+from apps.core.money import fx
+from apps.core.selectors import fx_rate_for
 
 
 class FxRateFilter(django_filters.FilterSet):

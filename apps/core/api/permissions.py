@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from ..roles import write_power
-from ..tenancy import has_power, memberships, organization_id_of, sees_everything
+from apps.core.accounts.roles import write_power
+from apps.core.accounts.tenancy import has_power, memberships, organization_id_of, sees_everything
 
 
 class IsMember(BasePermission):

@@ -8,12 +8,12 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..limits import TEXT_MAX_LENGTH
-from ..models import ApiKey, AuditLog, Currency, Membership, Organization, User
-from ..roles import MANAGE_API_KEYS, MANAGE_MEMBERS, Role, write_power
-from ..tenancy import is_tenant_model, memberships, organizations_with_power, scope
-from . import fields
-from .fields import DateTimeField, IntegerField
+from apps.core.accounts.roles import MANAGE_API_KEYS, MANAGE_MEMBERS, Role, write_power
+from apps.core.accounts.tenancy import is_tenant_model, memberships, organizations_with_power, scope
+from apps.core.api import fields
+from apps.core.api.fields import DateTimeField, IntegerField
+from apps.core.models import ApiKey, AuditLog, Currency, Membership, Organization, User
+from apps.core.validation.limits import TEXT_MAX_LENGTH
 
 
 def _scope_field(field, user, power: str) -> None:
@@ -65,7 +65,7 @@ class TenantModelSerializer(ModelSerializer):
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
-        from ..tenancy import check_same_organization
+        from apps.core.accounts.tenancy import check_same_organization
 
         instance = self.Meta.model(**{k: v for k, v in attrs.items() if not isinstance(v, list)})
         if self.instance is not None:

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from . import (
+from apps.core.api import (
     schema,  # noqa: F401  (registers the OpenAPI description of the credentials)
     views,
 )
@@ -23,6 +23,6 @@ urlpatterns = [
     *router.urls,
 ]
 
-from .fx import urlpatterns as fx_urlpatterns  # noqa: E402  (exchange rates: /api/v1/fx-rates/)
+from apps.core.api.fx import urlpatterns as fx_urlpatterns  # noqa: E402  (exchange rates: /api/v1/fx-rates/)
 
 urlpatterns += fx_urlpatterns

@@ -13,13 +13,12 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import services, tokens
-from ..filters import ApiKeyFilter, AuditLogFilter, CurrencyFilter, MembershipFilter
-from ..models import ApiKey, AuditLog, Currency, Membership, Organization, User
-from ..roles import MANAGE_API_KEYS, MANAGE_MEMBERS, MANAGE_ORGANIZATION
-from .errors import ErrorSerializer, error_response
-from .permissions import IsMember, PeopleOnlyForWrites
-from .serializers import (
+from apps.core import services
+from apps.core.accounts import tokens
+from apps.core.accounts.roles import MANAGE_API_KEYS, MANAGE_MEMBERS, MANAGE_ORGANIZATION
+from apps.core.api.errors import ErrorSerializer, error_response
+from apps.core.api.permissions import IsMember, PeopleOnlyForWrites
+from apps.core.api.serializers import (
     ApiKeyCreatedSerializer,
     ApiKeyCreateSerializer,
     ApiKeySerializer,
@@ -34,8 +33,10 @@ from .serializers import (
     TokenPairSerializer,
     TokenRefreshSerializer,
 )
-from .throttling import TokenRateThrottle
-from .viewsets import TenantReadOnlyViewSet, TenantScopedMixin
+from apps.core.api.throttling import TokenRateThrottle
+from apps.core.api.viewsets import TenantReadOnlyViewSet, TenantScopedMixin
+from apps.core.filters import ApiKeyFilter, AuditLogFilter, CurrencyFilter, MembershipFilter
+from apps.core.models import ApiKey, AuditLog, Currency, Membership, Organization, User
 
 _ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description=_("Invalid fields.")),

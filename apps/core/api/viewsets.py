@@ -5,7 +5,7 @@ from __future__ import annotations
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import filters, viewsets
 
-from ..tenancy import scope
+from apps.core.accounts.tenancy import scope
 
 
 class StableOrderingFilter(filters.OrderingFilter):
@@ -23,7 +23,7 @@ FILTER_BACKENDS = [DjangoFilterBackend, filters.SearchFilter, StableOrderingFilt
 
 
 class TenantScopedMixin:
-    """Scopes ``get_queryset`` with ``apps.core.tenancy.scope``; filters, ordering and lookups come after,
+    """Scopes ``get_queryset`` with ``apps.core.accounts.tenancy.scope``; filters, ordering and lookups come after,
     so another organization's object is not found (404) and never leaks through a filter."""
 
     filter_backends = FILTER_BACKENDS

@@ -6,8 +6,8 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-import apps.core.files
 import apps.core.models
+import apps.core.validation.files
 
 
 class Migration(migrations.Migration):
@@ -169,7 +169,9 @@ class Migration(migrations.Migration):
                         blank=True,
                         upload_to="organizations/logos/",
                         validators=[
-                            apps.core.files.FileTypeValidator(("png", "jpeg", "gif", "webp"), max_bytes=2097152)
+                            apps.core.validation.files.FileTypeValidator(
+                                ("png", "jpeg", "gif", "webp"), max_bytes=2097152
+                            )
                         ],
                         verbose_name="logo",
                     ),

@@ -1,7 +1,7 @@
 from django.contrib.postgres.operations import BtreeGistExtension, CreateExtension, TrigramExtension
 from django.db import migrations
 
-from apps.core.currencies import add_currencies
+from apps.core.money.currencies import add_currencies
 
 
 class Migration(migrations.Migration):

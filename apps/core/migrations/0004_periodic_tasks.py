@@ -6,8 +6,8 @@ Reversible: going back removes the task, and the schedule if no other task uses 
 
 from django.db import migrations
 
-from apps.core.beat import schedule_operation
-from apps.core.schedules import PURGE
+from apps.core.operations.beat import schedule_operation
+from apps.core.operations.schedules import PURGE
 
 
 class Migration(migrations.Migration):

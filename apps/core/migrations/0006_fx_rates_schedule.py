@@ -15,8 +15,8 @@ unique key (``fxrate_public_unique``); rates of actual exchanges may differ with
 
 from django.db import migrations
 
-from apps.core.beat import schedule_operation
-from apps.core.schedules import FX_FETCH
+from apps.core.operations.beat import schedule_operation
+from apps.core.operations.schedules import FX_FETCH
 
 OWN_MANUAL_UNIQUE = """
 CREATE UNIQUE INDEX fxrate_own_manual_unique ON core_fxrate (organization_id, date, base_id, quote_id)

@@ -4,6 +4,6 @@ Domain apps call :func:`publish` (after commit, numbered, kept for replay); ``co
 the streams of the signed-in user's organizations; ``static/js/live.js`` is the page side.
 """
 
-from .events import notify_membership_changed, publish
+from apps.core.realtime.events import notify_membership_changed, publish
 
 __all__ = ["notify_membership_changed", "publish"]

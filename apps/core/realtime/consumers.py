@@ -40,8 +40,8 @@ from django.contrib import auth
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from . import streams
-from .events import organization_group, user_group
+from apps.core.realtime import streams
+from apps.core.realtime.events import organization_group, user_group
 
 CLOSE_UNAUTHENTICATED = 4401
 DEFAULT_RECHECK_SECONDS = 60

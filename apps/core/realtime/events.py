@@ -14,7 +14,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 from django.utils import timezone
 
-from . import streams
+from apps.core.realtime import streams
 
 logger = logging.getLogger(__name__)
 

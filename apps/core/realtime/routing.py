@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .consumers import LiveConsumer
+from apps.core.realtime.consumers import LiveConsumer
 
 websocket_urlpatterns = [
     path("ws/live/", LiveConsumer.as_asgi(), name="live"),

@@ -1,9 +1,9 @@
-"""Template filters of ``apps.core.formatting``: ``{{ amount|money:currency }}``, ``{{ qty|quantity }}``,
+"""Template filters of ``apps.core.language.formatting``: ``{{ amount|money:currency }}``, ``{{ qty|quantity }}``,
 ``{{ day|short_date }}``."""
 
 from django import template
 
-from apps.core.formatting import format_date, format_money, format_quantity
+from apps.core.language.formatting import format_date, format_money, format_quantity
 
 register = template.Library()
 

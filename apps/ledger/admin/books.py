@@ -39,13 +39,13 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from apps.core.admin_base import KontoraModelAdmin, KontoraTabularInline, admin_page_media
-from apps.core.formatting import format_date, format_quantity
+from apps.core.accounts.roles import write_power
+from apps.core.accounts.tenancy import organization_ids, organizations_with_power, scope
+from apps.core.admin_kit.base import KontoraModelAdmin, KontoraTabularInline, admin_page_media
 from apps.core.forms import DateField
-from apps.core.idempotency import is_replay
+from apps.core.language.formatting import format_date, format_quantity
+from apps.core.mechanisms.idempotency import is_replay
 from apps.core.models import Organization
-from apps.core.roles import write_power
-from apps.core.tenancy import organization_ids, organizations_with_power, scope
 
 from .. import services
 from ..dashboard import money

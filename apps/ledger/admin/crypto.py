@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from apps.core.admin_base import KontoraModelAdmin
+from apps.core.admin_kit.base import KontoraModelAdmin
 
 from .. import services, tronscan
 from ..models import Account, CryptoStatus, CryptoToken, CryptoTransactionDetail

@@ -27,11 +27,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
-from apps.core.admin_base import KontoraModelAdmin, KontoraTabularInline, admin_page_media
-from apps.core.formatting import format_date, format_money
+from apps.core.accounts.tenancy import organization_ids
+from apps.core.admin_kit.base import KontoraModelAdmin, KontoraTabularInline, admin_page_media
 from apps.core.forms import DateField
-from apps.core.money import round_to
-from apps.core.tenancy import organization_ids
+from apps.core.language.formatting import format_date, format_money
+from apps.core.money.amounts import round_to
 
 from ..models import (
     INVOICE_OPEN_STATUSES,

@@ -26,11 +26,11 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from apps.core import dashboards
-from apps.core.admin_base import admin_page_media
+from apps.core.accounts.tenancy import scope
+from apps.core.admin_kit import dashboards
+from apps.core.admin_kit.base import admin_page_media
 from apps.core.forms import DateField
 from apps.core.models import Currency, Organization
-from apps.core.tenancy import scope
 
 from ..models import Account, Category, Counterparty, InvoiceKind, Project
 from ..reports import (

@@ -28,12 +28,12 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from apps.core.accounts.tenancy import has_power, scope
 from apps.core.api.errors import IDEMPOTENCY_CONFLICT, ErrorSerializer
 from apps.core.api.viewsets import TenantModelViewSet, TenantReadOnlyViewSet, TenantScopedMixin
-from apps.core.idempotency import HEADER as IDEMPOTENCY_HEADER
-from apps.core.idempotency import IdempotencyConflict, is_replay, request_key
+from apps.core.mechanisms.idempotency import HEADER as IDEMPOTENCY_HEADER
+from apps.core.mechanisms.idempotency import IdempotencyConflict, is_replay, request_key
 from apps.core.models import Organization
-from apps.core.tenancy import has_power, scope
 
 from .. import services
 from ..filters import (

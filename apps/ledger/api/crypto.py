@@ -13,14 +13,14 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from apps.core.accounts.roles import write_power
+from apps.core.accounts.tenancy import scope
 from apps.core.api.errors import ErrorSerializer, error_response
 from apps.core.api.permissions import IsMember
 from apps.core.api.serializers import ModelSerializer, OrganizationSlugField
 from apps.core.api.viewsets import TenantScopedMixin
 from apps.core.filters import NumberFilter
-from apps.core.money import quantum
-from apps.core.roles import write_power
-from apps.core.tenancy import scope
+from apps.core.money.amounts import quantum
 
 from .. import services, tronscan
 from ..models import Account, CryptoDirection, CryptoNetwork, CryptoStatus, CryptoToken, CryptoTransactionDetail

@@ -29,17 +29,17 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.accounts.roles import write_power
+from apps.core.accounts.tenancy import organizations_with_power, scope
 from apps.core.api.errors import IDEMPOTENCY_CONFLICT, ErrorSerializer
 from apps.core.api.fields import DateField, DecimalStringField, IntegerField
 from apps.core.api.serializers import ModelSerializer, TenantModelSerializer
 from apps.core.api.viewsets import TenantModelViewSet, TenantScopedMixin
 from apps.core.filters import DateFilter, NumberFilter
-from apps.core.idempotency import HEADER as IDEMPOTENCY_HEADER
-from apps.core.idempotency import IdempotencyConflict, is_replay, request_key
+from apps.core.mechanisms.idempotency import HEADER as IDEMPOTENCY_HEADER
+from apps.core.mechanisms.idempotency import IdempotencyConflict, is_replay, request_key
 from apps.core.models import Currency, Organization
-from apps.core.money import decimals_of, quantum
-from apps.core.roles import write_power
-from apps.core.tenancy import organizations_with_power, scope
+from apps.core.money.amounts import decimals_of, quantum
 
 from ..models import (
     Counterparty,

@@ -30,12 +30,12 @@ from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRen
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.accounts.tenancy import organization_ids
 from apps.core.api.errors import ErrorSerializer, error_response
 from apps.core.api.fields import DateField, IntegerField
 from apps.core.api.pagination import Pagination
 from apps.core.api.permissions import IsMember
 from apps.core.models import Organization
-from apps.core.tenancy import organization_ids
 
 from ..models import Account
 from ..reports import (

@@ -15,13 +15,13 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.core.accounts.roles import write_power
+from apps.core.accounts.tenancy import organizations_with_power
 from apps.core.api.fields import DateField, DecimalStringField, IntegerField
 from apps.core.api.serializers import ModelSerializer, OrganizationSlugField, TenantModelSerializer
-from apps.core.idempotency import display_key
+from apps.core.mechanisms.idempotency import display_key
 from apps.core.models import Currency, Organization
-from apps.core.money import RATE_PLACES, quantum
-from apps.core.roles import write_power
-from apps.core.tenancy import organizations_with_power
+from apps.core.money.amounts import RATE_PLACES, quantum
 
 from ..models import (
     Account,

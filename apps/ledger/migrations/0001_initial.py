@@ -13,8 +13,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from apps.core.beat import schedule_operation
-from apps.core.sql import SqlFile
+from apps.core.mechanisms.sql import SqlFile
+from apps.core.operations.beat import schedule_operation
 from apps.ledger.schedules import TASKS
 
 SQL_FILES = [

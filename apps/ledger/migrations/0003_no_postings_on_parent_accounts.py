@@ -3,7 +3,7 @@ on one (refused like a closed account) and the diagnosis names the leg (``ledger
 
 from django.db import migrations
 
-from apps.core.sql import SqlFile
+from apps.core.mechanisms.sql import SqlFile
 
 
 class Migration(migrations.Migration):

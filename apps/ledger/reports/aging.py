@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.core.models import Organization
-from apps.core.money import round_to
+from apps.core.money.amounts import round_to
 
 from ..models import InvoiceKind
 from .base import ReportHeader

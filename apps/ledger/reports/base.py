@@ -34,9 +34,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
-from apps.core.formatting import format_date
+from apps.core.language.formatting import format_date
 from apps.core.models import Currency, Organization
-from apps.core.money import round_to
+from apps.core.money.amounts import round_to
 from apps.core.selectors import FX_PIVOT, FX_RATE_PLACES
 
 ZERO = Decimal(0)

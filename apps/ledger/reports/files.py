@@ -2,7 +2,7 @@
 
 CSV: UTF-8 with a byte-order mark (without it Excel reads UTF-8 as the Windows code page and garbles
 Cyrillic; Python's ``utf-8-sig``, pandas and LibreOffice skip it), a header row of translated column names
-first, numbers without grouping, dates as ISO 8601, in one of ``apps.core.exports``' dialects: commas and a
+first, numbers without grouping, dates as ISO 8601, in one of ``apps.core.mechanisms.exports``' dialects: commas and a
 decimal point (``standard``, for scripts: the API's default) or semicolons and a decimal comma
 (``excel-ru``, what Russian Excel opens as columns: the admin's default for a Russian interface).
 People who want a spreadsheet take the XLSX: real numeric cells (Decimals written as numbers,
@@ -25,8 +25,8 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from apps.core.exports import DIALECTS, STANDARD, CsvDialect, csv_cell, csv_dialect, csv_writer, xlsx_cell
-from apps.core.formatting import format_date
+from apps.core.language.formatting import format_date
+from apps.core.mechanisms.exports import DIALECTS, STANDARD, CsvDialect, csv_cell, csv_dialect, csv_writer, xlsx_cell
 
 from .base import ReportHeader
 from .tables import AMOUNT, DATE, MONEY, NUMBER, Table

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.utils.translation import gettext as _
 
-from apps.core.audit import audit_record
+from apps.core.mechanisms.audit import audit_record
 
 from ..models import Account, AccountBalance, Category, Counterparty, Project, TransactionEntry
 from .posting import _require_power

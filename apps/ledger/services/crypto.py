@@ -30,11 +30,11 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.core.audit import audit_record
-from apps.core.formatting import format_quantity
-from apps.core.idempotency import ProductKey, product_key
+from apps.core.language.formatting import format_quantity
+from apps.core.mechanisms.audit import audit_record
+from apps.core.mechanisms.idempotency import ProductKey, product_key
 from apps.core.models import Organization
-from apps.core.money import check_precision, to_decimal
+from apps.core.money.amounts import check_precision, to_decimal
 
 from .. import tronscan
 from ..models import (

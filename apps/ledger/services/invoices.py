@@ -31,14 +31,14 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from apps.core.audit import audit_record
-from apps.core.formatting import format_date, format_money
-from apps.core.idempotency import IdempotencyConflict, clean_client_key, mark_replay, product_key
+from apps.core.accounts.roles import write_power
+from apps.core.accounts.tenancy import has_power
+from apps.core.language.formatting import format_date, format_money
+from apps.core.language.text import in_language_of
+from apps.core.mechanisms.audit import audit_record
+from apps.core.mechanisms.idempotency import IdempotencyConflict, clean_client_key, mark_replay, product_key
 from apps.core.models import Currency, Organization
-from apps.core.money import check_precision, check_size, round_to, to_decimal
-from apps.core.roles import write_power
-from apps.core.tenancy import has_power
-from apps.core.text import in_language_of
+from apps.core.money.amounts import check_precision, check_size, round_to, to_decimal
 
 from ..models import (
     INVOICE_POSTED_STATUSES,

@@ -18,13 +18,13 @@ from django.db import DatabaseError, connection, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from apps.core.audit import audit_record
-from apps.core.idempotency import IdempotencyConflict, mark_replay, product_key, stored_key
+from apps.core.accounts.roles import MANAGE_ORGANIZATION, write_power
+from apps.core.accounts.tenancy import has_power
+from apps.core.language.text import in_language_of
+from apps.core.mechanisms.audit import audit_record
+from apps.core.mechanisms.idempotency import IdempotencyConflict, mark_replay, product_key, stored_key
 from apps.core.models import FxRate, Organization
-from apps.core.money import RATE_PLACES, check_size, convert, to_decimal
-from apps.core.roles import MANAGE_ORGANIZATION, write_power
-from apps.core.tenancy import has_power
-from apps.core.text import in_language_of
+from apps.core.money.amounts import RATE_PLACES, check_size, convert, to_decimal
 
 from .. import errors
 from ..models import Account, AccountType, PeriodLock, Transaction, TransactionEntry

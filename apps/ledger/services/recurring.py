@@ -29,13 +29,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from apps.core.audit import audit_record
-from apps.core.formatting import format_date
-from apps.core.idempotency import product_key
+from apps.core.accounts.roles import write_power
+from apps.core.accounts.tenancy import has_power
+from apps.core.language.formatting import format_date
+from apps.core.mechanisms.audit import audit_record
+from apps.core.mechanisms.idempotency import product_key
 from apps.core.models import Organization
-from apps.core.money import check_precision, to_decimal
-from apps.core.roles import write_power
-from apps.core.tenancy import has_power
+from apps.core.money.amounts import check_precision, to_decimal
 
 from ..models import (
     Account,

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from apps.core.fx import FxRatesError, fx_rates_fetch, fx_today
+from apps.core.money.fx import FxRatesError, fx_rates_fetch, fx_today
 
 
 def _date(value: str) -> Date:

@@ -1,7 +1,7 @@
 """Runs the whole product in the foreground: daphne (HTTP + WebSocket), one Celery worker and Celery beat.
 
 `make run` calls this after installing. It migrates, loads the demo data, starts the three processes with
-their output prefixed, prints the address and the demo logins, keeps them up (apps.core.supervisor: a child
+their output prefixed, prints the address and the demo logins, keeps them up (apps.core.operations.supervisor: a child
 that dies, or an embedded server that stops answering, is started again with backoff), and on Ctrl-C stops
 every process it started, including the embedded PostgreSQL and Redis when this run started them. Data
 stays under var/.
@@ -18,8 +18,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from apps.core import demo
-from apps.core.supervisor import Backoff, Supervisor, Watch
+from apps.core.operations import demo
+from apps.core.operations.supervisor import Backoff, Supervisor, Watch
 from config import embedded
 
 

@@ -33,14 +33,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.core.accounts.roles import write_power
+from apps.core.accounts.tenancy import has_power, sees_everything
+from apps.core.language.formatting import format_date, format_quantity
+from apps.core.mechanisms.audit import audit_record
+from apps.core.models import Currency, FxRate, Organization
+from apps.core.money.amounts import RATE_PLACES, round_to, to_decimal
 from config.env import env_str
-
-from .audit import audit_record
-from .formatting import format_date, format_quantity
-from .models import Currency, FxRate, Organization
-from .money import RATE_PLACES, round_to, to_decimal
-from .roles import write_power
-from .tenancy import has_power, sees_everything
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +53,7 @@ TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 RUB = "RUB"
 
 # Writing an organization's own rates needs this power in it (owners and administrators by default; see
-# apps.core.roles). Public rates (no organization) are written by superusers only.
+# apps.core.accounts.roles). Public rates (no organization) are written by superusers only.
 FX_WRITE_POWER = write_power("core")
 
 # Tests put an ``httpx.MockTransport`` here; in production it stays None (the real network).

@@ -34,7 +34,7 @@ def _organization_panel(request) -> dict:
     """Core's own panel: members per organization and the latest audit records the user may see."""
     from django.db.models import Count
 
-    from .selectors import audit_log_list, organization_list
+    from apps.core.selectors import audit_log_list, organization_list
 
     organizations = organization_list(user=request.user).annotate(member_count=Count("memberships")).order_by("name")
     return {

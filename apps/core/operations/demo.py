@@ -12,9 +12,9 @@ import os
 from django.apps import apps
 from django.db import transaction
 
-from .models import Membership, Organization, User
-from .roles import Role
-from .text import in_language_of
+from apps.core.accounts.roles import Role
+from apps.core.language.text import in_language_of
+from apps.core.models import Membership, Organization, User
 
 SUPERUSER_EMAIL = "admin@kontora.local"
 MEMBER_EMAIL = "demo@kontora.local"

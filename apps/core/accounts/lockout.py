@@ -3,7 +3,7 @@
 Every login path ends in ``django.contrib.auth.authenticate`` (allauth's login and reauthentication, and so
 the admin, which signs in through allauth; the API token endpoint), where ``AxesStandaloneBackend`` refuses
 a locked-out user+address pair before any password is checked. The second factor of a login is counted
-too (see :mod:`apps.core.auth.mfa`).
+too (see :mod:`apps.core.accounts.mfa`).
 
 A pair is unlocked when ``AXES_COOLOFF_TIME`` has passed since its last failure, when it signs in
 successfully, or by an administrator (admin "Access attempts", ``manage.py axes_reset_username``).

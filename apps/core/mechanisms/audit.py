@@ -11,9 +11,9 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from .audit_labels import ACTION_LABELS, action_label, register_action_labels  # noqa: F401  (the module's API)
-from .models import ApiKey, AuditLog
-from .request_id import current_request_id
+from apps.core.mechanisms.audit_labels import ACTION_LABELS, action_label, register_action_labels  # noqa: F401  (the module's API)
+from apps.core.models import ApiKey, AuditLog
+from apps.core.operations.request_id import current_request_id
 
 
 def audit_record(

@@ -1,4 +1,4 @@
-"""Request-wide middleware: the request id that ties log lines together (kept in apps.core.request_id for the
+"""Request-wide middleware: the request id that ties log lines together (kept in apps.core.operations.request_id for the
 code below), the organization MFA rule, the Content-Security-Policy and the API's refusal of NUL in queries."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import logging
 import re
 import uuid
 
-from .request_id import request_id_var as _request_id
+from apps.core.operations.request_id import request_id_var as _request_id
 
 _VALID_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
@@ -91,7 +91,7 @@ class OrganizationMfaMiddleware:
         from django.http import JsonResponse
         from django.shortcuts import redirect
 
-        from apps.core.auth.mfa import mfa_requirement
+        from apps.core.accounts.mfa import mfa_requirement
 
         requirement = mfa_requirement(user)
         if not requirement.unmet:
@@ -163,7 +163,7 @@ class ApiQueryNulMiddleware:
             from django.http import JsonResponse
             from django.utils.translation import gettext as _
 
-            from .api.parsers import nul_error
+            from apps.core.api.parsers import nul_error
 
             for key, values in request.GET.lists():
                 if "\x00" in key or any("\x00" in value for value in values):

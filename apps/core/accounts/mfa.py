@@ -20,9 +20,8 @@ from django.db.models import Exists
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from apps.core.accounts.lockout import lockout_message, seconds_until_unlock
 from apps.core.models import Organization
-
-from .lockout import lockout_message, seconds_until_unlock
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
-"""Core's periodic tasks, installed by core's migrations 0004 and 0006 (see :mod:`apps.core.beat`)."""
+"""Core's periodic tasks, installed by core's migrations 0004 and 0006 (see :mod:`apps.core.operations.beat`)."""
 
 from __future__ import annotations
 
-from apps.core.beat import PeriodicTaskSpec
+from apps.core.operations.beat import PeriodicTaskSpec
 
 PURGE_TASK_NAME = "Purge expired API refresh tokens"
 PURGE = PeriodicTaskSpec(

@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from django.utils.formats import date_format, number_format
 
-from .money import decimals_of
+from apps.core.money.amounts import decimals_of
 
 MINUS = "-"
 NO_BREAK_SPACE = "\u00a0"
@@ -33,7 +33,7 @@ def currency_precision(currency) -> int:
         return precision
     code = str(currency)
     if code not in _PRECISIONS:
-        from .currencies import CURRENCIES
+        from apps.core.money.currencies import CURRENCIES
 
         _PRECISIONS.update({each[0]: each[2] for each in CURRENCIES})
     return _PRECISIONS.get(code, 2)

@@ -29,10 +29,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .audit import audit_record
-from .models import ApiKey, Organization, RefreshToken, User
-from .roles import DELETE_ORGANIZATION, MANAGE_API_KEYS, Role
-from .tenancy import has_power
+from apps.core.accounts.roles import DELETE_ORGANIZATION, MANAGE_API_KEYS, Role
+from apps.core.accounts.tenancy import has_power
+from apps.core.mechanisms.audit import audit_record
+from apps.core.models import ApiKey, Organization, RefreshToken, User
 
 ACCESS_TOKEN_SALT = "kontora.api.access-token"
 API_KEY_PREFIX = "kon"
@@ -159,7 +159,7 @@ def _email_verified(user: User) -> bool:
 
 
 def _refuse_unmet_mfa_requirement(user: User) -> None:
-    from .auth.mfa import mfa_requirement  # the same rule as the web pages and the admin
+    from apps.core.accounts.mfa import mfa_requirement  # the same rule as the web pages and the admin
 
     requirement = mfa_requirement(user)
     if requirement.unmet:
@@ -313,7 +313,7 @@ class ApiKeyPrincipal:
     """Who a request is when it carries an API key: the key's organization, not a person.
 
     It reads that organization's data; it writes only with the ``write`` scope, and then as ``role``
-    (see ``apps.core.tenancy.memberships``, which asks :meth:`tenant_memberships`).
+    (see ``apps.core.accounts.tenancy.memberships``, which asks :meth:`tenant_memberships`).
     """
 
     is_authenticated = True

@@ -1,4 +1,4 @@
-"""Grammatical forms (``apps.core.nouns``) of the models of other packages that the admin shows: users' groups,
+"""Grammatical forms (``apps.core.language.nouns``) of the models of other packages that the admin shows: users' groups,
 e-mail addresses, authenticators, periodic tasks and their schedules, sign-in attempts.
 
 allauth's authenticator has no translatable ``verbose_name`` (Django derives "authenticator" from the class
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.utils.translation import ngettext_lazy, pgettext_lazy
 
-from .nouns import NounForms, register
+from apps.core.language.nouns import NounForms, register
 
 
 def register_third_party_nouns() -> None:

@@ -1,4 +1,4 @@
-"""The translatable labels of audit action codes (``apps.core.audit``): a registry every app fills, low
+"""The translatable labels of audit action codes (``apps.core.mechanisms.audit``): a registry every app fills, low
 enough that the AuditLog model can name its action in words."""
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ is translated in the catalog like any other string (English leaves them as they 
 the noun itself). ``gender`` is translated to one of :data:`GENDERS` ("masculine animate" is a masculine noun
 naming a person: «ещё одного пользователя»); a language without genders leaves it untranslated.
 
-The admin (``apps.core.admin_base``) uses the forms through :class:`Noun`; a model without forms keeps Django's
+The admin (``apps.core.admin_kit.base``) uses the forms through :class:`Noun`; a model without forms keeps Django's
 own wording.
 """
 

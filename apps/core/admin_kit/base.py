@@ -1,7 +1,7 @@
 """The base of every Kontora ModelAdmin: scoping and role checks in one place.
 
 - Changelists, change pages, foreign-key and many-to-many choices, autocompletes and related-field list
-  filters only ever show rows of the user's organizations (``apps.core.tenancy.scope``).
+  filters only ever show rows of the user's organizations (``apps.core.accounts.tenancy.scope``).
 - An object of another organization answers 404, not a redirect with a message.
 - Reading needs a membership; changing a tenant row needs the ``write:<app>`` power in that row's
   organization; global reference data (currencies…) and the public rows of a model shared when its
@@ -17,11 +17,8 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 
-from .admin_nouns import NounAdminMixin
-from .forms import bounded_formfield
-from .models import Organization
-from .roles import write_power
-from .tenancy import (
+from apps.core.accounts.roles import write_power
+from apps.core.accounts.tenancy import (
     has_power,
     is_tenant_model,
     memberships,
@@ -31,6 +28,9 @@ from .tenancy import (
     sees_everything,
     tenant_path,
 )
+from apps.core.admin_kit.nouns import NounAdminMixin
+from apps.core.forms import bounded_formfield
+from apps.core.models import Organization
 
 # The admin's own scripts that its widgets assume are already loaded: jQuery (for the admin's namespace) and
 # core.js (quickElement, which the calendar and clock of the date widgets call). The admin's change pages load
@@ -60,7 +60,7 @@ class TenantRelatedFieldListFilter(admin.RelatedFieldListFilter):
 
 
 class KontoraModelAdmin(NounAdminMixin, admin.ModelAdmin):
-    """Scoped, role-checked, and naming its model in the right grammatical case (``apps.core.admin_nouns``)."""
+    """Scoped, role-checked, and naming its model in the right grammatical case (``apps.core.admin_kit.nouns``)."""
 
     list_per_page = 50
     show_full_result_count = False

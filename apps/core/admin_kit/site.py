@@ -15,10 +15,10 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from . import dashboards
-from .admin_nouns import with_nouns
-from .roles import Role
-from .tenancy import memberships, sees_everything
+from apps.core.accounts.roles import Role
+from apps.core.accounts.tenancy import memberships, sees_everything
+from apps.core.admin_kit import dashboards
+from apps.core.admin_kit.nouns import with_nouns
 
 
 class KontoraAdminSite(admin.AdminSite):
@@ -48,7 +48,7 @@ class KontoraAdminSite(admin.AdminSite):
         return HttpResponseRedirect(f"{reverse('account_login')}?{urlencode({'next': target})}")
 
     def index(self, request, extra_context=None):
-        from .selectors import organization_list
+        from apps.core.selectors import organization_list
 
         panels = []
         for dashboard in dashboards.dashboards():

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from .models import RefreshToken
+from apps.core.models import RefreshToken
 
 logger = logging.getLogger(__name__)
 
@@ -22,7 +22,7 @@ def refresh_token_purge_expired(*, now: datetime | None = None, batch_size: int 
 
     A token stays while a younger token of its login family is still alive (not expired a day ago): reuse
     detection needs it, because presenting an already-used token of a live family is the sign of theft that
-    revokes the family (``apps.core.tokens.token_refresh``). Once the whole family is past, all of it goes.
+    revokes the family (``apps.core.accounts.tokens.token_refresh``). Once the whole family is past, all of it goes.
 
     Idempotent: a second run (or two at once) finds nothing more to delete. Rows go in batches, so a large
     backlog never holds long locks on the table.

@@ -1,5 +1,5 @@
 """The id of the request being served, for everything below the middleware that sets it (the audit log,
-log records): one context variable, set by ``apps.core.middleware.RequestIdMiddleware``."""
+log records): one context variable, set by ``apps.core.operations.middleware.RequestIdMiddleware``."""
 
 from __future__ import annotations
 

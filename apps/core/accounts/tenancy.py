@@ -20,10 +20,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .roles import role_grants
+from apps.core.accounts.roles import role_grants
 
 if TYPE_CHECKING:
-    from .models import Organization
+    from apps.core.models import Organization
 
 _CACHE_ATTR = "_kontora_memberships"
 
@@ -36,7 +36,7 @@ def memberships(user) -> dict[int, str]:
         return user.tenant_memberships()
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
-        from .models import Membership
+        from apps.core.models import Membership
 
         cached = dict(Membership.objects.filter(user_id=user.pk).values_list("organization_id", "role"))
         setattr(user, _CACHE_ATTR, cached)

@@ -54,7 +54,7 @@ def organization_language(organization) -> str:
     the site's default when it has none."""
     from django.conf import settings
 
-    from .models import Organization
+    from apps.core.models import Organization
 
     if not isinstance(organization, Organization):
         organization = Organization.objects.filter(pk=organization).only("language").first()

@@ -1,5 +1,5 @@
 """The admin's titles, buttons, counts and messages built from the grammatical forms of a model's name
-(``apps.core.nouns``): «Выберите операцию для изменения», «Добавить операцию», «27 счетов», «Добавить ещё одну
+(``apps.core.language.nouns``): «Выберите операцию для изменения», «Добавить операцию», «27 счетов», «Добавить ещё одну
 строку счёта», «Операция «…» добавлена.», «Удалить выбранные операции».
 
 :class:`NounAdminMixin` is part of ``KontoraModelAdmin``, and the site mixes it into every other ModelAdmin it
@@ -25,7 +25,7 @@ from django.utils.safestring import SafeData, mark_safe
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from .nouns import FEMININE, MASCULINE, MASCULINE_ANIMATE, NEUTER, PLURAL, Noun
+from apps.core.language.nouns import FEMININE, MASCULINE, MASCULINE_ANIMATE, NEUTER, PLURAL, Noun
 
 SELECT_TO_CHANGE = _("Select {accusative} to change")
 SELECT_TO_VIEW = _("Select {accusative} to view")

@@ -1,0 +1,1 @@
+"""Accounts and tenancy: users' sign-in, organizations' scoping, roles and API credentials."""

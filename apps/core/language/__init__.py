@@ -1,0 +1,1 @@
+"""Language: grammatical forms of model names, locale formatting, text in any script."""

@@ -1,0 +1,1 @@
+"""Operations: middleware, health and metrics, the supervisor, periodic tasks, maintenance, demo data."""

@@ -1,0 +1,1 @@
+"""Bounds of input every app applies: business dates, text sizes, uploaded files."""
