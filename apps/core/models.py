@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import zoneinfo
 
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy, pgettext_lazy
 
@@ -153,6 +155,17 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    # The one place that says what date it is for an organization: its business date (what is due, overdue,
+    # the default date of a form or a report) is the date where it is, not where the server is.
+    def local_date(self, moment: dt.datetime) -> dt.date:
+        """The date ``moment`` falls on in the organization's time zone."""
+        return moment.astimezone(zoneinfo.ZoneInfo(self.time_zone)).date()
+
+    def today(self, *, now: dt.datetime | None = None) -> dt.date:
+        """Today's date where the organization is (``now`` stands in for the present, for a run that must
+        see one moment throughout)."""
+        return self.local_date(now or timezone.now())
 
 
 class Membership(models.Model):

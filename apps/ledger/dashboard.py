@@ -9,14 +9,12 @@ admin home. Amounts are never added across currencies: every figure carries its 
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Prefetch, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -39,10 +37,6 @@ def money(amount, precision: int, currency: str | None = None) -> str:
     """A localized amount ("1 500,00 RUB" in Russian). Never rounded away: an amount with more decimals than
     its currency's (a mistyped line) shows them all."""
     return format_money(amount, currency, precision=precision)
-
-
-def organization_today(organization: Organization) -> dt.date:
-    return timezone.now().astimezone(zoneinfo.ZoneInfo(organization.time_zone)).date()
 
 
 def _month_start(day: dt.date, back: int = 0) -> dt.date:
@@ -415,7 +409,7 @@ def _chart_months(rows: list[MonthRow], currency: str, since: dt.date, count: in
 
 def dashboard_context(*, organization: Organization, months: int = DEFAULT_MONTHS) -> dict:
     months = max(1, min(int(months), MAX_MONTHS))
-    today = organization_today(organization)
+    today = organization.today()
     since = _month_start(today, months - 1)
     precisions = dict(Currency.objects.values_list("code", "precision"))
     monthly = income_and_expenses(organization.pk, since=since, until=today, precisions=precisions)

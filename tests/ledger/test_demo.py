@@ -64,7 +64,7 @@ def test_running_the_demo_in_a_later_month_adds_nothing(demo, monkeypatch):
 
     before = Transaction.objects.count()
     later = timezone.now() + timedelta(days=45)
-    monkeypatch.setattr("apps.ledger.demo.timezone.now", lambda: later)
+    monkeypatch.setattr(timezone, "now", lambda: later)
 
     seed_demo()
 

@@ -14,6 +14,7 @@ from django.utils import translation
 
 from apps.core.accounts.roles import Role
 from apps.core.models import AuditLog
+from apps.ledger.demo import invoices as demo_invoices
 from apps.ledger.models import (
     Account,
     AccountBalance,
@@ -36,7 +37,6 @@ from apps.ledger.services import (
     invoice_void,
     invoices_mark_overdue,
     period_lock,
-    seed_demo_invoices,
     transaction_reverse,
 )
 from tests.ledger.factories import AccountFactory, CounterpartyFactory, InvoiceFactory
@@ -646,8 +646,8 @@ def test_the_beat_schedules_exist():
 def test_demo_invoices_cover_every_state_and_seeding_twice_adds_nothing(organization, books, bookkeeper):
     accounts = {"bank": books.bank, "sales": books.sales, "rent": books.rent}
 
-    first = seed_demo_invoices(organization=organization, user=bookkeeper, accounts=accounts)
-    second = seed_demo_invoices(organization=organization, user=bookkeeper, accounts=accounts)
+    first = demo_invoices.seed(organization=organization, user=bookkeeper, accounts=accounts)
+    second = demo_invoices.seed(organization=organization, user=bookkeeper, accounts=accounts)
 
     assert [i.pk for i in first] == [i.pk for i in second]
     statuses = set(Invoice.objects.filter(organization=organization).values_list("status", flat=True))

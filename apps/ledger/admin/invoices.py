@@ -577,7 +577,7 @@ class InvoiceAdmin(KontoraModelAdmin):
                 invoice=invoice,
                 initial={
                     "amount": round_to(invoice.outstanding, invoice.currency.precision),
-                    "date": invoice_services.organization_today(invoice.organization_id),
+                    "date": invoice.organization.today(),
                     # One key per form shown: submitting it twice (a double click, a resent form) pays once.
                     "idempotency_key": uuid.uuid4().hex,
                 },

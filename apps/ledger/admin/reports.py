@@ -44,7 +44,6 @@ from ..reports import (
     trial_balance,
 )
 from ..reports.aging import BUCKET_LABELS, BUCKETS, aging_report
-from ..reports.base import organization_today
 from ..reports.profit_and_loss import GROUPINGS, PERIODS
 
 STATEMENT_PAGE = 100
@@ -190,7 +189,7 @@ class ReportForm(forms.Form):
             row = data.get(name)
             if row is not None and row.organization_id != organization.pk:
                 self.add_error(name, _("This belongs to another of your organizations."))
-        today = organization_today(organization)
+        today = organization.today()
         data["date_to"] = data.get("date_to") or today
         if "date_from" in self.fields:
             start = data["date_to"].replace(day=1) if self.page.key == "account-statement" else None

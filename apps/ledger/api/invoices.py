@@ -55,7 +55,6 @@ from ..models import (
 from ..reports.aging import BUCKET_LABELS, BUCKETS, aging_report
 from ..services import invoices as invoice_services
 from ..services import recurring as recurring_services
-from ..services.invoices import organization_today
 
 LEDGER_WRITE = write_power("ledger")
 
@@ -700,7 +699,7 @@ class AgingView(APIView):
         )
         query.is_valid(raise_exception=True)
         organization = _organization_for(request)
-        as_of: dt.date = query.validated_data.get("as_of") or organization_today(organization)
+        as_of: dt.date = query.validated_data.get("as_of") or organization.today()
         counterparties = query.validated_data.get("counterparty") or None
         report = aging_report(
             organization=organization, kind=query.validated_data["kind"], as_of=as_of, counterparties=counterparties

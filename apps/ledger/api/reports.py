@@ -48,7 +48,6 @@ from ..reports import (
     profit_and_loss,
     trial_balance,
 )
-from ..reports.base import organization_today
 from ..reports.profit_and_loss import GROUPINGS, PERIODS
 
 
@@ -365,7 +364,7 @@ class _ReportView(APIView):
         params.is_valid(raise_exception=True)
         values = dict(params.validated_data)
         organization = organization_of(request, values.pop("organization", None))
-        date_to = values.pop("date_to", None) or organization_today(organization)
+        date_to = values.pop("date_to", None) or organization.today()
         date_from = values.pop("date_from", None) or self.default_start(date_to)
         filters = ReportFilters(
             project=values.pop("project", None),

@@ -30,7 +30,6 @@ from decimal import Decimal, localcontext
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
@@ -89,17 +88,6 @@ class ReportHeader:
     precision: int
     converted: bool  # True: every entry converted into ``currency``; False: only entries held in it
     filters: dict[str, str] = field(default_factory=dict)  # {"project": "Website", …}, for display
-
-
-def organization_today(organization: Organization) -> dt.date:
-    """Today's date where the organization is (its business date), not the server's."""
-    import zoneinfo
-
-    try:
-        zone = zoneinfo.ZoneInfo(organization.time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = dt.UTC
-    return timezone.now().astimezone(zone).date()
 
 
 def _organization(organization: Organization | int) -> Organization:

@@ -129,7 +129,7 @@ def journal_export(
     precision = dict(Currency.objects.values_list("code", "precision"))
     entries = TransactionEntry.objects.filter(organization_id=organization_id)
     span = entries.aggregate(first=Min("date"), last=Max("date"))
-    opened = span["first"] or dt.date.today()
+    opened = span["first"] or org.today()
 
     write = out.write
     if fmt == "beancount":

@@ -16,7 +16,6 @@ from .invoices import (
     invoice_update,
     invoice_void,
     invoices_mark_overdue,
-    seed_demo_invoices,
 )
 from .posting import (
     BATCH_LIMIT,
@@ -62,7 +61,6 @@ __all__ = [
     "invoice_update",
     "invoice_void",
     "invoices_mark_overdue",
-    "seed_demo_invoices",
     "recurring_payment_create",
     "recurring_payment_pause",
     "recurring_payment_post_due",

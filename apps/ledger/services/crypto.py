@@ -19,7 +19,6 @@ and the error is raised for the caller to show.
 from __future__ import annotations
 
 import logging
-import zoneinfo
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -384,8 +383,7 @@ def _posting_legs(detail: CryptoTransactionDetail) -> list[Leg]:
 
 def _posting_date(detail: CryptoTransactionDetail):
     # The business date is the day the network took the transfer, in the organization's time zone.
-    moment = detail.block_time or timezone.now()
-    return moment.astimezone(zoneinfo.ZoneInfo(detail.organization.time_zone)).date()
+    return detail.organization.today(now=detail.block_time)
 
 
 def _note(detail: CryptoTransactionDetail, problem: str) -> None:

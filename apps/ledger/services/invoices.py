@@ -17,11 +17,10 @@ without preparing the chart, and an organization that set its own accounts up ke
 from __future__ import annotations
 
 import logging
-import zoneinfo
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date as Date
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -55,7 +54,6 @@ from ..models import (
     Transaction,
 )
 from . import purposes
-from .books import tag_find_or_create
 from .posting import Leg, transaction_post, transaction_reverse
 from .purposes import account_purpose_check
 
@@ -83,13 +81,6 @@ def _require_write(user, organization_id: int) -> None:
         return  # system work (tasks, demo data) acts for the organization itself
     if not has_power(user, write_power("ledger"), organization_id):
         raise PermissionDenied(_("Your role does not allow changing invoices."))
-
-
-def organization_today(organization: Organization | int, *, now: datetime | None = None) -> Date:
-    """Today's date where the organization is (its time zone), which decides what is due and overdue."""
-    if not isinstance(organization, Organization):
-        organization = Organization.objects.only("time_zone").get(pk=organization)
-    return (now or timezone.now()).astimezone(zoneinfo.ZoneInfo(organization.time_zone)).date()
 
 
 def _label(invoice: Invoice) -> str:
@@ -679,7 +670,7 @@ def invoice_issue(*, invoice: Invoice | int, user) -> Invoice:
         locked.balance_account = balance_account
         locked.issue_transaction = posted
         locked.issued_at = timezone.now()
-        locked.status = _status_for(locked, organization_today(locked.organization))
+        locked.status = _status_for(locked, locked.organization.today())
         locked.save(update_fields=["number", "balance_account", "issue_transaction", "issued_at", "status"])
         audit_record(
             action="ledger.invoice.issue",
@@ -816,7 +807,7 @@ def invoice_payment_record(
         )
         before = locked.status
         locked.paid_amount += amount
-        locked.status = _status_for(locked, organization_today(locked.organization))
+        locked.status = _status_for(locked, locked.organization.today())
         locked.save(update_fields=["paid_amount", "status"])
         audit_record(
             action="ledger.invoice.pay",
@@ -859,7 +850,7 @@ def invoice_payment_reverse(
             reversal = transaction_reverse(
                 transaction=payment.transaction,
                 user=user,
-                date=date or max(organization_today(locked.organization), payment.date),
+                date=date or max(locked.organization.today(), payment.date),
                 reason=reason or _("payment of invoice {invoice} reversed").format(invoice=_label(locked)),
                 for_document=True,
             )
@@ -867,7 +858,7 @@ def invoice_payment_reverse(
         payment.save(update_fields=["reversal_transaction"])
         before = locked.status
         locked.paid_amount -= payment.amount
-        locked.status = _status_for(locked, organization_today(locked.organization))
+        locked.status = _status_for(locked, locked.organization.today())
         locked.save(update_fields=["paid_amount", "status"])
         audit_record(
             action="ledger.invoice.payment_reverse",
@@ -920,7 +911,7 @@ def invoice_void(*, invoice: Invoice | int, user, date: Date | None = None, reas
                 reversal = transaction_reverse(
                     transaction=locked.issue_transaction,
                     user=user,
-                    date=date or max(organization_today(locked.organization), locked.issue_date),
+                    date=date or max(locked.organization.today(), locked.issue_date),
                     reason=reason or _("invoice {invoice} voided").format(invoice=_label(locked)),
                     for_document=True,
                 )
@@ -959,108 +950,3 @@ def invoices_mark_overdue(*, organization: Organization | int | None = None, now
     if changed:
         logger.info("%s invoice(s) marked overdue", changed)
     return changed
-
-
-# --- demo data --------------------------------------------------------------------------------------------
-
-
-def _demo_account(accounts: Mapping, names: Iterable[str], *, currency: str, types: set[str]) -> Account | None:
-    for name in names:
-        account = accounts.get(name)
-        if isinstance(account, Account) and account.currency_id == currency and account.type in types:
-            return account
-    return None
-
-
-def seed_demo_invoices(*, organization: Organization, user, accounts: Mapping[str, Account]) -> list[Invoice]:
-    """A few receivables and payables in various states (draft, issued, partly paid, paid, overdue, void) for
-    the demo organization. ``accounts`` may name the chart's accounts: ``bank`` or ``cash`` (RUB, paid
-    through), ``sales`` or ``income`` (income lines), ``rent``, ``services`` or ``expenses`` (expense lines);
-    what is missing falls back to the default accounts created on first use. Idempotent: invoices already
-    seeded (found by their reference ``DEMO-…``) are left as they are."""
-    today = organization_today(organization)
-    currency = "RUB"
-    bank = _demo_account(accounts, ("bank", "cash"), currency=currency, types={AccountType.ASSET})
-    if bank is None:
-        bank = _account_on_first_use(
-            organization_id=organization.pk,
-            currency=currency,
-            purpose=Account.Purpose.CASH,
-            code=f"BANK-{currency}",
-            name=gettext_lazy("Bank {currency}"),
-            type=AccountType.ASSET,
-        )
-    income = _demo_account(accounts, ("sales", "income"), currency=currency, types={AccountType.INCOME})
-    expense = _demo_account(
-        accounts, ("services", "rent", "expenses", "expense"), currency=currency, types={AccountType.EXPENSE}
-    )
-
-    def counterparty(name: str, kind: str) -> Counterparty:
-        match = [{"name__iexact": name}]
-        return tag_find_or_create(
-            Counterparty, organization=organization, match=match, defaults={"name": name, "kind": kind}
-        )
-
-    customers = [
-        counterparty(name, Counterparty.Kind.CUSTOMER)
-        for name in ("ООО «Ромашка»", "ИП Васильев", "Нортвинд Трейдерс (США)")
-    ]
-    suppliers = [counterparty(name, Counterparty.Kind.SUPPLIER) for name in ("ООО «Хостинг Плюс»", "АО «Офис-Центр»")]
-    plan = [
-        # reference, kind, counterparty, issued days ago, due in days, lines, payments (days ago, share), state
-        ("DEMO-R1", InvoiceKind.RECEIVABLE, customers[0], 10, 20, [("Консультации", "12", "4500.00")], [], "issued"),
-        ("DEMO-R2", InvoiceKind.RECEIVABLE, customers[1], 40, 14, [("Разработка сайта", "1", "120000.00")],
-         [(20, Decimal("0.5"))], "issued"),
-        ("DEMO-R3", InvoiceKind.RECEIVABLE, customers[2], 75, 30, [("Лицензия, год", "3", "9990.00")], [], "issued"),
-        ("DEMO-R4", InvoiceKind.RECEIVABLE, customers[0], 30, 10, [("Поддержка, месяц", "1", "25000.00")],
-         [(15, Decimal(1))], "issued"),
-        ("DEMO-R5", InvoiceKind.RECEIVABLE, customers[1], 130, 30, [("Аудит", "1", "60000.00")], [], "issued"),
-        ("DEMO-R6", InvoiceKind.RECEIVABLE, customers[2], 5, 30, [("Обучение", "2", "15000.00")], [], "draft"),
-        ("DEMO-R7", InvoiceKind.RECEIVABLE, customers[0], 20, 10, [("Ошибочный счёт", "1", "1000.00")], [], "void"),
-        ("DEMO-P1", InvoiceKind.PAYABLE, suppliers[0], 12, 15, [("Хостинг, месяц", "1", "8900.00")], [], "issued"),
-        ("DEMO-P2", InvoiceKind.PAYABLE, suppliers[1], 50, 10, [("Аренда офиса", "1", "85000.00")],
-         [(30, Decimal("0.4"))], "issued"),
-        ("DEMO-P3", InvoiceKind.PAYABLE, suppliers[0], 45, 15, [("Домены", "4", "1290.00")], [(35, Decimal(1))],
-         "issued"),
-    ]  # fmt: skip
-    seeded = []
-    existing = {
-        invoice.reference: invoice
-        for invoice in Invoice.objects.filter(organization=organization, reference__startswith="DEMO-")
-    }
-    for reference, kind, counterparty, issued_ago, due_in, lines, payments, state in plan:
-        if reference in existing:
-            seeded.append(existing[reference])
-            continue
-        issue_date = today - timedelta(days=issued_ago)
-        line_account = income if kind == InvoiceKind.RECEIVABLE else expense
-        invoice = invoice_create(
-            organization=organization,
-            user=user,
-            kind=kind,
-            counterparty=counterparty,
-            currency=currency,
-            issue_date=issue_date,
-            due_date=issue_date + timedelta(days=due_in),
-            reference=reference,
-            lines=[
-                {"description": text, "quantity": qty, "unit_price": price, "account": line_account}
-                for text, qty, price in lines
-            ],
-        )
-        if state in ("issued", "void"):
-            invoice = invoice_issue(invoice=invoice, user=user)
-        for index, (paid_ago, share) in enumerate(payments):
-            invoice_payment_record(
-                invoice=invoice,
-                user=user,
-                amount=round_to(invoice.total * share, 2),
-                date=max(today - timedelta(days=paid_ago), issue_date),
-                account=bank,
-                idempotency_key=f"demo:{reference}:{index}",
-            )
-        if state == "void":
-            invoice = invoice_void(invoice=invoice, user=user, reason=_("issued by mistake"))
-        seeded.append(invoice)
-    invoices_mark_overdue(organization=organization)
-    return seeded

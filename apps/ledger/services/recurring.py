@@ -49,7 +49,6 @@ from ..models import (
     Transaction,
 )
 from . import purposes
-from .invoices import organization_today
 from .posting import Leg, transaction_post
 
 logger = logging.getLogger(__name__)
@@ -508,7 +507,7 @@ def recurring_payment_resume(
         recurring.paused = False
         skipped: list[str] = []
         if not catch_up and recurring.next_due_date is not None:
-            today = organization_today(recurring.organization_id)
+            today = recurring.organization.today()
             schedule = Schedule.of(recurring)
             skipped = [str(d) for d in schedule.between(recurring.next_due_date, today - timedelta(days=1), limit=1000)]
             recurring.next_due_date = schedule.first_on_or_after(max(today, recurring.next_due_date))
@@ -564,7 +563,7 @@ def recurring_payment_post_due(
         _require_write(user, recurring.organization_id)
         if recurring.paused or recurring.next_due_date is None:
             return result
-        today = organization_today(recurring.organization, now=now)
+        today = recurring.organization.today(now=now)
         schedule = Schedule.of(recurring)
         legs = [
             Leg(leg.account_id, leg.amount, leg.project_id, leg.category_id, leg.counterparty_id, leg.memo)

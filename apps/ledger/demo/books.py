@@ -1,11 +1,11 @@
 """Demo books for the demo organization (ООО «Демо»): a chart of accounts in RUB with a USD account, projects,
 categories, counterparties, and a realistic last full month of postings (sales, services on credit and their
 payments, rent, salaries with taxes, advertising, hosting, bank fees, cash collections, a currency purchase at
-a recorded rate, an export sale in USD, a mistaken payment and its reversal), then the invoices' demo.
+a recorded rate, an export sale in USD, a mistaken payment and its reversal).
 
-Idempotent: accounts and tags are found by code or name, and every posting carries the key ``demo:<n>``; a
-posting whose key is already in the books is skipped, so running it again adds nothing (also in a later
-month: the keys, not the dates, say what was seeded).
+Idempotent: accounts and tags are found by code or name, and every posting carries the key ``demo:<n>``; once
+the first posting's key is in the books the month was seeded (in one database transaction), so running it
+again adds nothing, also in a later month whose plan differs.
 """
 
 from __future__ import annotations
@@ -17,14 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.utils import timezone
-
 from apps.core.mechanisms.idempotency import product_key
 
-from . import services
-from .models import Account, AccountType, Category, Counterparty, PeriodLock, Project, Transaction
-from .services import Leg
-from .services.books import tag_find_or_create
+from .. import services
+from ..models import Account, AccountType, Category, Counterparty, PeriodLock, Project, Transaction
+from ..services import Leg
+from ..services.books import tag_find_or_create
 
 ASSET, LIABILITY, EQUITY, INCOME, EXPENSE = (
     AccountType.ASSET,
@@ -434,10 +432,12 @@ def plan(*, organization, user, accounts, projects, categories, counterparties, 
     return ops
 
 
-def seed(*, organization, user) -> None:
+def seed(*, organization, user) -> dict[str, Account]:
+    """Seed the chart, the tags and the month's postings; returns the chart's accounts by code."""
     accounts = _chart(organization)
     projects, categories, counterparties = _tags(organization)
-    today = timezone.now().astimezone(timezone.get_current_timezone()).date()
+    if Transaction.objects.filter(organization=organization, idempotency_key=product_key("demo", 1)).exists():
+        return accounts  # seeded before (a later month's plan differs: its keys must not post a second month)
     ops = plan(
         organization=organization,
         user=user,
@@ -445,52 +445,19 @@ def seed(*, organization, user) -> None:
         projects=projects,
         categories=categories,
         counterparties=counterparties,
-        today=today,
+        today=organization.today(),
     )
-    done = dict(
-        Transaction.objects.filter(organization=organization, idempotency_key__startswith="demo:").values_list(
-            "idempotency_key", "pk"
-        )
-    )
-    if "demo:1" in done:
-        # Seeded before: seed_demo runs in one transaction, so the whole plan is there. A later month's plan
-        # may hold more postings than the first; their keys are new, and they must not post a second month.
-        ops = []
     named: dict[str, Transaction] = {}
     number = 0
     for op in ops:
         if op.reverses is not None:
-            original = named.get(op.reverses)
-            if original is not None and not Transaction.objects.filter(reverses_id=original.pk).exists():
-                op.post(original)
+            op.post(named[op.reverses])
             continue
         number += 1
-        key = product_key("demo", number)
-        if key not in done:
-            posted = op.post(key)
-        elif op.name:
-            posted = Transaction.objects.get(pk=done[key])
-        else:
-            continue
+        posted = op.post(product_key("demo", number))
         if op.name:
             named[op.name] = posted
-
     if not PeriodLock.objects.filter(organization=organization).exists():
-        opening = Transaction.objects.filter(organization=organization, idempotency_key="demo:1").first()
-        if opening is not None:
-            services.period_lock(
-                organization=organization, user=user, locked_through=opening.date - dt.timedelta(days=1)
-            )
-
-    seed_invoices = getattr(services, "seed_demo_invoices", None)
-    if seed_invoices is not None:
-        seed_invoices(
-            organization=organization,
-            user=user,
-            accounts={
-                "bank": accounts["51.1"],
-                "sales": accounts["90.2"],
-                "services": accounts["44.5"],
-                "rent": accounts["44.1"],
-            },
-        )
+        opening = Transaction.objects.get(organization=organization, idempotency_key=product_key("demo", 1))
+        services.period_lock(organization=organization, user=user, locked_through=opening.date - dt.timedelta(days=1))
+    return accounts
