@@ -325,3 +325,39 @@ def test_a_documents_posting_is_reversed_through_its_document_only(books, kind):
     with pytest.raises(ValidationError, match="instead: this posting belongs to it"):
         services.transaction_reverse(transaction=posted, user=None)
     assert not Transaction.objects.filter(reverses=posted).exists()
+
+
+def test_whether_a_transaction_can_be_reversed_is_one_rule(books):
+    def post(kind, key):
+        return services.transaction_post(
+            organization=books.organization,
+            user=None,
+            date=DAY,
+            kind=kind,
+            idempotency_key=key,
+            entries=[Leg(books.cash.pk, Decimal("5")), Leg(books.sales.pk, Decimal("-5"))],
+        )
+
+    plain, invoice = post(Transaction.Kind.COMPLEX, "plain"), post(Transaction.Kind.INVOICE, "doc")
+    assert services.reversal_refusal(plain) is None
+    reversal = services.transaction_reverse(transaction=plain, user=None)
+
+    codes = {
+        name: refusal.code if refusal else None
+        for name, refusal in {
+            "reversed": services.reversal_refusal(plain),
+            "reversal": services.reversal_refusal(reversal),
+            "document": services.reversal_refusal(invoice),
+            "by its document": services.reversal_refusal(invoice, for_document=True),
+        }.items()
+    }
+    assert codes == {
+        "reversed": "already_reversed",
+        "reversal": "reversal",
+        "document": "document_posting",
+        "by its document": None,
+    }
+
+
+def test_the_kinds_posted_by_hand_leave_out_what_only_a_service_posts():
+    assert {kind for kind, _label in services.POSTABLE_KINDS} == {"complex", "income", "expense", "transfer", "opening"}

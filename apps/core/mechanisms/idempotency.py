@@ -20,6 +20,8 @@ made, and marks it with :func:`mark_replay`, so that its callers can tell a repl
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -126,6 +128,17 @@ def request_key(request, body_key="", *, field: str = "idempotency_key") -> str:
             code="required",
         )
     return clean_client_key(key, field=field)
+
+
+def replay_of(earlier, key: str, comparisons: Iterable[tuple[object, bool]]):
+    """The answer to a key met again, the one way every service gives it: ``earlier`` (what the first request
+    made) marked as a replay when the request is the one the key was first used for, that is when every
+    ``(label, same)`` of ``comparisons`` is the same; else :class:`IdempotencyConflict` naming the labels that
+    differ (nothing is done)."""
+    differences = [str(label) for label, same in comparisons if not same]
+    if differences:
+        raise IdempotencyConflict(key, differences)
+    return mark_replay(earlier, True)
 
 
 def mark_replay(obj, replay: bool):

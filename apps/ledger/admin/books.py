@@ -68,17 +68,7 @@ from ..services import purposes
 
 LEDGER_WRITE = write_power("ledger")
 
-# Kinds a bookkeeper posts by hand; the others come from their own services (reversal, invoices…).
-POSTABLE_KINDS = [
-    (kind.value, kind.label)
-    for kind in (
-        Transaction.Kind.COMPLEX,
-        Transaction.Kind.INCOME,
-        Transaction.Kind.EXPENSE,
-        Transaction.Kind.TRANSFER,
-        Transaction.Kind.OPENING,
-    )
-]
+POSTABLE_KINDS = posting_services.POSTABLE_KINDS
 
 TYPE_ORDER = [AccountType.ASSET, AccountType.LIABILITY, AccountType.EQUITY, AccountType.INCOME, AccountType.EXPENSE]
 
@@ -961,13 +951,9 @@ class TransactionAdmin(KontoraModelAdmin):
         )
 
     def _reversible(self, transaction: Transaction) -> str | None:
-        """Why ``transaction`` cannot be reversed, or None."""
-        if transaction.kind == Transaction.Kind.REVERSAL:
-            return _("a reversal is not itself reversed")
-        try:
-            return _("already reversed by #{id}").format(id=transaction.reversed_by.pk)
-        except Transaction.DoesNotExist:
-            return None
+        """Why ``transaction`` cannot be reversed, or None (the service's rule)."""
+        refusal = posting_services.reversal_refusal(transaction)
+        return " ".join(refusal.messages) if refusal is not None else None
 
     def _reverse_page(self, request, transactions: list[Transaction], *, from_action: bool):
         confirmed = request.method == "POST" and request.POST.get("post") == "yes"

@@ -34,22 +34,9 @@ from ..models import (
     TransactionEntry,
     natural_sign,
 )
-from ..services.posting import MAX_LEGS
+from ..services.posting import MAX_LEGS, POSTABLE_KINDS
 
 LEDGER_WRITE = write_power("ledger")
-
-# What a client may post through POST /transactions/; the other kinds come from their own services
-# (exchange from a transfer, reversal from /reverse/, invoice and payment from the invoices).
-POSTABLE_KINDS = [
-    (kind.value, kind.label)
-    for kind in (
-        Transaction.Kind.COMPLEX,
-        Transaction.Kind.INCOME,
-        Transaction.Kind.EXPENSE,
-        Transaction.Kind.TRANSFER,
-        Transaction.Kind.OPENING,
-    )
-]
 
 
 def money(amount: Decimal | None, precision: int) -> str | None:

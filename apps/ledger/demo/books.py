@@ -243,6 +243,8 @@ def plan(*, organization, user, accounts, projects, categories, counterparties, 
         )
 
     def complex_(day, legs, description, kind=Transaction.Kind.COMPLEX):
+        # Only the kinds a bookkeeper may post by hand: an act paid outside an invoice is a complex posting,
+        # not an invoice payment (which only the invoices post, and only they reverse).
         ops.append(
             _Op(
                 day,
@@ -341,7 +343,7 @@ def plan(*, organization, user, accounts, projects, categories, counterparties, 
                     Leg(a["62"].pk, -amount, project=p["B2B"].pk, counterparty=client.pk),
                 ],
                 f"Оплата по акту № {number}",
-                kind=Transaction.Kind.PAYMENT,
+                kind=Transaction.Kind.COMPLEX,
             )
 
     # An export sale, paid in USD.
@@ -380,7 +382,7 @@ def plan(*, organization, user, accounts, projects, categories, counterparties, 
             Leg(a["51.1"].pk, _money(-13_800), counterparty=k["ООО «Канцмир»"].pk),
         ],
         "Частичная оплата счёта № 5531",
-        kind=Transaction.Kind.PAYMENT,
+        kind=Transaction.Kind.COMPLEX,
     )
 
     # Salaries: accrued twice (advance and final) with income tax and contributions, then paid; taxes paid.

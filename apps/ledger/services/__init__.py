@@ -19,12 +19,14 @@ from .invoices import (
 )
 from .posting import (
     BATCH_LIMIT,
+    POSTABLE_KINDS,
     Leg,
     Posting,
     exchange_account_for,
     expense_post,
     income_post,
     period_lock,
+    reversal_refusal,
     transaction_post,
     transaction_reverse,
     transactions_post_batch,
@@ -42,12 +44,14 @@ from .recurring import (
 
 __all__ = [
     "BATCH_LIMIT",
+    "POSTABLE_KINDS",
     "Leg",
     "Posting",
     "exchange_account_for",
     "expense_post",
     "income_post",
     "period_lock",
+    "reversal_refusal",
     "transaction_post",
     "transaction_reverse",
     "transactions_post_batch",

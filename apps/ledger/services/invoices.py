@@ -35,7 +35,7 @@ from apps.core.accounts.tenancy import has_power
 from apps.core.language.formatting import format_date, format_money
 from apps.core.language.text import in_language_of
 from apps.core.mechanisms.audit import audit_record
-from apps.core.mechanisms.idempotency import IdempotencyConflict, clean_client_key, mark_replay, product_key
+from apps.core.mechanisms.idempotency import clean_client_key, mark_replay, product_key, replay_of
 from apps.core.models import Currency, Organization
 from apps.core.money.amounts import check_precision, check_size, round_to, to_decimal
 
@@ -708,18 +708,15 @@ def invoice_payment_record(
             .first()
         )
         if repeated is not None:
-            differences = [
-                label
-                for label, same in (
+            return replay_of(
+                repeated,
+                key,
+                (
                     (_("amount"), _same_amount(repeated.amount, amount)),
                     (_("date"), repeated.date == date),
                     (_("account"), repeated.account_id == _pk(account)),
-                )
-                if not same
-            ]
-            if differences:
-                raise IdempotencyConflict(key, differences)
-            return mark_replay(repeated, True)
+                ),
+            )
         label = _label(locked)
         if locked.status == InvoiceStatus.DRAFT:
             raise ValidationError(

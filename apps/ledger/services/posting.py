@@ -22,7 +22,7 @@ from apps.core.accounts.roles import MANAGE_ORGANIZATION, write_power
 from apps.core.accounts.tenancy import has_power
 from apps.core.language.text import in_language_of
 from apps.core.mechanisms.audit import audit_record
-from apps.core.mechanisms.idempotency import IdempotencyConflict, mark_replay, product_key, stored_key
+from apps.core.mechanisms.idempotency import mark_replay, product_key, replay_of, stored_key
 from apps.core.models import FxRate, Organization
 from apps.core.money.amounts import RATE_PLACES, check_size, convert, to_decimal
 
@@ -134,6 +134,21 @@ def _account_names(organization_id: int, account_ids: Sequence[int]) -> dict[int
     return {account.pk: str(account) for account in names}
 
 
+# The kinds a person posts by hand (the admin's form, ``POST /transactions/``), as choices; the other kinds come
+# from their own services: exchange from a transfer, reversal from transaction_reverse, invoice and payment
+# from the invoices, recurring from its schedule.
+POSTABLE_KINDS = [
+    (kind.value, kind.label)
+    for kind in (
+        Transaction.Kind.COMPLEX,
+        Transaction.Kind.INCOME,
+        Transaction.Kind.EXPENSE,
+        Transaction.Kind.TRANSFER,
+        Transaction.Kind.OPENING,
+    )
+]
+
+
 @dataclass(frozen=True)
 class Posting:
     """One transaction to post in a batch."""
@@ -230,7 +245,7 @@ def _replay_conflicts(
 ) -> dict[int, Transaction]:
     """A key met again must come with the request it was first used for: the same date, kind and legs (and,
     for a client's key, the same description). Raises IdempotencyConflict naming what differs; returns the
-    earlier transactions by id."""
+    earlier transactions by id, marked as replays."""
     replayed = {
         transaction_id: posting for posting, (transaction_id, created, _at) in zip(postings, rows) if not created
     }
@@ -248,9 +263,10 @@ def _replay_conflicts(
             (leg["account"], Decimal(leg["amount"]), leg["project"], leg["category"], leg["counterparty"], leg["memo"])
             for leg in posting["legs"]
         )
-        differences = [
-            label
-            for label, same in (
+        replay_of(
+            first,
+            posting["key"],
+            (
                 (_("date"), first.date.isoformat() == posting["date"]),
                 (_("kind"), first.kind == posting["kind"]),
                 (_("entries"), legs[transaction_id] == asked),
@@ -259,11 +275,8 @@ def _replay_conflicts(
                     _("description"),
                     first.description == posting["description"] or not posting["key"].startswith("client:"),
                 ),
-            )
-            if not same
-        ]
-        if differences:
-            raise IdempotencyConflict(posting["key"], differences)
+            ),
+        )
     return earlier
 
 
@@ -301,8 +314,7 @@ def transaction_post(
     rows = _post_many(organization_id, user, [data], batch=False)
     [(transaction_id, created, created_at)] = rows
     if not created:
-        earlier = _replay_conflicts(organization_id, [data], rows)
-        return mark_replay(earlier[transaction_id], True)
+        return _replay_conflicts(organization_id, [data], rows)[transaction_id]
     user_id = getattr(user, "pk", None)
     posted = Transaction(
         id=transaction_id,
@@ -566,20 +578,32 @@ DOCUMENT_KINDS = {
 }
 
 
+def reversal_refusal(transaction: Transaction, *, for_document: bool = False) -> ValidationError | None:
+    """Why ``transaction`` cannot be reversed, or None when it can: the one rule that :func:`transaction_reverse`
+    enforces and that the pages offering "reverse" ask. A reversal is not itself reversed; a document's
+    posting is reversed by the document's service (``for_document``); a transaction is reversed once."""
+    if transaction.kind == Transaction.Kind.REVERSAL:
+        return ValidationError(
+            _("A reversal cannot itself be reversed; post a new transaction instead."), code="reversal"
+        )
+    if transaction.kind in DOCUMENT_KINDS and not for_document:
+        return ValidationError(DOCUMENT_KINDS[transaction.kind], code="document_posting")
+    # Sequential repeats get a clear refusal; two racing requests share the reversal's idempotency key (one
+    # reversal), and the unique link refuses a reversal posted any other way.
+    if Transaction.objects.filter(reverses_id=transaction.pk).exists():
+        return ValidationError(_("This transaction has already been reversed."), code="already_reversed")
+    return None
+
+
 def transaction_reverse(
     *, transaction: Transaction, user, date: Date | None = None, reason: str = "", for_document: bool = False
 ) -> Transaction:
     """Post the reversal of ``transaction``: the same legs negated, linked to it. A transaction is reversed once."""
     original = transaction
     _require_power(user, original.organization_id)
-    if original.kind == Transaction.Kind.REVERSAL:
-        raise ValidationError(_("A reversal cannot itself be reversed; post a new transaction instead."))
-    if original.kind in DOCUMENT_KINDS and not for_document:
-        raise ValidationError(DOCUMENT_KINDS[original.kind], code="document_posting")
-    # Sequential repeats get a clear refusal; two racing requests share the idempotency key below (one
-    # reversal), and the unique link refuses a reversal posted any other way.
-    if Transaction.objects.filter(reverses_id=original.pk).exists():
-        raise ValidationError(_("This transaction has already been reversed."), code="already_reversed")
+    refusal = reversal_refusal(original, for_document=for_document)
+    if refusal is not None:
+        raise refusal
     legs = [
         Leg(e.account_id, -e.amount, e.project_id, e.category_id, e.counterparty_id, e.memo)
         for e in original.entries.all()
