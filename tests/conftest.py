@@ -40,6 +40,16 @@ def _no_language_left_active():
 
 
 @pytest.fixture
+def english():
+    """English active for the test (and, through ``tests.helpers.run_in_threads``, for its threads), so that
+    messages can be compared as written in the source."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
 def organization(db):
     return OrganizationFactory()
 

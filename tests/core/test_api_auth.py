@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
 from datetime import timedelta
@@ -11,7 +10,6 @@ import pytest
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from django.conf import settings
-from django.db import connection
 from django.test import override_settings
 from rest_framework.test import APIClient
 
@@ -19,6 +17,7 @@ from apps.core.accounts import tokens
 from apps.core.accounts.roles import Role
 from apps.core.models import AuditLog, RefreshToken
 from tests.core.factories import DEFAULT_PASSWORD, UserFactory
+from tests.helpers import run_in_threads
 
 pytestmark = pytest.mark.django_db
 
@@ -286,24 +285,15 @@ def test_two_concurrent_refreshes_of_one_token_do_not_both_succeed(organization,
     user = member_of(organization)
     pair = tokens.token_pair_issue(user=user)
     family = RefreshToken.objects.get(token_hash=tokens.hash_secret(pair.refresh)).family
-    barrier = threading.Barrier(2)
-    outcomes: list[str] = []
 
-    def refresh():
+    def refresh(_worker):
         try:
-            barrier.wait()
             tokens.token_refresh(refresh=pair.refresh)
-            outcomes.append("ok")
         except tokens.AuthError as error:
-            outcomes.append(error.code)
-        finally:
-            connection.close()
+            return error.code
+        return "ok"
 
-    threads = [threading.Thread(target=refresh) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = run_in_threads(refresh, 2)
 
     assert sorted(outcomes) == ["ok", "token_reused"]
     # The loser's reuse alarm revoked the login, including the winner's new refresh token.

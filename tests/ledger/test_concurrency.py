@@ -1,40 +1,19 @@
 """Concurrent writers, each on its own PostgreSQL connection: balances stay exact, keys post once."""
 
 import random
-import threading
 from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.db.models import Sum
 
 from apps.ledger.models import AccountBalance, Transaction, TransactionEntry
 from apps.ledger.services import Leg, transaction_post
+from tests.helpers import run_in_threads
 from tests.ledger.factories import AccountFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_in_threads(count, work):
-    errors = []
-    barrier = threading.Barrier(count)
-
-    def runner(index):
-        try:
-            barrier.wait()
-            work(index)
-        except Exception as error:  # collected and re-raised in the test thread
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors
 
 
 def test_concurrent_postings_over_shared_accounts_keep_every_balance_exact(organization):
@@ -53,7 +32,7 @@ def test_concurrent_postings_over_shared_accounts_keep_every_balance_exact(organ
                 idempotency_key=f"w{worker}-{n}",
             )
 
-    run_in_threads(4, work)
+    run_in_threads(work, 4)
 
     assert Transaction.objects.count() == 160
     for balance in AccountBalance.objects.filter(account__in=accounts):
@@ -77,7 +56,7 @@ def test_the_same_idempotency_key_from_parallel_requests_posts_once(organization
         )
         results.append(posted.pk)
 
-    run_in_threads(6, work)
+    run_in_threads(work, 6)
 
     assert len(set(results)) == 1
     assert Transaction.objects.count() == 1
@@ -112,7 +91,7 @@ def test_a_non_negative_account_never_goes_below_zero_under_concurrent_spending(
             except ValidationError:
                 outcomes.append("refused")
 
-    run_in_threads(4, work)
+    run_in_threads(work, 4)
 
     assert outcomes.count("ok") == 14  # 14 × 7 = 98 fits in 100; the 15th would overdraw
     assert AccountBalance.objects.get(account=wallet).balance == Decimal("2")

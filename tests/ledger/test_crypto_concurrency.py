@@ -7,11 +7,10 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connections
-from django.utils import translation
 
 from apps.ledger.models import AccountBalance, CryptoStatus, CryptoTransactionDetail, Transaction, TransactionEntry
 from apps.ledger.services import crypto_transfer_register, crypto_transfer_verify, crypto_transfers_verify_pending
+from tests.helpers import run_in_threads
 from tests.ledger.factories import AccountFactory
 from tests.ledger.tronscan_stubs import (
     CUSTOMER,
@@ -24,34 +23,7 @@ from tests.ledger.tronscan_stubs import (
     recorded,
 )
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
-
-
-def run_in_threads(count, work):
-    errors = []
-    barrier = threading.Barrier(count)
-
-    def runner(index):
-        try:
-            barrier.wait()
-            work(index)
-        except Exception as error:  # collected and re-raised in the test thread
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture
@@ -94,7 +66,7 @@ def test_two_verifications_at_once_post_the_transfer_once(organization, accounts
         verified = crypto_transfer_verify(detail=CryptoTransactionDetail(pk=detail.pk))
         postings.append((verified.status, verified.transaction_id))
 
-    run_in_threads(2, verify)
+    run_in_threads(verify, 2)
 
     assert len(tronscan.requests) == 2
     assert len(set(postings)) == 1
@@ -111,7 +83,7 @@ def test_the_same_hash_registered_at_once_is_one_detail(organization, accounts):
         detail, created = register(organization, accounts)
         details.append((detail.pk, created))
 
-    run_in_threads(4, register_it)
+    run_in_threads(register_it, 4)
 
     assert CryptoTransactionDetail.objects.count() == 1
     assert len({pk for pk, _created in details}) == 1
@@ -138,7 +110,7 @@ def test_overlapping_task_runs_post_each_transfer_once(organization, accounts, m
         fee_source_account=accounts["wallet"],
     )
 
-    run_in_threads(3, lambda _worker: crypto_transfers_verify_pending(limit=10))
+    run_in_threads(lambda _worker: crypto_transfers_verify_pending(limit=10), 3)
 
     assert Transaction.objects.count() == 2
     assert set(CryptoTransactionDetail.objects.values_list("status", flat=True)) == {CryptoStatus.CONFIRMED}

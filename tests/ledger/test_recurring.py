@@ -9,7 +9,6 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import translation
 
 from apps.core.accounts.roles import Role
 from apps.core.models import AuditLog
@@ -26,13 +25,7 @@ from apps.ledger.services import (
 from apps.ledger.services.recurring import Schedule
 from tests.ledger.factories import AccountFactory, RecurringPaymentFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def at(year, month, day, hour=9):

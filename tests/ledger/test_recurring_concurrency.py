@@ -4,41 +4,19 @@ occurrence posts exactly once."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 import time_machine
-from django.db import connections
 from django.db.models import Count
 
 from apps.ledger.models import RecurringPayment, Transaction
 from apps.ledger.services import recurring_payment_post_due, recurring_payments_post_due
+from tests.helpers import run_in_threads
 from tests.ledger.factories import RecurringPaymentFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 NOW = dt.datetime(2026, 4, 15, 9, tzinfo=dt.UTC)
-
-
-def run_in_threads(count, work):
-    errors = []
-    barrier = threading.Barrier(count)
-
-    def runner(index):
-        try:
-            barrier.wait()
-            work(index)
-        except Exception as error:  # collected and re-raised in the test thread
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors
 
 
 def test_parallel_runs_after_downtime_post_each_occurrence_once(organization):
@@ -49,7 +27,7 @@ def test_parallel_runs_after_downtime_post_each_occurrence_once(organization):
     monthly = [RecurringPaymentFactory(organization=organization, start_date=dt.date(2026, 1, 31)) for _ in range(4)]
 
     with time_machine.travel(NOW, tick=False):
-        run_in_threads(4, lambda _worker: recurring_payments_post_due())
+        run_in_threads(lambda _worker: recurring_payments_post_due(), 4)
 
     counts = dict(
         Transaction.objects.filter(kind="recurring")
@@ -81,7 +59,7 @@ def test_runners_that_do_not_wait_for_each_other_still_post_once(organization):
 
     with time_machine.travel(NOW, tick=False):
         for _round in range(3):
-            run_in_threads(4, work)
+            run_in_threads(work, 4)
 
     dates = list(Transaction.objects.filter(kind="recurring").order_by("date").values_list("date", flat=True))
     assert dates == [dt.date(2026, 4, 1) + dt.timedelta(days=n) for n in range(15)]
