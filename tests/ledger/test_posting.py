@@ -11,6 +11,7 @@ from apps.core.models import FxRate
 from apps.ledger import services
 from apps.ledger.models import AccountBalance, Transaction, TransactionEntry
 from apps.ledger.services import Leg
+from tests.helpers import assert_nothing_written
 from tests.ledger.factories import AccountFactory, CategoryFactory
 
 pytestmark = pytest.mark.django_db
@@ -151,7 +152,7 @@ def test_a_reversal_negates_every_leg_and_can_happen_once(books, member_of):
     assert reversal.reverses_id == posted.pk
     assert balance(books.cash) == 0
     assert balance(books.sales) == 0
-    with pytest.raises(ValidationError, match="already been reversed"):
+    with assert_nothing_written(), pytest.raises(ValidationError, match="already been reversed"):
         services.transaction_reverse(transaction=Transaction.objects.get(pk=posted.pk), user=bookkeeper)
 
 
@@ -168,7 +169,7 @@ def test_nothing_is_posted_or_reversed_inside_a_closed_period(books, member_of):
     )
     services.period_lock(organization=books.organization, user=bookkeeper, locked_through=date(2026, 3, 31))
 
-    with pytest.raises(ValidationError) as refused:
+    with assert_nothing_written(), pytest.raises(ValidationError) as refused:
         services.income_post(
             organization=books.organization,
             user=bookkeeper,
@@ -181,7 +182,7 @@ def test_nothing_is_posted_or_reversed_inside_a_closed_period(books, member_of):
     assert refused.value.message_dict == {
         "date": ["The books are closed through 03/31/2026; 03/15/2026 is inside the closed period."]
     }
-    with pytest.raises(ValidationError, match="closed period"):
+    with assert_nothing_written(), pytest.raises(ValidationError, match="closed period"):
         services.transaction_reverse(transaction=posted, user=bookkeeper)
     # A reversal dated in the open period is the way to correct a closed month.
     services.transaction_reverse(transaction=posted, user=bookkeeper, date=date(2026, 4, 1))
@@ -192,7 +193,7 @@ def test_reopening_a_closed_period_needs_the_power_to_manage_the_organization(bo
     owner = member_of(books.organization, role=Role.OWNER)
     services.period_lock(organization=books.organization, user=bookkeeper, locked_through=date(2026, 3, 31))
 
-    with pytest.raises(PermissionDenied):
+    with assert_nothing_written(), pytest.raises(PermissionDenied):
         services.period_lock(organization=books.organization, user=bookkeeper, locked_through=date(2026, 2, 28))
     services.period_lock(organization=books.organization, user=owner, locked_through=date(2026, 2, 28))
 
@@ -237,7 +238,7 @@ def test_bad_postings_name_the_field_and_write_nothing(books, entries, field, me
     refs = {"A": books.cash.pk, "S": books.sales.pk}
     entries = [{**e, "account": refs.get(e["account"], e["account"])} for e in entries]
 
-    with pytest.raises(ValidationError) as refused:
+    with assert_nothing_written(), pytest.raises(ValidationError) as refused:
         services.transaction_post(
             organization=books.organization, user=None, date=DAY, entries=entries, idempotency_key="bad"
         )
@@ -250,7 +251,7 @@ def test_bad_postings_name_the_field_and_write_nothing(books, entries, field, me
 def test_an_account_of_another_organization_is_unknown(books, other_organization):
     foreign = AccountFactory(organization=other_organization)
 
-    with pytest.raises(ValidationError) as refused:
+    with assert_nothing_written(), pytest.raises(ValidationError) as refused:
         services.transaction_post(
             organization=books.organization,
             user=None,
@@ -266,7 +267,7 @@ def test_an_account_of_another_organization_is_unknown(books, other_organization
 def test_a_viewer_cannot_post(books, member_of):
     viewer = member_of(books.organization, role=Role.VIEWER)
 
-    with pytest.raises(PermissionDenied):
+    with assert_nothing_written(), pytest.raises(PermissionDenied):
         services.income_post(
             organization=books.organization,
             user=viewer,
@@ -282,7 +283,7 @@ def test_a_closed_account_refuses_postings(books):
     books.rent.is_active = False
     books.rent.save()
 
-    with pytest.raises(ValidationError, match="is closed"):
+    with assert_nothing_written(), pytest.raises(ValidationError, match="is closed"):
         services.expense_post(
             organization=books.organization,
             user=None,
@@ -322,7 +323,7 @@ def test_a_documents_posting_is_reversed_through_its_document_only(books, kind):
         entries=[Leg(books.cash.pk, Decimal("5")), Leg(books.sales.pk, Decimal("-5"))],
     )
 
-    with pytest.raises(ValidationError, match="instead: this posting belongs to it"):
+    with assert_nothing_written(), pytest.raises(ValidationError, match="instead: this posting belongs to it"):
         services.transaction_reverse(transaction=posted, user=None)
     assert not Transaction.objects.filter(reverses=posted).exists()
 

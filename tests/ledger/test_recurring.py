@@ -23,6 +23,7 @@ from apps.ledger.services import (
     recurring_payments_post_due,
 )
 from apps.ledger.services.recurring import Schedule
+from tests.helpers import assert_nothing_written
 from tests.ledger.factories import AccountFactory, RecurringPaymentFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -120,7 +121,7 @@ def test_a_bad_template_is_refused_naming_the_leg(organization, other_organizati
         ([{"account": books.rent, "amount": "10"}], "legs", "at least two"),
     ]  # fmt: skip
     for legs, field, message in cases:
-        with pytest.raises(ValidationError) as caught:
+        with assert_nothing_written(), pytest.raises(ValidationError) as caught:
             recurring_payment_create(
                 organization=organization, user=None, name="x", start_date=dt.date(2026, 1, 1), legs=legs
             )
@@ -129,7 +130,7 @@ def test_a_bad_template_is_refused_naming_the_leg(organization, other_organizati
 
 
 def test_a_bad_schedule_is_refused(organization, books):
-    with pytest.raises(ValidationError) as caught:
+    with assert_nothing_written(), pytest.raises(ValidationError) as caught:
         recurring_payment_create(
             organization=organization,
             user=None,
@@ -148,7 +149,7 @@ def test_a_bad_schedule_is_refused(organization, books):
 
 
 def test_a_viewer_cannot_create_recurring_payments(organization, books, member_of):
-    with pytest.raises(PermissionDenied):
+    with assert_nothing_written(), pytest.raises(PermissionDenied):
         recurring_payment_create(
             organization=organization,
             user=member_of(organization, role=Role.VIEWER),
@@ -326,7 +327,7 @@ def test_post_due_now_checks_the_members_power(organization, member_of):
     recurring = RecurringPaymentFactory(organization=organization, start_date=dt.date(2026, 1, 31))
 
     with time_machine.travel(at(2026, 2, 2), tick=False):
-        with pytest.raises(PermissionDenied):
+        with assert_nothing_written(), pytest.raises(PermissionDenied):
             recurring_payment_post_due(recurring_payment=recurring, user=member_of(organization, role=Role.VIEWER))
         result = recurring_payment_post_due(
             recurring_payment=recurring, user=member_of(organization, role=Role.BOOKKEEPER)
