@@ -2,6 +2,7 @@ import pytest
 
 from apps.ledger.models import AccountType
 from tests.ledger.factories import AccountFactory
+from tests.ledger.tronscan_stubs import install_tronscan_stub
 
 
 @pytest.fixture
@@ -18,3 +19,9 @@ def books(organization):
 
     Books.organization = organization
     return Books
+
+
+@pytest.fixture
+def tronscan(monkeypatch):
+    """TronScan answered by a stub (``tronscan.queue(...)``, ``tronscan.requests``): no test reaches the network."""
+    return install_tronscan_stub(monkeypatch)

@@ -11,7 +11,7 @@ import pytest
 from django.apps import apps as django_apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from apps.core.accounts.roles import Role
@@ -49,22 +49,10 @@ from tests.ledger.tronscan_stubs import (
     USDT_FAILED,
     USDT_OUT,
     USDT_UNCONFIRMED,
-    install_tronscan_stub,
     recorded,
 )
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def tronscan(monkeypatch):
-    return install_tronscan_stub(monkeypatch)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ from tests.ledger.tronscan_stubs import (
     RECORDED,
     TRX_IN,
     USDT_OUT,
-    install_tronscan_stub,
     json_response,
     recorded,
 )
@@ -49,8 +48,7 @@ def register(organization, accounts):
     )
 
 
-def test_two_verifications_at_once_post_the_transfer_once(organization, accounts, monkeypatch):
-    tronscan = install_tronscan_stub(monkeypatch)
+def test_two_verifications_at_once_post_the_transfer_once(organization, accounts, tronscan):
     detail, _created = register(organization, accounts)
     both_asked = threading.Barrier(2, timeout=30)
 
@@ -90,8 +88,7 @@ def test_the_same_hash_registered_at_once_is_one_detail(organization, accounts):
     assert sum(created for _pk, created in details) == 1
 
 
-def test_overlapping_task_runs_post_each_transfer_once(organization, accounts, monkeypatch):
-    install_tronscan_stub(monkeypatch)
+def test_overlapping_task_runs_post_each_transfer_once(organization, accounts, tronscan):
     register(organization, accounts)
     usdt = AccountFactory(organization=organization, code="1110", currency_id="USDT")
     suppliers = AccountFactory(organization=organization, code="2110", type="liability", currency_id="USDT")
