@@ -609,9 +609,12 @@ class TransactionPostForm(forms.Form):
             queryset = queryset.filter(pk__in=writable)
         organization = self.fields["organization"]
         organization.queryset = queryset
+        today = timezone.localdate()  # no organization chosen yet: the server's date
         if writable is not None and len(writable) == 1:
             organization.initial = next(iter(writable))
             organization.widget = forms.HiddenInput()
+            today = queryset.get(pk=organization.initial).today()
+        self.fields["date"].initial = today
 
 
 # --- transactions -----------------------------------------------------------------------------------------
@@ -871,7 +874,7 @@ class TransactionAdmin(KontoraModelAdmin):
                 if response is not None:
                     return response
         else:
-            initial = {"idempotency_key": uuid.uuid4().hex, "date": timezone.localdate(), **request.GET.dict()}
+            initial = {"idempotency_key": uuid.uuid4().hex, **request.GET.dict()}
             form = TransactionPostForm(initial=initial, user=request.user)
             legs = LegFormSet(prefix="legs", choices=choices)
         fieldsets = [(None, {"fields": ["organization", "date", "kind", "description", "idempotency_key"]})]
@@ -957,7 +960,7 @@ class TransactionAdmin(KontoraModelAdmin):
 
     def _reverse_page(self, request, transactions: list[Transaction], *, from_action: bool):
         confirmed = request.method == "POST" and request.POST.get("post") == "yes"
-        form = ReverseForm(request.POST if confirmed else None, initial={"date": timezone.localdate()})
+        form = ReverseForm(request.POST if confirmed else None, initial={"date": transactions[0].organization.today()})
         rows = [(transaction, self._reversible(transaction)) for transaction in transactions]
         reversible = [transaction for transaction, problem in rows if problem is None]
         if confirmed and form.is_valid():
