@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from apps.core.mechanisms.audit import audit_record
 
 from ..models import Account, AccountBalance, Category, Counterparty, Project, TransactionEntry
-from .posting import _require_power
+from .common import require_power
 
 # The longest chain of parents a tree may have: deep enough for any chart, and it bounds the loop check.
 MAX_TREE_DEPTH = 12
@@ -106,7 +106,7 @@ def account_create(*, organization, user, **fields) -> Account:
     """Open an account in the chart. ``fields``: code, name, type, currency, and optionally parent, purpose,
     non_negative, is_active, description."""
     organization_id = getattr(organization, "pk", organization)
-    _require_power(user, organization_id)
+    require_power(user, organization_id)
     account = Account(organization_id=organization_id, **fields)
     account_check(account)
     account.full_clean()
@@ -124,7 +124,7 @@ def account_create(*, organization, user, **fields) -> Account:
 
 def account_update(*, account: Account, user, **changes) -> Account:
     """Change an account. Its organization never changes, its currency only while it holds no entries."""
-    _require_power(user, account.organization_id)
+    require_power(user, account.organization_id)
     with transaction.atomic():
         original = Account.objects.select_for_update().get(pk=account.pk)
         for name, value in changes.items():
@@ -150,7 +150,7 @@ def account_update(*, account: Account, user, **changes) -> Account:
 def account_delete(*, account: Account, user) -> None:
     """Delete an account that never held an entry and has no sub-accounts; a used account is closed instead
     (``is_active`` off)."""
-    _require_power(user, account.organization_id)
+    require_power(user, account.organization_id)
     if _account_used(account):
         raise ValidationError(
             _("“{account}” holds entries, so it stays in the books; close it (untick “active”) instead.").format(
@@ -180,7 +180,7 @@ def tag_save(*, instance: Project | Category | Counterparty, user) -> Project | 
     """Create or change a project, a category or a counterparty."""
     if not isinstance(instance, TAG_MODELS):
         raise TypeError(f"Not a tag: {type(instance).__name__}")
-    _require_power(user, instance.organization_id)
+    require_power(user, instance.organization_id)
     creating = instance.pk is None
     before: dict[str, str | None] = {}
     if not creating:
@@ -218,7 +218,7 @@ def _tag_fields(instance: Project | Category | Counterparty) -> dict[str, str]:
 
 def tag_delete(*, instance: Project | Category | Counterparty, user) -> None:
     """Delete a tag no entry uses; a used one is made inactive instead."""
-    _require_power(user, instance.organization_id)
+    require_power(user, instance.organization_id)
     if instance.entries.exists():
         raise ValidationError(
             _("“{name}” is used by posted entries; make it inactive instead.").format(name=instance), code="tag_used"

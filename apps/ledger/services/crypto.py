@@ -45,7 +45,9 @@ from ..models import (
     CryptoTransactionDetail,
     Transaction,
 )
-from .posting import Leg, _require_power, transaction_post
+from .common import pk as _pk
+from .common import require_power
+from .posting import Leg, transaction_post
 
 logger = logging.getLogger(__name__)
 
@@ -55,10 +57,6 @@ NOT_FOUND_FAILS_AFTER = timedelta(hours=24)
 PENDING_BATCH = 100
 
 CLAIMS = ("network", "token", "direction", "from_address", "to_address", "amount", "account", "counter_account")
-
-
-def _pk(value):
-    return getattr(value, "pk", value)
 
 
 def crypto_idempotency_key(network: str, tx_hash: str) -> ProductKey:
@@ -260,7 +258,7 @@ def crypto_transfer_register(
     registration and creates nothing; registering it with other details is refused, naming them.
     """
     organization_id = _pk(organization)
-    _require_power(user, organization_id)
+    require_power(user, organization_id)
     values = crypto_transfer_validate(organization=organization_id, **claims)
     if CryptoTransactionDetail.objects.filter(
         organization_id=organization_id, network=values["network"], tx_hash=values["tx_hash"]
@@ -290,7 +288,7 @@ def crypto_transfer_delete(*, detail: CryptoTransactionDetail, user) -> None:
     the right details. A confirmed one is part of the books and stays."""
     with transaction.atomic():
         detail = CryptoTransactionDetail.objects.select_for_update().get(pk=detail.pk)
-        _require_power(user, detail.organization_id)
+        require_power(user, detail.organization_id)
         if detail.status == CryptoStatus.CONFIRMED:
             raise ValidationError(_("This transfer is posted; it stays. Reverse its posting instead."))
         audit_record(
@@ -405,7 +403,7 @@ def crypto_transfer_verify(
     detail = CryptoTransactionDetail.objects.select_related("organization").get(pk=detail.pk)
     if detail.status != CryptoStatus.PENDING:
         return detail
-    _require_power(user, detail.organization_id)
+    require_power(user, detail.organization_id)
     try:
         client = client or tronscan.tronscan_client()
         found = client.transaction_info(detail.tx_hash)

@@ -13,13 +13,12 @@ from dataclasses import dataclass, field
 from datetime import date as Date
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from apps.core.accounts.roles import MANAGE_ORGANIZATION, write_power
-from apps.core.accounts.tenancy import has_power
+from apps.core.accounts.roles import MANAGE_ORGANIZATION
 from apps.core.language.text import in_language_of
 from apps.core.mechanisms.audit import audit_record
 from apps.core.mechanisms.idempotency import mark_replay, product_key, replay_of, stored_key
@@ -29,6 +28,8 @@ from apps.core.money.amounts import RATE_PLACES, check_size, convert, to_decimal
 from .. import errors
 from ..models import Account, AccountType, PeriodLock, Transaction, TransactionEntry
 from . import purposes
+from .common import pk as _pk
+from .common import require_power, user_id
 
 # Legs per transaction: far more than any real posting (a payroll run, a split invoice) needs, and few enough
 # that one request's work stays bounded.
@@ -63,17 +64,6 @@ class _Tags:
     category: int | None = None
     counterparty: int | None = None
     extra: dict = field(default_factory=dict)
-
-
-def _pk(value) -> int | None:
-    return getattr(value, "pk", value)
-
-
-def _require_power(user, organization_id: int, power: str | None = None) -> None:
-    if user is None:
-        return  # system work (tasks, imports) runs as the organization itself
-    if not has_power(user, power or write_power("ledger"), organization_id):
-        raise PermissionDenied(_("Your role does not allow posting to these books."))
 
 
 def _legs(entries: Iterable[Leg | dict]) -> list[Leg]:
@@ -185,9 +175,8 @@ def _posting_json(posting: Posting, index: int | None = None) -> dict:
 
 
 def _post_many(organization_id: int, user, postings: list[dict], *, batch: bool) -> list[tuple[int, bool, object]]:
-    user_id = getattr(user, "pk", None) if getattr(user, "is_authenticated", False) else None
     payload = json.dumps(postings)
-    params = [organization_id, user_id if isinstance(user_id, int) else None, payload]
+    params = [organization_id, user_id(user), payload]
     try:
         with _own_savepoint(), connection.cursor() as cursor:
             cursor.execute(
@@ -300,7 +289,7 @@ def transaction_post(
     is written then.
     """
     organization_id = _pk(organization)
-    _require_power(user, organization_id)
+    require_power(user, organization_id)
     posting = Posting(
         date=date,
         entries=list(entries),
@@ -342,7 +331,7 @@ def transactions_post_batch(*, organization: Organization | int, user, postings:
     idempotency as :func:`transaction_post` (a replayed key must come with the same posting): all or nothing.
     Returns the transaction id of each posting."""
     organization_id = _pk(organization)
-    _require_power(user, organization_id)
+    require_power(user, organization_id)
     if not postings:
         return []
     if len(postings) > BATCH_LIMIT:
@@ -600,7 +589,7 @@ def transaction_reverse(
 ) -> Transaction:
     """Post the reversal of ``transaction``: the same legs negated, linked to it. A transaction is reversed once."""
     original = transaction
-    _require_power(user, original.organization_id)
+    require_power(user, original.organization_id)
     refusal = reversal_refusal(original, for_document=for_document)
     if refusal is not None:
         raise refusal
@@ -643,12 +632,12 @@ def period_lock(*, organization: Organization | int, user, locked_through: Date)
     """Close the books through ``locked_through``. Moving the date back (reopening) needs the power to manage
     the organization; closing further only the power to post."""
     organization_id = _pk(organization)
-    _require_power(user, organization_id)
+    require_power(user, organization_id)
     with transaction.atomic():
         lock = PeriodLock.objects.select_for_update().filter(organization_id=organization_id).first()
         before = lock.locked_through if lock else None
         if before is not None and locked_through < before:
-            _require_power(user, organization_id, MANAGE_ORGANIZATION)
+            require_power(user, organization_id, power=MANAGE_ORGANIZATION)
         if lock is None:
             lock = PeriodLock(organization_id=organization_id)
         lock.locked_through = locked_through

@@ -23,14 +23,12 @@ from datetime import UTC, datetime, timedelta
 from datetime import date as Date
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
-from apps.core.accounts.roles import write_power
-from apps.core.accounts.tenancy import has_power
 from apps.core.language.formatting import format_date
 from apps.core.mechanisms.audit import audit_record
 from apps.core.mechanisms.idempotency import product_key
@@ -49,6 +47,9 @@ from ..models import (
     Transaction,
 )
 from . import purposes
+from .common import pk as _pk
+from .common import require_power
+from .common import user_id as _user_id
 from .posting import Leg, transaction_post
 
 logger = logging.getLogger(__name__)
@@ -57,20 +58,11 @@ CATCH_UP_LIMIT = 100
 MAX_LEGS = 50
 
 
-def _pk(value):
-    return getattr(value, "pk", value)
-
-
-def _user_id(user) -> int | None:
-    user_id = getattr(user, "pk", None) if getattr(user, "is_authenticated", False) else None
-    return user_id if isinstance(user_id, int) else None
+REFUSED = gettext_lazy("Your role does not allow changing recurring payments.")
 
 
 def _require_write(user, organization_id: int) -> None:
-    if user is None:
-        return
-    if not has_power(user, write_power("ledger"), organization_id):
-        raise PermissionDenied(_("Your role does not allow changing recurring payments."))
+    require_power(user, organization_id, refused=REFUSED)
 
 
 # --- the schedule -----------------------------------------------------------------------------------------

@@ -5,33 +5,22 @@ from __future__ import annotations
 
 from datetime import date as Date
 
-from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
-
-from apps.core.accounts.roles import write_power
-from apps.core.accounts.tenancy import has_power
+from django.utils.translation import gettext_lazy
 
 from ...models import (
     Account,
     Invoice,
     InvoiceStatus,
 )
+from ..common import pk as _pk
+from ..common import require_power
 
-
-def _pk(value):
-    return getattr(value, "pk", value)
-
-
-def _user_id(user) -> int | None:
-    user_id = getattr(user, "pk", None) if getattr(user, "is_authenticated", False) else None
-    return user_id if isinstance(user_id, int) else None
+REFUSED = gettext_lazy("Your role does not allow changing invoices.")
 
 
 def _require_write(user, organization_id: int) -> None:
-    if user is None:
-        return  # system work (tasks, demo data) acts for the organization itself
-    if not has_power(user, write_power("ledger"), organization_id):
-        raise PermissionDenied(_("Your role does not allow changing invoices."))
+    require_power(user, organization_id, refused=REFUSED)
 
 
 def _label(invoice: Invoice) -> str:

@@ -19,7 +19,9 @@ from ...models import (
     InvoiceKind,
     InvoiceStatus,
 )
-from .base import _label, _lock, _pk, _require_write, _user_id
+from ..common import pk as _pk
+from ..common import user_id as _user_id
+from .base import _label, _lock, _require_write
 from .lines import _lines_text, _replace_lines, _total_text, invoice_lines_check
 
 DRAFT_FIELDS = ("kind", "counterparty", "currency", "issue_date", "due_date", "reference", "notes")

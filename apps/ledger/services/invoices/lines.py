@@ -21,8 +21,9 @@ from ...models import (
     Project,
 )
 from .. import purposes
+from ..common import pk as _pk
 from ..purposes import account_purpose_check
-from .base import _account_label, _pk
+from .base import _account_label
 
 MAX_LINES = 500
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from apps.core.models import Organization
 
-from .base import _pk
+from ..common import pk as _pk
 
 logger = logging.getLogger(__name__)
 

@@ -25,9 +25,11 @@ from ...models import (
     Transaction,
 )
 from .. import purposes
+from ..common import pk as _pk
+from ..common import user_id as _user_id
 from ..posting import Leg, transaction_post, transaction_reverse
 from ..purposes import account_purpose_check
-from .base import _account_label, _label, _lock, _pk, _require_write, _status_for, _user_id
+from .base import _account_label, _label, _lock, _require_write, _status_for
 
 
 def invoice_payment_record(
