@@ -163,17 +163,7 @@ class Schedule:
 # --- checking the template --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class LegData:
-    account: int
-    amount: Decimal
-    project: int | None = None
-    category: int | None = None
-    counterparty: int | None = None
-    memo: str = ""
-
-
-def recurring_legs_check(*, organization_id: int, legs: Iterable[Mapping]) -> list[LegData]:
+def recurring_legs_check(*, organization_id: int, legs: Iterable[Mapping]) -> list[Leg]:
     """Check template legs given as mappings (``account``, ``amount`` signed, optional ``project``,
     ``category``, ``counterparty``, ``memo``): accounts of the organization and open, amounts non-zero within
     their currency's precision, balanced per currency. Errors name ``legs.<index>.<field>``."""
@@ -199,7 +189,7 @@ def recurring_legs_check(*, organization_id: int, legs: Iterable[Mapping]) -> li
         "counterparty": _("No such counterparty in this organization."),
     }
     errors: dict[str, list[str]] = {}
-    checked: list[LegData] = []
+    checked: list[Leg] = []
     sums: dict[str, Decimal] = defaultdict(Decimal)
     for index, leg in enumerate(legs):
         prefix = f"legs.{index}."
@@ -225,7 +215,7 @@ def recurring_legs_check(*, organization_id: int, legs: Iterable[Mapping]) -> li
                 errors[prefix + name] = [tag_errors[name]]
             values[name] = value
         if len(errors) == before and account is not None and amount is not None:
-            checked.append(LegData(account.pk, amount, memo=str(leg.get("memo") or "")[:500], **values))
+            checked.append(Leg(account.pk, amount, memo=str(leg.get("memo") or "")[:500], **values))
             sums[account.currency_id] += amount
     if errors:
         raise ValidationError(errors)
@@ -320,7 +310,7 @@ def _legs_text(legs: Iterable) -> list[str]:
     return texts
 
 
-def _save_legs(recurring: RecurringPayment, legs: list[LegData]) -> None:
+def _save_legs(recurring: RecurringPayment, legs: list[Leg]) -> None:
     recurring.legs.all().delete()
     RecurringPaymentLeg.objects.bulk_create(
         RecurringPaymentLeg(

@@ -8,13 +8,10 @@ from datetime import date as Date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ...models import (
-    Account,
-    Invoice,
-    InvoiceStatus,
-)
+from ...models import Account, Invoice, InvoiceStatus, Transaction
 from ..common import pk as _pk
 from ..common import require_power
+from ..posting import transaction_reverse
 
 REFUSED = gettext_lazy("Your role does not allow changing invoices.")
 
@@ -45,6 +42,15 @@ def _lock(invoice: Invoice | int) -> Invoice:
         .select_related("currency", "counterparty", "organization")
         .get(pk=_pk(invoice))
     )
+
+
+def _reversal_of(posted: Transaction, *, user, date: Date, reason: str) -> Transaction:
+    """The reversal of a document's posting (an issue, a payment): the one already in the books, adopted,
+    else posted now, dated ``date``."""
+    reversal = Transaction.objects.filter(reverses_id=posted.pk).first()
+    if reversal is None:
+        reversal = transaction_reverse(transaction=posted, user=user, date=date, reason=reason, for_document=True)
+    return reversal
 
 
 def _account_label(account: Account) -> str:

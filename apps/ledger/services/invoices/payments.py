@@ -27,9 +27,9 @@ from ...models import (
 from .. import purposes
 from ..common import pk as _pk
 from ..common import user_id as _user_id
-from ..posting import Leg, transaction_post, transaction_reverse
+from ..posting import Leg, transaction_post
 from ..purposes import account_purpose_check
-from .base import _account_label, _label, _lock, _require_write, _status_for
+from .base import _account_label, _label, _lock, _require_write, _reversal_of, _status_for
 
 
 def invoice_payment_record(
@@ -189,15 +189,12 @@ def invoice_payment_reverse(
         payment = InvoicePayment.objects.select_for_update().select_related("transaction").get(pk=_pk(payment))
         if payment.reversal_transaction_id is not None:
             return payment
-        reversal = Transaction.objects.filter(reverses_id=payment.transaction_id).first()
-        if reversal is None:
-            reversal = transaction_reverse(
-                transaction=payment.transaction,
-                user=user,
-                date=date or max(locked.organization.today(), payment.date),
-                reason=reason or _("payment of invoice {invoice} reversed").format(invoice=_label(locked)),
-                for_document=True,
-            )
+        reversal = _reversal_of(
+            payment.transaction,
+            user=user,
+            date=date or max(locked.organization.today(), payment.date),
+            reason=reason or _("payment of invoice {invoice} reversed").format(invoice=_label(locked)),
+        )
         payment.reversal_transaction = reversal
         payment.save(update_fields=["reversal_transaction"])
         before = locked.status

@@ -18,10 +18,8 @@ from apps.core.money.amounts import round_to
 from ...models import (
     Invoice,
     InvoiceStatus,
-    Transaction,
 )
-from ..posting import transaction_reverse
-from .base import _label, _lock, _require_write
+from .base import _label, _lock, _require_write, _reversal_of
 
 
 def invoice_void(*, invoice: Invoice | int, user, date: Date | None = None, reason: str = "") -> Invoice:
@@ -50,15 +48,12 @@ def invoice_void(*, invoice: Invoice | int, user, date: Date | None = None, reas
                     ).format(invoice=_label(locked), count=len(standing), amount=format_money(paid, locked.currency)),
                     code="has_payments",
                 )
-            reversal = Transaction.objects.filter(reverses_id=locked.issue_transaction_id).first()
-            if reversal is None:
-                reversal = transaction_reverse(
-                    transaction=locked.issue_transaction,
-                    user=user,
-                    date=date or max(locked.organization.today(), locked.issue_date),
-                    reason=reason or _("invoice {invoice} voided").format(invoice=_label(locked)),
-                    for_document=True,
-                )
+            reversal = _reversal_of(
+                locked.issue_transaction,
+                user=user,
+                date=date or max(locked.organization.today(), locked.issue_date),
+                reason=reason or _("invoice {invoice} voided").format(invoice=_label(locked)),
+            )
             locked.void_transaction = reversal
             changes["reversal"] = reversal.pk
         locked.status = InvoiceStatus.VOID
