@@ -20,10 +20,22 @@ from .models import (
     AccountType,
     Category,
     Counterparty,
+    CryptoDirection,
+    CryptoNetwork,
+    CryptoStatus,
+    CryptoToken,
+    CryptoTransactionDetail,
+    Invoice,
+    InvoiceKind,
+    InvoicePayment,
+    InvoiceStatus,
     PeriodLock,
     Project,
+    RecurringInterval,
+    RecurringPayment,
     Transaction,
     TransactionEntry,
+    normalize_tx_hash,
 )
 
 
@@ -155,3 +167,57 @@ class PeriodLockFilter(django_filters.FilterSet):
     class Meta:
         model = PeriodLock
         fields = ["organization"]
+
+
+class InvoiceFilter(django_filters.FilterSet):
+    organization = _organization_filter()
+    kind = django_filters.ChoiceFilter(choices=InvoiceKind.choices)
+    status = django_filters.MultipleChoiceFilter(choices=InvoiceStatus.choices)
+    currency = django_filters.CharFilter(field_name="currency_id")
+    counterparty = NumberFilter(field_name="counterparty_id")
+    issued_after = DateFilter(field_name="issue_date", lookup_expr="gte")
+    issued_before = DateFilter(field_name="issue_date", lookup_expr="lte")
+    due_after = DateFilter(field_name="due_date", lookup_expr="gte")
+    due_before = DateFilter(field_name="due_date", lookup_expr="lte")
+
+    class Meta:
+        model = Invoice
+        fields = ["organization", "kind", "status", "currency", "counterparty"]
+
+
+class InvoicePaymentFilter(django_filters.FilterSet):
+    organization = _organization_filter()
+    invoice = NumberFilter(field_name="invoice_id")
+    reversed = django_filters.BooleanFilter(field_name="reversal_transaction", lookup_expr="isnull", exclude=True)
+
+    class Meta:
+        model = InvoicePayment
+        fields = ["organization", "invoice", "reversed"]
+
+
+class RecurringPaymentFilter(django_filters.FilterSet):
+    organization = _organization_filter()
+    paused = django_filters.BooleanFilter()
+    interval_unit = django_filters.ChoiceFilter(choices=RecurringInterval.choices)
+    due_before = DateFilter(field_name="next_due_date", lookup_expr="lte")
+
+    class Meta:
+        model = RecurringPayment
+        fields = ["organization", "paused", "interval_unit"]
+
+
+class CryptoTransferFilter(django_filters.FilterSet):
+    organization = _organization_filter()
+    status = django_filters.MultipleChoiceFilter(choices=CryptoStatus.choices, label=_("Status"))
+    token = django_filters.ChoiceFilter(choices=CryptoToken.choices, label=_("Token"))
+    direction = django_filters.ChoiceFilter(choices=CryptoDirection.choices, label=_("Direction"))
+    network = django_filters.ChoiceFilter(choices=CryptoNetwork.choices, label=_("Network"))
+    tx_hash = django_filters.CharFilter(method="filter_hash", label=_("Transaction hash"))
+    account = NumberFilter(field_name="account_id", label=_("Wallet account (id)"))
+
+    class Meta:
+        model = CryptoTransactionDetail
+        fields = ["organization", "status", "token", "direction", "network", "tx_hash", "account"]
+
+    def filter_hash(self, queryset, name, value):
+        return queryset.filter(tx_hash=normalize_tx_hash(value))

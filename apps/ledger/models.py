@@ -1022,6 +1022,12 @@ class CryptoStatus(models.TextChoices):
     FAILED = "failed", pgettext_lazy("crypto transfer status", "Failed")
 
 
+def normalize_tx_hash(value: str) -> str:
+    """A transaction hash as stored: lower case, without a ``0x`` prefix (the service and the filter agree)."""
+    value = (value or "").strip().lower()
+    return value[2:] if value.startswith("0x") else value
+
+
 class CryptoTransactionDetail(TenantModel):
     """A blockchain transfer behind a posting: registered by its hash, verified on the network, then posted.
 

@@ -1,4 +1,5 @@
-"""Reads of the books: balances, transactions, and the verification of stored figures against entries."""
+"""Reads of the books: what the API lists, the pickers' accounts, balances, and the verification of stored
+figures against entries."""
 
 from __future__ import annotations
 
@@ -6,16 +7,82 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from apps.core.accounts.tenancy import scope
 
-from .models import Account, AccountBalance, Transaction
+from .models import (
+    Account,
+    AccountBalance,
+    Category,
+    Counterparty,
+    CryptoTransactionDetail,
+    Invoice,
+    InvoiceLine,
+    InvoicePayment,
+    PeriodLock,
+    Project,
+    RecurringPayment,
+    Transaction,
+    TransactionEntry,
+)
 from .services.purposes import account_purpose_filter
+
+# --- what the API lists: scoped to the user's organizations first, with the joins each representation reads
+# (a fixed number of queries per page); the caller's FilterSet narrows them further.
 
 
 def account_list(*, user) -> QuerySet[Account]:
-    return scope(Account.objects.select_related("currency", "balance_row", "parent"), user)
+    return scope(Account.objects.select_related("organization", "balance_row"), user)
+
+
+def balance_list(*, user) -> QuerySet[AccountBalance]:
+    return scope(AccountBalance.objects.select_related("account", "organization"), user)
+
+
+def tag_list(model: type[Project | Category | Counterparty], *, user) -> QuerySet:
+    """Projects, categories or counterparties."""
+    return scope(model.objects.select_related("organization"), user)
+
+
+def transaction_list(*, user) -> QuerySet[Transaction]:
+    """Transactions with their legs."""
+    return scope(
+        Transaction.objects.select_related("organization", "created_by", "reversed_by", "fx_rate").prefetch_related(
+            Prefetch("entries", queryset=TransactionEntry.objects.select_related("account", "currency"))
+        ),
+        user,
+    )
+
+
+def period_lock_list(*, user) -> QuerySet[PeriodLock]:
+    return scope(PeriodLock.objects.select_related("organization", "updated_by"), user)
+
+
+def invoice_list(*, user) -> QuerySet[Invoice]:
+    """Invoices with their lines and payments."""
+    return scope(
+        Invoice.objects.select_related("organization", "counterparty", "currency").prefetch_related(
+            Prefetch("lines", queryset=InvoiceLine.objects.order_by("position", "id")),
+            Prefetch("payments", queryset=InvoicePayment.objects.order_by("date", "id")),
+        ),
+        user,
+    )
+
+
+def invoice_payment_list(*, user) -> QuerySet[InvoicePayment]:
+    return scope(InvoicePayment.objects.select_related("invoice__currency"), user)
+
+
+def recurring_payment_list(*, user) -> QuerySet[RecurringPayment]:
+    return scope(RecurringPayment.objects.select_related("organization").prefetch_related("legs"), user)
+
+
+def crypto_transfer_list(*, user) -> QuerySet[CryptoTransactionDetail]:
+    return scope(CryptoTransactionDetail.objects.select_related("organization"), user)
+
+
+# --- pickers and single figures ---------------------------------------------------------------------------
 
 
 def accounts_for(organization, purpose: str) -> QuerySet[Account]:
@@ -26,12 +93,6 @@ def accounts_for(organization, purpose: str) -> QuerySet[Account]:
     if organization is not None:
         queryset = queryset.filter(organization_id=getattr(organization, "pk", organization))
     return queryset.order_by("code", "pk")
-
-
-def transaction_list(*, user) -> QuerySet[Transaction]:
-    return scope(Transaction.objects.select_related("created_by", "reverses"), user).prefetch_related(
-        "entries__account"
-    )
 
 
 def account_balance(*, account_id: int) -> Decimal:

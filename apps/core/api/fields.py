@@ -3,14 +3,27 @@ client may send live in one place (``apps.core.money.amounts``, ``apps.core.vali
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.core.money.amounts import MAX_DIGITS, MAX_PLACES, to_decimal
+from apps.core.money.amounts import MAX_DIGITS, MAX_PLACES, decimals_of, quantum, to_decimal
 from apps.core.validation.dates import date_range_validator
 
 BIGINT_MAX = 2**63 - 1  # ids and counts are PostgreSQL bigint at most
+
+
+def money(amount: Decimal | None, precision: int) -> str | None:
+    """``amount`` as a decimal string with exactly ``precision`` decimals (exact: the database holds amounts
+    to their currency's precision, so nothing is rounded here)."""
+    return None if amount is None else str(Decimal(amount).quantize(quantum(precision)))
+
+
+def plain(value: Decimal, min_places: int = 0) -> str:
+    """A quantity or price as a decimal string without trailing zeros beyond ``min_places`` decimals."""
+    return str(value.quantize(quantum(max(min_places, decimals_of(value)))))
 
 
 class IntegerField(serializers.IntegerField):

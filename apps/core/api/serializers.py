@@ -49,7 +49,8 @@ class TenantModelSerializer(ModelSerializer):
     """A ModelSerializer whose related fields (and many-related fields) are narrowed to the user's
     organizations, so a foreign id answers "does not exist" exactly as a missing one does. The
     ``organization`` field accepts only organizations where the user may write this app's data (or, when
-    ``Meta.organization_power`` is set, where the user holds that power)."""
+    ``Meta.organization_power`` is set, where the user holds that power), and a record never moves to another
+    organization once it exists."""
 
     organization = serializers.SlugRelatedField(slug_field="slug", queryset=Organization.objects.all())
 
@@ -62,6 +63,11 @@ class TenantModelSerializer(ModelSerializer):
         for field in fields.values():
             _scope_field(getattr(field, "child_relation", field), request.user, power)
         return fields
+
+    def validate_organization(self, organization):
+        if self.instance is not None and organization.pk != self.instance.organization_id:
+            raise serializers.ValidationError(_("A record cannot move to another organization."))
+        return organization
 
     def validate(self, attrs):
         attrs = super().validate(attrs)

@@ -19,23 +19,22 @@ from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Prefetch
-from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from apps.core.accounts.tenancy import has_power, scope
-from apps.core.api.errors import IDEMPOTENCY_CONFLICT, ErrorSerializer
+from apps.core.accounts.tenancy import has_power
+from apps.core.api.errors import IDEMPOTENCY_CONFLICT
+from apps.core.api.idempotency import created_status, idempotency_key, key_parameter
+from apps.core.api.organizations import organization_named
 from apps.core.api.viewsets import TenantModelViewSet, TenantReadOnlyViewSet, TenantScopedMixin
-from apps.core.mechanisms.idempotency import HEADER as IDEMPOTENCY_HEADER
-from apps.core.mechanisms.idempotency import IdempotencyConflict, is_replay, request_key
+from apps.core.mechanisms.idempotency import IdempotencyConflict
 from apps.core.models import Organization
 
-from .. import services
+from .. import selectors, services
 from ..filters import (
     AccountFilter,
     BalanceFilter,
@@ -45,8 +44,9 @@ from ..filters import (
     ProjectFilter,
     TransactionFilter,
 )
-from ..models import Account, AccountBalance, Category, Counterparty, PeriodLock, Project, Transaction, TransactionEntry
+from ..models import Account, AccountBalance, Category, Counterparty, PeriodLock, Project, Transaction
 from ..services import books as book_services
+from .schema import ERRORS as _ERRORS
 from .serializers import (
     LEDGER_WRITE,
     AccountSerializer,
@@ -64,13 +64,6 @@ from .serializers import (
     TransferPostSerializer,
 )
 
-_ERRORS = {
-    400: OpenApiResponse(
-        ErrorSerializer, description=gettext_lazy("Invalid fields, or a rule of the books refused it.")
-    ),
-    403: OpenApiResponse(ErrorSerializer, description=gettext_lazy("Your role may not change these books.")),
-    404: OpenApiResponse(ErrorSerializer, description=gettext_lazy("Not found in your organizations.")),
-}
 _POSTED = {
     201: OpenApiResponse(TransactionSerializer, description=gettext_lazy("Posted.")),
     200: OpenApiResponse(
@@ -79,21 +72,9 @@ _POSTED = {
     409: IDEMPOTENCY_CONFLICT,
     **_ERRORS,
 }
-_KEY_PARAMETER = OpenApiParameter(
-    IDEMPOTENCY_HEADER,
-    str,
-    OpenApiParameter.HEADER,
-    description=gettext_lazy(
-        "A key unique to this posting (e.g. your document id). Required here or as the idempotency_key field."
-    ),
+_KEY_PARAMETER = key_parameter(
+    gettext_lazy("A key unique to this posting (e.g. your document id). Required here or as the idempotency_key field.")
 )
-
-
-def transaction_queryset():
-    """Transactions with everything their representation reads: a fixed number of queries per page."""
-    return Transaction.objects.select_related("organization", "created_by", "reversed_by", "fx_rate").prefetch_related(
-        Prefetch("entries", queryset=TransactionEntry.objects.select_related("account", "currency"))
-    )
 
 
 # --- chart of accounts and tags ---------------------------------------------------------------------------
@@ -108,15 +89,18 @@ def transaction_queryset():
     ),
 )
 class AccountViewSet(TenantModelViewSet):
-    queryset = Account.objects.select_related("organization", "balance_row")
+    queryset = Account.objects.all()
     serializer_class = AccountSerializer
     filterset_class = AccountFilter
     search_fields = ["code", "name", "description"]
     ordering_fields = ["code", "name", "type", "created_at", "id"]
     ordering = ["code", "id"]
 
+    def get_queryset(self):
+        return selectors.account_list(user=self.request.user)
+
     def _fresh(self, account: Account) -> Account:
-        return self.queryset.get(pk=account.pk)
+        return self.get_queryset().get(pk=account.pk)
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
@@ -134,6 +118,9 @@ class AccountViewSet(TenantModelViewSet):
 
 
 class _TagViewSet(TenantModelViewSet):
+    def get_queryset(self):
+        return selectors.tag_list(self.queryset.model, user=self.request.user)
+
     def perform_create(self, serializer):
         model = self.queryset.model
         serializer.instance = book_services.tag_save(
@@ -151,7 +138,7 @@ class _TagViewSet(TenantModelViewSet):
 
 
 class ProjectViewSet(_TagViewSet):
-    queryset = Project.objects.select_related("organization")
+    queryset = Project.objects.all()
     serializer_class = ProjectSerializer
     filterset_class = ProjectFilter
     search_fields = ["name", "code"]
@@ -160,7 +147,7 @@ class ProjectViewSet(_TagViewSet):
 
 
 class CategoryViewSet(_TagViewSet):
-    queryset = Category.objects.select_related("organization")
+    queryset = Category.objects.all()
     serializer_class = CategorySerializer
     filterset_class = CategoryFilter
     search_fields = ["name"]
@@ -169,7 +156,7 @@ class CategoryViewSet(_TagViewSet):
 
 
 class CounterpartyViewSet(_TagViewSet):
-    queryset = Counterparty.objects.select_related("organization")
+    queryset = Counterparty.objects.all()
     serializer_class = CounterpartySerializer
     filterset_class = CounterpartyFilter
     search_fields = ["name", "tax_id", "email", "phone"]
@@ -179,12 +166,15 @@ class CounterpartyViewSet(_TagViewSet):
 
 @extend_schema_view(list=extend_schema(summary=gettext_lazy("Account balances, kept by the database as entries post")))
 class BalanceViewSet(TenantReadOnlyViewSet):
-    queryset = AccountBalance.objects.select_related("account", "organization")
+    queryset = AccountBalance.objects.all()
     serializer_class = BalanceSerializer
     filterset_class = BalanceFilter
     search_fields = ["account__code", "account__name"]
     ordering_fields = ["account__code", "balance", "pk"]
     ordering = ["account__code", "pk"]
+
+    def get_queryset(self):
+        return selectors.balance_list(user=self.request.user)
 
 
 # --- postings ---------------------------------------------------------------------------------------------
@@ -214,7 +204,7 @@ class _PostingMixin:
     """Runs a posting service for a validated body: the idempotency key first, then 201, or 200 for a repeat."""
 
     def _answer(self, transaction_id: int, http_status: int) -> Response:
-        posted = transaction_queryset().get(pk=transaction_id)
+        posted = selectors.transaction_list(user=self.request.user).get(pk=transaction_id)
         return Response(TransactionSerializer(posted, context=self.get_serializer_context()).data, status=http_status)
 
     def _post(
@@ -228,7 +218,7 @@ class _PostingMixin:
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         organization = data.pop("organization")
-        key = request_key(request, data.pop("idempotency_key", ""))
+        key = idempotency_key(request, data)
         # The service tells a repeat (200, what the first request posted) from a creation (201); the same key
         # with a different body is refused with 409. Two racing first requests post once: both answer 201.
         try:
@@ -237,7 +227,7 @@ class _PostingMixin:
             raise
         except DjangoValidationError as error:
             raise (_rename_leg_errors(error, legs(data)) if legs else error) from None
-        return self._answer(posted.pk, status.HTTP_200_OK if is_replay(posted) else status.HTTP_201_CREATED)
+        return self._answer(posted.pk, created_status(posted))
 
 
 @extend_schema_view(
@@ -249,12 +239,15 @@ class TransactionViewSet(
 ):
     """Posted transactions are never changed or deleted: a mistake is corrected by its reversal."""
 
-    queryset = transaction_queryset()
+    queryset = Transaction.objects.all()
     serializer_class = TransactionSerializer
     filterset_class = TransactionFilter
     search_fields = ["description", "idempotency_key", "entries__memo", "entries__counterparty__name"]
     ordering_fields = ["date", "created_at", "id"]
     ordering = ["-date", "-id"]
+
+    def get_queryset(self):
+        return selectors.transaction_list(user=self.request.user)
 
     def get_serializer_class(self):
         if self.action == "create":
@@ -357,7 +350,7 @@ class OperationViewSet(_PostingMixin, TenantScopedMixin, viewsets.GenericViewSet
 class PeriodLockViewSet(TenantScopedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """One closed period per organization, addressed by the organization's id."""
 
-    queryset = PeriodLock.objects.select_related("organization", "updated_by")
+    queryset = PeriodLock.objects.all()
     serializer_class = PeriodLockSerializer
     filterset_class = PeriodLockFilter
     lookup_field = "organization_id"
@@ -366,13 +359,11 @@ class PeriodLockViewSet(TenantScopedMixin, mixins.ListModelMixin, viewsets.Gener
     ordering_fields = ["locked_through", "organization_id"]
     ordering = ["organization_id"]
 
+    def get_queryset(self):
+        return selectors.period_lock_list(user=self.request.user)
+
     def _organization(self) -> Organization:
-        organization = (
-            scope(Organization.objects.all(), self.request.user).filter(pk=self.kwargs["organization"]).first()
-        )
-        if organization is None:
-            raise Http404
-        return organization
+        return organization_named(self.request.user, pk=self.kwargs["organization"])
 
     def _answer(self, organization: Organization) -> Response:
         lock = self.get_queryset().filter(organization_id=organization.pk).first()

@@ -6,43 +6,23 @@ them, and ``POST …/{id}/verify/`` to check one on the network now rather than 
 
 from __future__ import annotations
 
-import django_filters
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from apps.core.accounts.roles import write_power
 from apps.core.accounts.tenancy import scope
 from apps.core.api.errors import ErrorSerializer, error_response
 from apps.core.api.permissions import IsMember
 from apps.core.api.serializers import ModelSerializer, OrganizationSlugField
 from apps.core.api.viewsets import TenantScopedMixin
-from apps.core.filters import NumberFilter
 from apps.core.money.amounts import quantum
 
-from .. import services, tronscan
-from ..models import Account, CryptoDirection, CryptoNetwork, CryptoStatus, CryptoToken, CryptoTransactionDetail
-
-LEDGER_WRITE = write_power("ledger")
-
-
-class CryptoTransferFilter(django_filters.FilterSet):
-    organization = django_filters.CharFilter(field_name="organization__slug", label=_("Organization (slug)"))
-    status = django_filters.MultipleChoiceFilter(choices=CryptoStatus.choices, label=_("Status"))
-    token = django_filters.ChoiceFilter(choices=CryptoToken.choices, label=_("Token"))
-    direction = django_filters.ChoiceFilter(choices=CryptoDirection.choices, label=_("Direction"))
-    network = django_filters.ChoiceFilter(choices=CryptoNetwork.choices, label=_("Network"))
-    tx_hash = django_filters.CharFilter(method="filter_hash", label=_("Transaction hash"))
-    account = NumberFilter(field_name="account_id", label=_("Wallet account (id)"))
-
-    class Meta:
-        model = CryptoTransactionDetail
-        fields = ["organization", "status", "token", "direction", "network", "tx_hash", "account"]
-
-    def filter_hash(self, queryset, name, value):
-        return queryset.filter(tx_hash=services.crypto.normalize_tx_hash(value))
+from .. import selectors, services, tronscan
+from ..filters import CryptoTransferFilter
+from ..models import Account, CryptoDirection, CryptoNetwork, CryptoToken, CryptoTransactionDetail
+from .serializers import LEDGER_WRITE
 
 
 @extend_schema_field({"type": "string", "format": "decimal", "example": "1250.000000"})
@@ -153,7 +133,7 @@ class CryptoTransferViewSet(
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
-    queryset = CryptoTransactionDetail.objects.select_related("organization")
+    queryset = CryptoTransactionDetail.objects.all()
     serializer_class = CryptoTransferSerializer
     permission_classes = [IsMember]
     filterset_class = CryptoTransferFilter
@@ -161,11 +141,14 @@ class CryptoTransferViewSet(
     ordering_fields = ["created_at", "checked_at", "amount", "status", "id"]
     ordering = ["-created_at", "-id"]
 
+    def get_queryset(self):
+        return selectors.crypto_transfer_list(user=self.request.user)
+
     def get_serializer_class(self):
         return CryptoTransferRegisterSerializer if self.action == "create" else CryptoTransferSerializer
 
     def _answer(self, detail, http_status=status.HTTP_200_OK) -> Response:
-        detail = self.queryset.get(pk=detail.pk)
+        detail = self.get_queryset().get(pk=detail.pk)
         return Response(CryptoTransferSerializer(detail, context=self.get_serializer_context()).data, http_status)
 
     def create(self, request, *args, **kwargs):

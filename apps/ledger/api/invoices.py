@@ -15,120 +15,48 @@ adds this area's viewsets; ``urlpatterns`` its other views.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
-import django_filters
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Prefetch
-from django.http import Http404
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.core.accounts.roles import write_power
-from apps.core.accounts.tenancy import organizations_with_power, scope
-from apps.core.api.errors import IDEMPOTENCY_CONFLICT, ErrorSerializer
-from apps.core.api.fields import DateField, DecimalStringField, IntegerField
-from apps.core.api.serializers import ModelSerializer, TenantModelSerializer
+from apps.core.api.errors import IDEMPOTENCY_CONFLICT
+from apps.core.api.fields import DateField, DecimalStringField, IntegerField, money, plain
+from apps.core.api.idempotency import created_status, idempotency_key, key_parameter
+from apps.core.api.organizations import organization_for
+from apps.core.api.serializers import ModelSerializer
 from apps.core.api.viewsets import TenantModelViewSet, TenantScopedMixin
-from apps.core.filters import DateFilter, NumberFilter
-from apps.core.mechanisms.idempotency import HEADER as IDEMPOTENCY_HEADER
-from apps.core.mechanisms.idempotency import IdempotencyConflict, is_replay, request_key
-from apps.core.models import Currency, Organization
-from apps.core.money.amounts import decimals_of, quantum
+from apps.core.models import Currency
 
+from .. import selectors
+from ..filters import InvoiceFilter, InvoicePaymentFilter, RecurringPaymentFilter
 from ..models import (
     Counterparty,
     Invoice,
     InvoiceKind,
     InvoiceLine,
     InvoicePayment,
-    InvoiceStatus,
-    RecurringInterval,
     RecurringPayment,
     RecurringPaymentLeg,
 )
 from ..reports.aging import BUCKET_LABELS, BUCKETS, aging_report
 from ..services import invoices as invoice_services
 from ..services import recurring as recurring_services
-
-LEDGER_WRITE = write_power("ledger")
-
-_ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description=_("Invalid fields, or a rule of the books refused it.")),
-    403: OpenApiResponse(ErrorSerializer, description=_("Your role may not change these books.")),
-    404: OpenApiResponse(ErrorSerializer, description=_("Not found in your organizations.")),
-}
-
-
-def money(amount: Decimal | None, precision: int) -> str | None:
-    """``amount`` as a decimal string with exactly the currency's decimals (stored amounts already have no
-    more, so nothing is rounded here)."""
-    return None if amount is None else str(Decimal(amount).quantize(quantum(precision)))
-
-
-def plain(value: Decimal, min_places: int = 0) -> str:
-    """A quantity or price as a decimal string without trailing zeros beyond ``min_places`` decimals."""
-    return str(value.quantize(quantum(max(min_places, decimals_of(value)))))
-
-
-@extend_schema_field({"type": "string", "format": "decimal", "example": "1500.00"})
-class DecimalInput(DecimalStringField):
-    """A quantity or price: a decimal string of the one documented form that fits its column; the services
-    check the rest and name the field (``lines.1.unit_price``)."""
-
-
-class SoleOrganization:
-    """The default organization of a write: the only one whose books the user may keep."""
-
-    requires_context = True
-
-    def __call__(self, field):
-        request = field.context.get("request")
-        writable = organizations_with_power(getattr(request, "user", None), LEDGER_WRITE)
-        if writable is not None and len(writable) == 1:
-            return Organization.objects.get(pk=next(iter(writable)))
-        raise serializers.ValidationError(
-            _("Name the organization by its slug: you keep the books of more than one."), code="required"
-        )
-
-
-class _OrganizationMixin(TenantModelSerializer):
-    organization = serializers.SlugRelatedField(
-        slug_field="slug",
-        queryset=Organization.objects.all(),
-        required=False,
-        default=SoleOrganization(),
-        help_text=_("Slug of the organization; may be left out by a user who keeps the books of only one."),
-    )
-
-    def validate_organization(self, organization):
-        if self.instance is not None and organization.pk != self.instance.organization_id:
-            raise serializers.ValidationError(_("A record cannot move to another organization."))
-        return organization
-
-
-def _service_call(call, *args, **kwargs):
-    try:
-        return call(*args, **kwargs)
-    except IdempotencyConflict:
-        raise  # answered 409 by the API's error handler
-    except DjangoValidationError as error:
-        raise serializers.ValidationError(serializers.as_serializer_error(error)) from None
-
+from .schema import ERRORS as _ERRORS
+from .serializers import LedgerModelSerializer
 
 # --- invoices ---------------------------------------------------------------------------------------------
 
 
 class InvoiceLineSerializer(ModelSerializer):
-    quantity = DecimalInput(
+    quantity = DecimalStringField(
         max_digits=20, decimal_places=6, required=False, help_text=_("Decimal string; 1 when left out.")
     )
-    unit_price = DecimalInput(help_text=_("Decimal string, in the invoice's currency."))
+    unit_price = DecimalStringField(help_text=_("Decimal string, in the invoice's currency."))
     amount = serializers.SerializerMethodField(help_text=_("quantity × unit price, rounded half-even."))
     # Plain ids: the service checks they belong to the invoice's organization (and answers "no such …").
     account = IntegerField(required=False, allow_null=True, help_text=_("Income or expense account id."))
@@ -177,7 +105,7 @@ class InvoicePaymentSerializer(ModelSerializer):
         return payment.reversal_transaction_id is not None
 
 
-class InvoiceSerializer(_OrganizationMixin):
+class InvoiceSerializer(LedgerModelSerializer):
     counterparty = serializers.PrimaryKeyRelatedField(queryset=Counterparty.objects.all())
     counterparty_name = serializers.CharField(source="counterparty.name", read_only=True)
     currency = serializers.PrimaryKeyRelatedField(
@@ -247,8 +175,7 @@ class InvoiceSerializer(_OrganizationMixin):
 
     def create(self, validated_data):
         request = self.context["request"]
-        return _service_call(
-            invoice_services.invoice_create,
+        return invoice_services.invoice_create(
             organization=validated_data.pop("organization"),
             user=request.user,
             # optional in the schema, as in the model: a receivable unless said otherwise
@@ -261,8 +188,7 @@ class InvoiceSerializer(_OrganizationMixin):
         request = self.context["request"]
         validated_data.pop("organization", None)
         lines = validated_data.pop("lines", None)
-        return _service_call(
-            invoice_services.invoice_update,
+        return invoice_services.invoice_update(
             invoice=instance,
             user=request.user,
             lines=[dict(line) for line in lines] if lines is not None else None,
@@ -271,7 +197,7 @@ class InvoiceSerializer(_OrganizationMixin):
 
 
 class PaymentInputSerializer(serializers.Serializer):
-    amount = DecimalInput(help_text=_("Decimal string, in the invoice's currency."))
+    amount = DecimalStringField(help_text=_("Decimal string, in the invoice's currency."))
     date = DateField()
     account = IntegerField(help_text=_("The cash or bank account the money moved through."))
     idempotency_key = serializers.CharField(
@@ -291,54 +217,28 @@ class PaymentAnswerSerializer(serializers.Serializer):
     invoice = InvoiceSerializer()
 
 
-class InvoiceFilter(django_filters.FilterSet):
-    organization = django_filters.CharFilter(field_name="organization__slug", label=_("Organization (slug)"))
-    kind = django_filters.ChoiceFilter(choices=InvoiceKind.choices)
-    status = django_filters.MultipleChoiceFilter(choices=InvoiceStatus.choices)
-    currency = django_filters.CharFilter(field_name="currency_id")
-    counterparty = NumberFilter(field_name="counterparty_id")
-    issued_after = DateFilter(field_name="issue_date", lookup_expr="gte")
-    issued_before = DateFilter(field_name="issue_date", lookup_expr="lte")
-    due_after = DateFilter(field_name="due_date", lookup_expr="gte")
-    due_before = DateFilter(field_name="due_date", lookup_expr="lte")
-
-    class Meta:
-        model = Invoice
-        fields = ["organization", "kind", "status", "currency", "counterparty"]
-
-
-def invoice_queryset():
-    """Invoices with everything their representation reads: a fixed number of queries per page."""
-    return Invoice.objects.select_related("organization", "counterparty", "currency").prefetch_related(
-        Prefetch("lines", queryset=InvoiceLine.objects.order_by("position", "id")),
-        Prefetch("payments", queryset=InvoicePayment.objects.order_by("date", "id")),
-    )
-
-
-_KEY_PARAMETER = OpenApiParameter(
-    IDEMPOTENCY_HEADER,
-    str,
-    OpenApiParameter.HEADER,
-    description=_("A key unique to this payment. Required here or as the idempotency_key field."),
-)
+_KEY_PARAMETER = key_parameter(_("A key unique to this payment. Required here or as the idempotency_key field."))
 
 
 class InvoiceViewSet(TenantModelViewSet):
     """Drafts are edited freely; issuing numbers and posts them, after which only payments and voiding move
     them. Deleting is for drafts; an issued invoice is voided instead."""
 
-    queryset = invoice_queryset()
+    queryset = Invoice.objects.all()
     serializer_class = InvoiceSerializer
     filterset_class = InvoiceFilter
     search_fields = ["number", "reference", "counterparty__name"]
     ordering_fields = ["issue_date", "due_date", "number", "total", "id"]
     ordering = ["-issue_date", "-id"]
 
+    def get_queryset(self):
+        return selectors.invoice_list(user=self.request.user)
+
     def get_serializer_class(self):
         return {"pay": PaymentInputSerializer, "void": VoidInputSerializer}.get(self.action, InvoiceSerializer)
 
     def _answer(self, invoice: Invoice, http_status=status.HTTP_200_OK) -> Response:
-        fresh = invoice_queryset().get(pk=invoice.pk)
+        fresh = self.get_queryset().get(pk=invoice.pk)
         return Response(InvoiceSerializer(fresh, context=self.get_serializer_context()).data, status=http_status)
 
     def create(self, request, *args, **kwargs):
@@ -355,7 +255,7 @@ class InvoiceViewSet(TenantModelViewSet):
         return self._answer(serializer.save())
 
     def perform_destroy(self, instance):
-        _service_call(invoice_services.invoice_delete, invoice=instance, user=self.request.user)
+        invoice_services.invoice_delete(invoice=instance, user=self.request.user)
 
     @extend_schema(
         summary=_("Issue a draft: give it its number and post the receivable or payable"),
@@ -365,7 +265,7 @@ class InvoiceViewSet(TenantModelViewSet):
     @action(detail=True, methods=["post"])
     def issue(self, request, pk=None):
         invoice = self.get_object()
-        return self._answer(_service_call(invoice_services.invoice_issue, invoice=invoice, user=request.user))
+        return self._answer(invoice_services.invoice_issue(invoice=invoice, user=request.user))
 
     @extend_schema(
         summary=_("Record a payment and allocate it to the invoice"),
@@ -380,11 +280,11 @@ class InvoiceViewSet(TenantModelViewSet):
         serializer = PaymentInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        key = request_key(request, data.pop("idempotency_key"))
-        payment = _service_call(
-            invoice_services.invoice_payment_record, invoice=invoice, user=request.user, idempotency_key=key, **data
+        key = idempotency_key(request, data)
+        payment = invoice_services.invoice_payment_record(
+            invoice=invoice, user=request.user, idempotency_key=key, **data
         )
-        fresh = invoice_queryset().get(pk=invoice.pk)
+        fresh = self.get_queryset().get(pk=invoice.pk)
         payment.invoice = fresh
         context = self.get_serializer_context()
         return Response(
@@ -392,7 +292,7 @@ class InvoiceViewSet(TenantModelViewSet):
                 "payment": InvoicePaymentSerializer(payment, context=context).data,
                 "invoice": InvoiceSerializer(fresh, context=context).data,
             },
-            status=status.HTTP_200_OK if is_replay(payment) else status.HTTP_201_CREATED,
+            status=created_status(payment),
         )
 
     @extend_schema(
@@ -405,9 +305,7 @@ class InvoiceViewSet(TenantModelViewSet):
         invoice = self.get_object()
         serializer = VoidInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        voided = _service_call(
-            invoice_services.invoice_void, invoice=invoice, user=request.user, **serializer.validated_data
-        )
+        voided = invoice_services.invoice_void(invoice=invoice, user=request.user, **serializer.validated_data)
         return self._answer(voided)
 
 
@@ -416,26 +314,19 @@ class ReverseInputSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
 
 
-class InvoicePaymentFilter(django_filters.FilterSet):
-    organization = django_filters.CharFilter(field_name="organization__slug", label=_("Organization (slug)"))
-    invoice = NumberFilter(field_name="invoice_id")
-    reversed = django_filters.BooleanFilter(field_name="reversal_transaction", lookup_expr="isnull", exclude=True)
-
-    class Meta:
-        model = InvoicePayment
-        fields = ["organization", "invoice", "reversed"]
-
-
 class InvoicePaymentViewSet(
     TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     """Payments are recorded through ``POST /invoices/{id}/pay/`` and never changed; a mistake is reversed."""
 
-    queryset = InvoicePayment.objects.select_related("invoice__currency")
+    queryset = InvoicePayment.objects.all()
     serializer_class = InvoicePaymentSerializer
     filterset_class = InvoicePaymentFilter
     ordering_fields = ["date", "id"]
     ordering = ["-date", "-id"]
+
+    def get_queryset(self):
+        return selectors.invoice_payment_list(user=self.request.user)
 
     def get_serializer_class(self):
         return ReverseInputSerializer if self.action == "reverse" else InvoicePaymentSerializer
@@ -450,8 +341,8 @@ class InvoicePaymentViewSet(
         payment = self.get_object()
         serializer = ReverseInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        reversed_payment = _service_call(
-            invoice_services.invoice_payment_reverse, payment=payment, user=request.user, **serializer.validated_data
+        reversed_payment = invoice_services.invoice_payment_reverse(
+            payment=payment, user=request.user, **serializer.validated_data
         )
         fresh = self.get_queryset().get(pk=reversed_payment.pk)
         return Response(InvoicePaymentSerializer(fresh, context=self.get_serializer_context()).data)
@@ -462,7 +353,7 @@ class InvoicePaymentViewSet(
 
 class RecurringLegSerializer(ModelSerializer):
     account = IntegerField()
-    amount = DecimalInput(help_text=_("Signed decimal string: debit positive, credit negative."))
+    amount = DecimalStringField(help_text=_("Signed decimal string: debit positive, credit negative."))
     project = IntegerField(required=False, allow_null=True)
     category = IntegerField(required=False, allow_null=True)
     counterparty = IntegerField(required=False, allow_null=True)
@@ -484,11 +375,11 @@ class RecurringLegSerializer(ModelSerializer):
         }
 
 
-class RecurringPaymentSerializer(_OrganizationMixin):
+class RecurringPaymentSerializer(LedgerModelSerializer):
     legs = RecurringLegSerializer(many=True, required=False)
     from_account = IntegerField(write_only=True, required=False, help_text=_("Instead of legs."))
     to_account = IntegerField(write_only=True, required=False, help_text=_("Instead of legs."))
-    amount = DecimalInput(write_only=True, required=False, help_text=_("Instead of legs: what moves each time."))
+    amount = DecimalStringField(write_only=True, required=False, help_text=_("Instead of legs: what moves each time."))
     schedule = serializers.SerializerMethodField(help_text=_("The schedule in words."))
 
     class Meta:
@@ -527,8 +418,7 @@ class RecurringPaymentSerializer(_OrganizationMixin):
 
     def create(self, validated_data):
         legs = validated_data.pop("legs", None)
-        return _service_call(
-            recurring_services.recurring_payment_create,
+        return recurring_services.recurring_payment_create(
             organization=validated_data.pop("organization"),
             user=self.context["request"].user,
             legs=[dict(leg) for leg in legs] if legs is not None else None,
@@ -545,9 +435,8 @@ class RecurringPaymentSerializer(_OrganizationMixin):
                 raise serializers.ValidationError(
                     {"legs": _("Send either legs, or from_account, to_account and amount together.")}
                 )
-            legs = _service_call(recurring_services.simple_legs, **simple)
-        return _service_call(
-            recurring_services.recurring_payment_update,
+            legs = recurring_services.simple_legs(**simple)
+        return recurring_services.recurring_payment_update(
             recurring_payment=instance,
             user=self.context["request"].user,
             legs=[dict(leg) for leg in legs] if legs is not None else None,
@@ -569,27 +458,19 @@ class RunResultSerializer(serializers.Serializer):
     capped = serializers.BooleanField()
 
 
-class RecurringPaymentFilter(django_filters.FilterSet):
-    organization = django_filters.CharFilter(field_name="organization__slug", label=_("Organization (slug)"))
-    paused = django_filters.BooleanFilter()
-    interval_unit = django_filters.ChoiceFilter(choices=RecurringInterval.choices)
-    due_before = DateFilter(field_name="next_due_date", lookup_expr="lte")
-
-    class Meta:
-        model = RecurringPayment
-        fields = ["organization", "paused", "interval_unit"]
-
-
 class RecurringPaymentViewSet(TenantModelViewSet):
     """Recurring payments: the template and the schedule. The beat task posts what falls due; ``post-due``
     does it now for one."""
 
-    queryset = RecurringPayment.objects.select_related("organization").prefetch_related("legs")
+    queryset = RecurringPayment.objects.all()
     serializer_class = RecurringPaymentSerializer
     filterset_class = RecurringPaymentFilter
     search_fields = ["name", "description"]
     ordering_fields = ["name", "next_due_date", "id"]
     ordering = ["name", "id"]
+
+    def get_queryset(self):
+        return selectors.recurring_payment_list(user=self.request.user)
 
     def get_serializer_class(self):
         if self.action == "resume":
@@ -599,7 +480,7 @@ class RecurringPaymentViewSet(TenantModelViewSet):
         return RecurringPaymentSerializer
 
     def _answer(self, recurring: RecurringPayment, http_status=status.HTTP_200_OK) -> Response:
-        fresh = self.queryset.get(pk=recurring.pk)
+        fresh = self.get_queryset().get(pk=recurring.pk)
         return Response(
             RecurringPaymentSerializer(fresh, context=self.get_serializer_context()).data, status=http_status
         )
@@ -618,7 +499,7 @@ class RecurringPaymentViewSet(TenantModelViewSet):
         return self._answer(serializer.save())
 
     def perform_destroy(self, instance):
-        _service_call(recurring_services.recurring_payment_delete, recurring_payment=instance, user=self.request.user)
+        recurring_services.recurring_payment_delete(recurring_payment=instance, user=self.request.user)
 
     @extend_schema(summary=_("Pause: post nothing until resumed"), request=None,
                    responses={200: RecurringPaymentSerializer, **_ERRORS})  # fmt: skip
@@ -657,24 +538,6 @@ class RecurringPaymentViewSet(TenantModelViewSet):
 # --- the aging report -------------------------------------------------------------------------------------
 
 
-def _organization_for(request) -> Organization:
-    """The organization named by ``?organization=<slug>`` among those the user sees (404 otherwise), or the
-    user's only one."""
-    visible = scope(Organization.objects.all(), request.user)
-    slug = request.query_params.get("organization")
-    if slug:
-        organization = visible.filter(slug=slug).first()
-        if organization is None:
-            raise Http404
-        return organization
-    only = list(visible[:2])
-    if len(only) != 1:
-        raise serializers.ValidationError(
-            {"organization": _("Name the organization by its slug: you see more than one.")}
-        )
-    return only[0]
-
-
 class AgingQuerySerializer(serializers.Serializer):
     organization = serializers.CharField(required=False, help_text=_("Slug; optional if you see only one."))
     kind = serializers.ChoiceField(choices=InvoiceKind.choices, default=InvoiceKind.RECEIVABLE)
@@ -698,7 +561,7 @@ class AgingView(APIView):
             data={**request.query_params.dict(), "counterparty": request.query_params.getlist("counterparty")}
         )
         query.is_valid(raise_exception=True)
-        organization = _organization_for(request)
+        organization = organization_for(request, query.validated_data.get("organization"))
         as_of: dt.date = query.validated_data.get("as_of") or organization.today()
         counterparties = query.validated_data.get("counterparty") or None
         report = aging_report(

@@ -30,12 +30,11 @@ from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRen
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.core.accounts.tenancy import organization_ids
 from apps.core.api.errors import ErrorSerializer, error_response
 from apps.core.api.fields import DateField, IntegerField
+from apps.core.api.organizations import organization_for
 from apps.core.api.pagination import Pagination
 from apps.core.api.permissions import IsMember
-from apps.core.models import Organization
 
 from ..models import Account
 from ..reports import (
@@ -283,20 +282,6 @@ class ProfitAndLossParamsSerializer(ReportParamsSerializer):
     )
 
 
-def organization_of(request, slug: str | None) -> Organization:
-    """The organization the report is about: one of the requester's, else 404 (never 403)."""
-    visible = organization_ids(request.user)
-    organizations = Organization.objects.only("id", "name", "slug", "reporting_currency_id", "time_zone")
-    if slug:
-        organization = organizations.filter(slug=slug).first()
-        if organization is None or (visible is not None and organization.pk not in visible):
-            raise exceptions.NotFound(_("No such organization among yours."))
-        return organization
-    if visible is not None and len(visible) == 1:
-        return organizations.get(pk=next(iter(visible)))
-    raise exceptions.ValidationError({"organization": [_("Choose the organization (its slug).")]})
-
-
 # --- views -------------------------------------------------------------------------------------------------
 
 
@@ -363,7 +348,7 @@ class _ReportView(APIView):
         params = self.params_class(data=request.query_params)
         params.is_valid(raise_exception=True)
         values = dict(params.validated_data)
-        organization = organization_of(request, values.pop("organization", None))
+        organization = organization_for(request, values.pop("organization", None))
         date_to = values.pop("date_to", None) or organization.today()
         date_from = values.pop("date_from", None) or self.default_start(date_to)
         filters = ReportFilters(

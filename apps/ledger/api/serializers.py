@@ -16,12 +16,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.accounts.roles import write_power
-from apps.core.accounts.tenancy import organizations_with_power
-from apps.core.api.fields import DateField, DecimalStringField, IntegerField
-from apps.core.api.serializers import ModelSerializer, OrganizationSlugField, TenantModelSerializer
+from apps.core.api.fields import DateField, DecimalStringField, IntegerField, money
+from apps.core.api.organizations import organization_field as core_organization_field
+from apps.core.api.serializers import ModelSerializer, TenantModelSerializer
 from apps.core.mechanisms.idempotency import display_key
-from apps.core.models import Currency, Organization
-from apps.core.money.amounts import RATE_PLACES, quantum
+from apps.core.models import Currency
+from apps.core.money.amounts import RATE_PLACES
 
 from ..models import (
     Account,
@@ -39,61 +39,21 @@ from ..services.posting import MAX_LEGS, POSTABLE_KINDS
 LEDGER_WRITE = write_power("ledger")
 
 
-def money(amount: Decimal | None, precision: int) -> str | None:
-    """``amount`` as a decimal string with exactly ``precision`` decimals (exact: the database holds amounts
-    to their currency's precision, so nothing is rounded here)."""
-    if amount is None:
-        return None
-    return str(Decimal(amount).quantize(quantum(precision)))
-
-
-class SoleOrganization:
-    """The default organization of a write: the only one whose books the user may keep. A user who keeps
-    the books of several names one; one who keeps none is refused by the permission before this runs."""
-
-    requires_context = True
-
-    def __call__(self, field):
-        request = field.context.get("request")
-        writable = organizations_with_power(getattr(request, "user", None), LEDGER_WRITE)
-        if writable is not None and len(writable) == 1:
-            return Organization.objects.get(pk=next(iter(writable)))
-        raise serializers.ValidationError(
-            _("Name the organization by its slug: you keep the books of more than one."), code="required"
-        )
-
-    def __repr__(self) -> str:
-        return "SoleOrganization()"
-
-
-def organization_field(**kwargs) -> OrganizationSlugField:
-    return OrganizationSlugField(
+def organization_field(**kwargs):
+    """The organization of a write to the books: optional for a user who keeps the books of only one."""
+    return core_organization_field(
         power=LEDGER_WRITE,
-        required=False,
-        default=SoleOrganization(),
+        ambiguous_message=_("Name the organization by its slug: you keep the books of more than one."),
         help_text=_("Slug of the organization; may be left out by a user who keeps the books of only one."),
         **kwargs,
     )
 
 
-class AmountField(DecimalStringField):
-    """A decimal string of the one documented form (``1500.00``, ``-12.50``) that fits an amount column; the
-    services check the rest (no zero, the currency's precision, balance per currency)."""
-
-
-# --- chart of accounts and tags ---------------------------------------------------------------------------
-
-
 class LedgerModelSerializer(TenantModelSerializer):
-    """A record of the books: the organization defaults to the only one the user keeps books for, and
-    never changes once the record exists."""
+    """A record of the books: the organization defaults to the only one the user keeps books for (and, as
+    every tenant record, never changes once the record exists)."""
 
     organization = organization_field()
-
-    def validate_organization(self, organization):
-        if self.instance is not None and organization.pk != self.instance.organization_id:
-            raise serializers.ValidationError(_("A record cannot move to another organization."))
-        return organization
 
 
 class AccountSerializer(LedgerModelSerializer):
@@ -319,7 +279,7 @@ class TransactionSerializer(ModelSerializer):
 
 class LegInputSerializer(serializers.Serializer):
     account = IntegerField(help_text=_("Account id."))
-    amount = AmountField(help_text=_("Signed decimal string: debit positive, credit negative."))
+    amount = DecimalStringField(help_text=_("Signed decimal string: debit positive, credit negative."))
     project = IntegerField(required=False, allow_null=True, default=None)
     category = IntegerField(required=False, allow_null=True, default=None)
     counterparty = IntegerField(required=False, allow_null=True, default=None)
@@ -349,7 +309,7 @@ class TransactionPostSerializer(PostingSerializer):
 
 
 class _TagsSerializer(PostingSerializer):
-    amount = AmountField(help_text=_("Positive decimal string."))
+    amount = DecimalStringField(help_text=_("Positive decimal string."))
     project = IntegerField(required=False, allow_null=True, default=None)
     counterparty = IntegerField(required=False, allow_null=True, default=None)
 
@@ -369,20 +329,22 @@ class ExpensePostSerializer(_TagsSerializer):
 class TransferPostSerializer(_TagsSerializer):
     from_account = IntegerField()
     to_account = IntegerField()
-    to_amount = AmountField(
+    to_amount = DecimalStringField(
         required=False,
         allow_null=True,
         default=None,
         help_text=_("Across currencies: the amount that arrived (or give the rate)."),
     )
-    rate = AmountField(
+    rate = DecimalStringField(
         decimal_places=RATE_PLACES,
         required=False,
         allow_null=True,
         default=None,
         help_text=_("Across currencies: units of the target currency per unit of the source."),
     )
-    fee = AmountField(required=False, allow_null=True, default=None, help_text=_("A fee in the source currency."))
+    fee = DecimalStringField(
+        required=False, allow_null=True, default=None, help_text=_("A fee in the source currency.")
+    )
     fee_account = IntegerField(required=False, allow_null=True, default=None)
 
 

@@ -44,6 +44,7 @@ from ..models import (
     CryptoToken,
     CryptoTransactionDetail,
     Transaction,
+    normalize_tx_hash,
 )
 from .common import pk as _pk
 from .common import require_power
@@ -61,11 +62,6 @@ CLAIMS = ("network", "token", "direction", "from_address", "to_address", "amount
 
 def crypto_idempotency_key(network: str, tx_hash: str) -> ProductKey:
     return product_key("crypto", network, tx_hash)
-
-
-def normalize_tx_hash(value: str) -> str:
-    value = (value or "").strip().lower()
-    return value[2:] if value.startswith("0x") else value
 
 
 def _plain(amount: Decimal) -> str:
