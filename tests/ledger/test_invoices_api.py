@@ -13,6 +13,7 @@ from django.utils import translation
 from rest_framework.test import APIClient
 
 from apps.core.accounts.roles import Role
+from apps.core.models import Membership
 from apps.ledger.models import Invoice, InvoicePayment, RecurringPayment, Transaction
 from tests.ledger.factories import CounterpartyFactory, InvoiceFactory, RecurringPaymentFactory
 
@@ -89,6 +90,21 @@ def test_bad_input_names_the_line_and_field_in_the_shared_error_shape(api, other
     assert stranger.status_code == 400
     assert "counterparty" in _fields(stranger)
     assert not Invoice.objects.exists()
+
+
+def test_a_draft_never_moves_to_another_organization(books, customer, other_organization, member_of):
+    keeper = member_of(books.organization, role=Role.BOOKKEEPER)
+    Membership.objects.create(user=keeper, organization=other_organization, role=Role.BOOKKEEPER)
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_authenticate(keeper)
+    body = _draft_body(customer, books, organization=books.organization.slug)
+    created = client.post(f"{BASE}/invoices/", body, format="json").json()
+
+    moved = client.patch(f"{BASE}/invoices/{created['id']}/", {"organization": other_organization.slug}, format="json")
+
+    assert moved.status_code == 400
+    assert _fields(moved) == {"organization": ["A record cannot move to another organization."]}
+    assert Invoice.objects.get(pk=created["id"]).organization_id == books.organization.pk
 
 
 def test_a_draft_is_edited_then_issued_then_read_only(api, books, customer):
