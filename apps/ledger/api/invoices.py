@@ -106,6 +106,8 @@ class InvoicePaymentSerializer(ModelSerializer):
 
 
 class InvoiceSerializer(LedgerModelSerializer):
+    """An invoice with its lines and payments; amounts are decimal strings with the currency's decimals."""
+
     counterparty = serializers.PrimaryKeyRelatedField(queryset=Counterparty.objects.all())
     counterparty_name = serializers.CharField(source="counterparty.name", read_only=True)
     currency = serializers.PrimaryKeyRelatedField(
@@ -376,6 +378,8 @@ class RecurringLegSerializer(ModelSerializer):
 
 
 class RecurringPaymentSerializer(LedgerModelSerializer):
+    """A recurring payment: its legs (or from_account, to_account and amount) and its schedule."""
+
     legs = RecurringLegSerializer(many=True, required=False)
     from_account = IntegerField(write_only=True, required=False, help_text=_("Instead of legs."))
     to_account = IntegerField(write_only=True, required=False, help_text=_("Instead of legs."))
