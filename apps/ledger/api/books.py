@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import partial
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -90,14 +91,12 @@ _KEY_PARAMETER = key_parameter(
 )
 class AccountViewSet(TenantModelViewSet):
     queryset = Account.objects.all()
+    selector = staticmethod(selectors.account_list)
     serializer_class = AccountSerializer
     filterset_class = AccountFilter
     search_fields = ["code", "name", "description"]
     ordering_fields = ["code", "name", "type", "created_at", "id"]
     ordering = ["code", "id"]
-
-    def get_queryset(self):
-        return selectors.account_list(user=self.request.user)
 
     def _fresh(self, account: Account) -> Account:
         return self.get_queryset().get(pk=account.pk)
@@ -118,9 +117,6 @@ class AccountViewSet(TenantModelViewSet):
 
 
 class _TagViewSet(TenantModelViewSet):
-    def get_queryset(self):
-        return selectors.tag_list(self.queryset.model, user=self.request.user)
-
     def perform_create(self, serializer):
         model = self.queryset.model
         serializer.instance = book_services.tag_save(
@@ -139,6 +135,7 @@ class _TagViewSet(TenantModelViewSet):
 
 class ProjectViewSet(_TagViewSet):
     queryset = Project.objects.all()
+    selector = staticmethod(partial(selectors.tag_list, Project))
     serializer_class = ProjectSerializer
     filterset_class = ProjectFilter
     search_fields = ["name", "code"]
@@ -148,6 +145,7 @@ class ProjectViewSet(_TagViewSet):
 
 class CategoryViewSet(_TagViewSet):
     queryset = Category.objects.all()
+    selector = staticmethod(partial(selectors.tag_list, Category))
     serializer_class = CategorySerializer
     filterset_class = CategoryFilter
     search_fields = ["name"]
@@ -157,6 +155,7 @@ class CategoryViewSet(_TagViewSet):
 
 class CounterpartyViewSet(_TagViewSet):
     queryset = Counterparty.objects.all()
+    selector = staticmethod(partial(selectors.tag_list, Counterparty))
     serializer_class = CounterpartySerializer
     filterset_class = CounterpartyFilter
     search_fields = ["name", "tax_id", "email", "phone"]
@@ -167,14 +166,12 @@ class CounterpartyViewSet(_TagViewSet):
 @extend_schema_view(list=extend_schema(summary=gettext_lazy("Account balances, kept by the database as entries post")))
 class BalanceViewSet(TenantReadOnlyViewSet):
     queryset = AccountBalance.objects.all()
+    selector = staticmethod(selectors.balance_list)
     serializer_class = BalanceSerializer
     filterset_class = BalanceFilter
     search_fields = ["account__code", "account__name"]
     ordering_fields = ["account__code", "balance", "pk"]
     ordering = ["account__code", "pk"]
-
-    def get_queryset(self):
-        return selectors.balance_list(user=self.request.user)
 
 
 # --- postings ---------------------------------------------------------------------------------------------
@@ -240,14 +237,12 @@ class TransactionViewSet(
     """Posted transactions are never changed or deleted: a mistake is corrected by its reversal."""
 
     queryset = Transaction.objects.all()
+    selector = staticmethod(selectors.transaction_list)
     serializer_class = TransactionSerializer
     filterset_class = TransactionFilter
     search_fields = ["description", "idempotency_key", "entries__memo", "entries__counterparty__name"]
     ordering_fields = ["date", "created_at", "id"]
     ordering = ["-date", "-id"]
-
-    def get_queryset(self):
-        return selectors.transaction_list(user=self.request.user)
 
     def get_serializer_class(self):
         if self.action == "create":
@@ -351,6 +346,7 @@ class PeriodLockViewSet(TenantScopedMixin, mixins.ListModelMixin, viewsets.Gener
     """One closed period per organization, addressed by the organization's id."""
 
     queryset = PeriodLock.objects.all()
+    selector = staticmethod(selectors.period_lock_list)
     serializer_class = PeriodLockSerializer
     filterset_class = PeriodLockFilter
     lookup_field = "organization_id"
@@ -358,9 +354,6 @@ class PeriodLockViewSet(TenantScopedMixin, mixins.ListModelMixin, viewsets.Gener
     lookup_value_regex = r"[0-9]+"
     ordering_fields = ["locked_through", "organization_id"]
     ordering = ["organization_id"]
-
-    def get_queryset(self):
-        return selectors.period_lock_list(user=self.request.user)
 
     def _organization(self) -> Organization:
         return organization_named(self.request.user, pk=self.kwargs["organization"])

@@ -134,15 +134,13 @@ class CryptoTransferViewSet(
     viewsets.GenericViewSet,
 ):
     queryset = CryptoTransactionDetail.objects.all()
+    selector = staticmethod(selectors.crypto_transfer_list)
     serializer_class = CryptoTransferSerializer
     permission_classes = [IsMember]
     filterset_class = CryptoTransferFilter
     search_fields = ["tx_hash", "from_address", "to_address", "description"]
     ordering_fields = ["created_at", "checked_at", "amount", "status", "id"]
     ordering = ["-created_at", "-id"]
-
-    def get_queryset(self):
-        return selectors.crypto_transfer_list(user=self.request.user)
 
     def get_serializer_class(self):
         return CryptoTransferRegisterSerializer if self.action == "create" else CryptoTransferSerializer

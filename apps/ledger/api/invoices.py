@@ -227,14 +227,12 @@ class InvoiceViewSet(TenantModelViewSet):
     them. Deleting is for drafts; an issued invoice is voided instead."""
 
     queryset = Invoice.objects.all()
+    selector = staticmethod(selectors.invoice_list)
     serializer_class = InvoiceSerializer
     filterset_class = InvoiceFilter
     search_fields = ["number", "reference", "counterparty__name"]
     ordering_fields = ["issue_date", "due_date", "number", "total", "id"]
     ordering = ["-issue_date", "-id"]
-
-    def get_queryset(self):
-        return selectors.invoice_list(user=self.request.user)
 
     def get_serializer_class(self):
         return {"pay": PaymentInputSerializer, "void": VoidInputSerializer}.get(self.action, InvoiceSerializer)
@@ -322,13 +320,11 @@ class InvoicePaymentViewSet(
     """Payments are recorded through ``POST /invoices/{id}/pay/`` and never changed; a mistake is reversed."""
 
     queryset = InvoicePayment.objects.all()
+    selector = staticmethod(selectors.invoice_payment_list)
     serializer_class = InvoicePaymentSerializer
     filterset_class = InvoicePaymentFilter
     ordering_fields = ["date", "id"]
     ordering = ["-date", "-id"]
-
-    def get_queryset(self):
-        return selectors.invoice_payment_list(user=self.request.user)
 
     def get_serializer_class(self):
         return ReverseInputSerializer if self.action == "reverse" else InvoicePaymentSerializer
@@ -467,14 +463,12 @@ class RecurringPaymentViewSet(TenantModelViewSet):
     does it now for one."""
 
     queryset = RecurringPayment.objects.all()
+    selector = staticmethod(selectors.recurring_payment_list)
     serializer_class = RecurringPaymentSerializer
     filterset_class = RecurringPaymentFilter
     search_fields = ["name", "description"]
     ordering_fields = ["name", "next_due_date", "id"]
     ordering = ["name", "id"]
-
-    def get_queryset(self):
-        return selectors.recurring_payment_list(user=self.request.user)
 
     def get_serializer_class(self):
         if self.action == "resume":
