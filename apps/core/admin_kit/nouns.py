@@ -22,6 +22,7 @@ from django.contrib.admin.views.main import ChangeList
 from django.template.response import TemplateResponse
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeData, mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -39,6 +40,10 @@ DELETE_SELECTED = _("Delete selected {accusative_plural}")
 DELETE_SELECTED_TITLE = _("Delete selected {genitive_plural}")
 CANNOT_DELETE_SELECTED = _("Cannot delete selected {accusative_plural}")
 DELETED_COUNT = _("Successfully deleted {count}.")
+# The heading of a list filter. Django's "By %(filter_title)s" pastes the title (a nominative) after a
+# preposition: Russian would need the dative of every field's name («По счёту», «По валюте»). The heading is
+# the title alone instead ({Title}: capitalized), which reads right for every field of every model.
+FILTER_HEADING = pgettext_lazy("list filter heading", "By {title}")
 
 ADD_ANOTHER = {
     MASCULINE: pgettext_lazy("masculine", "Add another {accusative}"),
@@ -185,6 +190,13 @@ def rephrase(noun: Noun, message) -> str | None:
     return None
 
 
+def filter_heading(title) -> str:
+    """The heading of a list filter titled ``title`` in the active language: «By account» in English, «Счёт» in
+    Russian (no preposition, so no case to agree with). ``templates/admin/filter.html`` shows it."""
+    title = str(title)
+    return str(FILTER_HEADING).format(title=title, Title=capfirst(title))
+
+
 class NounChangeList(ChangeList):
     """A change list whose title and counts use the model's forms (``cl.noun`` in the templates)."""
 
@@ -199,6 +211,12 @@ class NounChangeList(ChangeList):
             else:
                 title = SELECT_TO_VIEW
             self.title = str(title).format(**self.noun.forms())
+
+    def get_filters(self, request):
+        filter_specs, *rest = super().get_filters(request)
+        for spec in filter_specs:
+            spec.heading = filter_heading(spec.title)
+        return (filter_specs, *rest)
 
     def counted(self) -> str:
         """The number of results with the name agreeing with it: «27 счетов»."""
