@@ -18,8 +18,8 @@ from rest_framework.test import APIClient
 from apps.core.accounts import tokens
 from apps.core.accounts.roles import Role
 from apps.ledger import selectors, services
-from apps.ledger.admin.books import LegChoices
 from apps.ledger.admin.invoices import PaymentForm
+from apps.ledger.admin.posting import LegChoices
 from apps.ledger.models import Account, AccountType, Invoice, InvoicePayment, RecurringPayment, Transaction
 from apps.ledger.services import books as book_services
 from apps.ledger.services import recurring as recurring_services
@@ -339,7 +339,7 @@ def test_the_posting_form_shows_parent_accounts_but_they_cannot_be_chosen(chart,
     choices = LegChoices.for_user(user)
 
     assert choices.parents == {chart.banks.pk}
-    from apps.ledger.admin.books import LegForm
+    from apps.ledger.admin.posting import LegForm
 
     html = str(LegForm(choices=choices)["account"])
     assert f'value="{chart.banks.pk}" disabled' in html

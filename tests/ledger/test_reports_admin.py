@@ -182,7 +182,7 @@ def test_a_member_of_two_organizations_cannot_mix_them(client, story, other_orga
 
 
 def test_the_books_admin_links_to_these_pages(viewer):
-    from apps.ledger.admin.books import report_links
+    from apps.ledger.admin.common import report_links
 
     urls = dict(report_links())
     assert urls["Profit and loss"] == page_url("profit-and-loss")

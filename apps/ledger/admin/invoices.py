@@ -1,21 +1,19 @@
-"""Admin of the ledger: invoices, their payments, recurring payments.
+"""Admin of the ledger: invoices and their payments.
 
 Invoices are edited as drafts (header and lines); the actions "issue", "record payment" and "void" call the
-services, and an issued invoice is read-only. Payments are reversed by an action on the payments list.
-Recurring payments are edited with their template legs and paused, resumed or posted now by actions. Every
-refusal of a service becomes a message naming the invoice (or recurring payment) and the reason.
+services, and an issued invoice is read-only. Payments are reversed by an action on the payments list. Every
+refusal of a service becomes a message naming the invoice and the reason.
 """
 
 from __future__ import annotations
 
-import re
 import uuid
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
-from django.contrib.admin.widgets import AdminDateWidget, RelatedFieldWidgetWrapper
+from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
@@ -40,80 +38,16 @@ from ..models import (
     InvoiceLine,
     InvoicePayment,
     InvoiceStatus,
-    RecurringPayment,
-    RecurringPaymentLeg,
 )
 from ..selectors import accounts_for
 from ..services import invoices as invoice_services
 from ..services import purposes
-from ..services import recurring as recurring_services
 from ..services.purposes import account_purpose_filter
-
-_ITEM_FIELD = re.compile(r"^(?:lines|legs)\.(\d+)\.(\w+)$")
-
-
-def _reason(error: ValidationError | PermissionDenied) -> str:
-    if isinstance(error, PermissionDenied):
-        return str(error)
-    if hasattr(error, "error_dict"):
-        return " ".join(message for messages_ in error.message_dict.values() for message in messages_)
-    return " ".join(error.messages)
-
-
-def _spread_errors(error: ValidationError, forms_: list, fallback) -> None:
-    """Put the errors a service names ``lines.<i>.<field>`` on the inline row and field they belong to."""
-    for name, found in error.message_dict.items():
-        match = _ITEM_FIELD.match(name)
-        if match and int(match.group(1)) < len(forms_):
-            form = forms_[int(match.group(1))]
-            field = match.group(2) if match.group(2) in form.fields else None
-            for message in found:
-                form.add_error(field, message)
-        else:
-            for message in found:
-                fallback(message)
-
-
-def _kept_rows(formset) -> list:
-    """The inline rows a submitted form keeps, in their order (empty extra rows and deleted rows left out)."""
-    rows = [
-        form for form in formset.forms if getattr(form, "cleaned_data", None) and not form.cleaned_data.get("DELETE")
-    ]
-    if "position" in formset.form.base_fields:
-        rows.sort(key=lambda form: form.cleaned_data.get("position") or 0)  # stable: ties keep the page's order
-    return rows
-
-
-def _adopt(target, saved) -> None:
-    """Make the form's object the row a service saved, so the admin's messages and redirect point at it."""
-    for field in type(saved)._meta.concrete_fields:
-        setattr(target, field.attname, getattr(saved, field.attname))
-    target._state.adding, target._state.db = False, saved._state.db
-
-
-def _note_inline_changes(formsets) -> None:
-    """What each inline changed, for the admin's history message; the service itself wrote the rows."""
-    for formset in formsets:
-        deleted = formset.deleted_forms if formset.can_delete else []
-        formset.deleted_objects = [form.instance for form in deleted if form.instance.pk]
-        kept = [form for form in formset.forms if form not in deleted and form.has_changed()]
-        formset.new_objects = [form.instance for form in kept if not form.instance.pk]
-        formset.changed_objects = [(form.instance, form.changed_data) for form in kept if form.instance.pk]
+from .common import CompactInline, adopt, kept_rows, note_inline_changes, reason_of, spread_errors
 
 
 def _money(amount, invoice: Invoice) -> str:
     return format_money(amount, invoice.currency)
-
-
-class CompactInline(KontoraTabularInline):
-    """Tabular rows without the add / change / delete / view icons beside each choice: four icons on each of
-    three choices made an invoice's lines 1,800 pixels wide. The chart and the tags have their own pages."""
-
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        field = super().formfield_for_dbfield(db_field, request, **kwargs)
-        if field is not None and isinstance(field.widget, RelatedFieldWidgetWrapper):
-            field.widget = field.widget.widget
-        return field
 
 
 # --- invoices ---------------------------------------------------------------------------------------------
@@ -148,7 +82,7 @@ class InvoiceLineFormSet(BaseInlineFormSet):
             )
         except ValidationError as error:
             problems = []
-            _spread_errors(error, rows, problems.append)
+            spread_errors(error, rows, problems.append)
             if problems:
                 raise ValidationError(problems) from None
 
@@ -393,15 +327,15 @@ class InvoiceAdmin(KontoraModelAdmin):
         header = {name: data[name] for name in invoice_services.DRAFT_FIELDS if name in data}
         lines_formset = next(formset for formset in formsets if formset.model is InvoiceLine)
         names = ("description", "quantity", "unit_price", "account", "category", "project")
-        lines = [{name: row.cleaned_data.get(name) for name in names} for row in _kept_rows(lines_formset)]
+        lines = [{name: row.cleaned_data.get(name) for name in names} for row in kept_rows(lines_formset)]
         if change:
             saved = invoice_services.invoice_update(invoice=form.instance.pk, user=request.user, lines=lines, **header)
         else:
             saved = invoice_services.invoice_create(
                 organization=data["organization"], user=request.user, lines=lines, **header
             )
-        _adopt(form.instance, saved)
-        _note_inline_changes(formsets)
+        adopt(form.instance, saved)
+        note_inline_changes(formsets)
 
     def delete_model(self, request, obj):
         invoice_services.invoice_delete(invoice=obj, user=request.user)
@@ -464,7 +398,7 @@ class InvoiceAdmin(KontoraModelAdmin):
             except (ValidationError, PermissionDenied) as error:
                 self.message_user(
                     request,
-                    _("Invoice {invoice}: {reason}").format(invoice=invoice, reason=_reason(error)),
+                    _("Invoice {invoice}: {reason}").format(invoice=invoice, reason=reason_of(error)),
                     messages.ERROR,
                 )
             else:
@@ -551,7 +485,7 @@ class InvoiceAdmin(KontoraModelAdmin):
                             for message in found:
                                 form.add_error(name if name in form.fields else None, message)
                     else:
-                        form.add_error(None, _reason(error))
+                        form.add_error(None, reason_of(error))
                 else:
                     self.message_user(
                         request,
@@ -676,7 +610,7 @@ class InvoicePaymentAdmin(KontoraModelAdmin):
                 self.message_user(
                     request,
                     _("Payment of invoice {invoice} on {date}: {reason}").format(
-                        invoice=payment.invoice, date=format_date(payment.date), reason=_reason(error)
+                        invoice=payment.invoice, date=format_date(payment.date), reason=reason_of(error)
                     ),
                     messages.ERROR,
                 )
@@ -688,223 +622,3 @@ class InvoicePaymentAdmin(KontoraModelAdmin):
                 ngettext("{count} payment reversed.", "{count} payments reversed.", done).format(count=done),
                 messages.SUCCESS,
             )
-
-
-# --- recurring payments -----------------------------------------------------------------------------------
-
-
-class RecurringLegFormSet(BaseInlineFormSet):
-    def clean(self):
-        super().clean()
-        recurring = self.instance
-        if not recurring.organization_id:
-            return
-        rows = [
-            form for form in self.forms if getattr(form, "cleaned_data", None) and not form.cleaned_data.get("DELETE")
-        ]
-        try:
-            recurring_services.recurring_legs_check(
-                organization_id=recurring.organization_id,
-                legs=[
-                    {
-                        name: form.cleaned_data.get(name)
-                        for name in ("account", "amount", "project", "category", "counterparty", "memo")
-                    }  # fmt: skip
-                    for form in rows
-                ],
-            )
-        except ValidationError as error:
-            problems = []
-            _spread_errors(error, rows, problems.append)
-            if problems:
-                raise ValidationError(problems) from None
-
-
-class RecurringLegInline(CompactInline):
-    model = RecurringPaymentLeg
-    formset = RecurringLegFormSet
-    fields = ["account", "amount", "project", "category", "counterparty", "memo"]
-    extra = 2
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if db_field.name == "account":
-            field.queryset = field.queryset.filter(account_purpose_filter(purposes.POSTING))
-        return field
-
-
-class RecurringPaymentForm(forms.ModelForm):
-    class Meta:
-        model = RecurringPayment
-        fields = ["organization", *recurring_services.SCHEDULE_FIELDS]
-
-    def clean(self):
-        data = super().clean()
-        try:
-            recurring_services.check_schedule({name: data.get(name) for name in recurring_services.SCHEDULE_FIELDS})
-        except ValidationError as error:
-            for name, found in error.message_dict.items():
-                if name in self.fields and name not in self.errors:
-                    for message in found:
-                        self.add_error(name, message)
-        return data
-
-
-@admin.register(RecurringPayment)
-class RecurringPaymentAdmin(KontoraModelAdmin):
-    """The template legs and the schedule; the beat task posts what falls due, each occurrence once."""
-
-    form = RecurringPaymentForm
-
-    class Media:
-        css = {"all": ["css/ledger-admin.css"]}
-
-    list_display = ["name", "schedule", "next_due_date", "last_posted_date", "paused", "problem"]
-
-    def get_list_display(self, request):
-        ids = organization_ids(request.user)
-        several = ids is None or len(ids) > 1
-        return [*self.list_display, "organization"] if several else self.list_display
-
-    list_filter = ["organization", "paused", "interval_unit"]
-    search_fields = ["name", "description"]
-    list_select_related = ["organization"]
-    inlines = [RecurringLegInline]
-    actions = ["pause", "resume", "post_due_now"]
-    readonly_fields = ["paused", "next_due_date", "last_posted_date", "last_error", "created_by", "created_at"]
-
-    def get_readonly_fields(self, request, obj=None):
-        if obj is not None:
-            return [*self.readonly_fields, "organization"]  # it stays in the organization it was made in
-        return self.readonly_fields
-
-    def get_fieldsets(self, request, obj=None):
-        fieldsets = [
-            (None, {"fields": ["organization", "name", "description"]}),
-            (
-                _("Schedule"),
-                {"fields": ["interval_unit", "interval_count", "day_of_month", "start_date", "end_date"]},
-            ),
-        ]
-        if obj is not None:
-            fieldsets.append((_("State"), {"fields": self.readonly_fields}))
-        return fieldsets
-
-    @admin.display(description=_("schedule"))
-    def schedule(self, obj: RecurringPayment) -> str:
-        return recurring_services.Schedule.of(obj).describe()
-
-    @admin.display(description=_("last problem"))
-    def problem(self, obj: RecurringPayment) -> str:
-        return (obj.last_error[:80] + "…") if len(obj.last_error) > 80 else obj.last_error
-
-    def save_model(self, request, obj, form, change):
-        """Nothing yet: the schedule is saved with its legs, by one service call, in :meth:`save_related`."""
-
-    def save_related(self, request, form, formsets, change):
-        # Through the services: they check the template, compute the next occurrence from what was already
-        # handled and write the audit record (with the real before and after).
-        data = form.cleaned_data
-        schedule = {name: data[name] for name in recurring_services.SCHEDULE_FIELDS if name in data}
-        legs_formset = next(formset for formset in formsets if formset.model is RecurringPaymentLeg)
-        names = ("account", "amount", "project", "category", "counterparty", "memo")
-        legs = [{name: row.cleaned_data.get(name) for name in names} for row in _kept_rows(legs_formset)]
-        if change:
-            saved = recurring_services.recurring_payment_update(
-                recurring_payment=form.instance.pk, user=request.user, legs=legs, **schedule
-            )
-        else:
-            saved = recurring_services.recurring_payment_create(
-                organization=data["organization"], user=request.user, legs=legs, **schedule
-            )
-        _adopt(form.instance, saved)
-        _note_inline_changes(formsets)
-
-    def delete_model(self, request, obj):
-        recurring_services.recurring_payment_delete(recurring_payment=obj, user=request.user)
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
-
-    def has_post_permission(self, request) -> bool:
-        return self._may_write(request)
-
-    def _each(self, request, queryset, call) -> int:
-        done = 0
-        for recurring in queryset.order_by("pk"):
-            try:
-                call(recurring)
-            except (ValidationError, PermissionDenied) as error:
-                self.message_user(
-                    request, _("{name}: {reason}").format(name=recurring, reason=_reason(error)), messages.ERROR
-                )
-            else:
-                done += 1
-        return done
-
-    @admin.action(description=_("Pause the selected recurring payments"), permissions=["post"])
-    def pause(self, request, queryset):
-        done = self._each(
-            request,
-            queryset,
-            lambda r: recurring_services.recurring_payment_pause(recurring_payment=r, user=request.user),
-        )
-        self.message_user(request, ngettext("{count} paused.", "{count} paused.", done).format(count=done))
-
-    @admin.action(
-        description=_("Resume the selected recurring payments (skipping what fell due while paused)"),
-        permissions=["post"],
-    )
-    def resume(self, request, queryset):
-        done = self._each(
-            request,
-            queryset,
-            lambda r: recurring_services.recurring_payment_resume(recurring_payment=r, user=request.user),
-        )
-        self.message_user(request, ngettext("{count} resumed.", "{count} resumed.", done).format(count=done))
-
-    @admin.action(description=_("Post what is due now"), permissions=["post"])
-    def post_due_now(self, request, queryset):
-        for recurring in queryset.order_by("pk"):
-            try:
-                result = recurring_services.recurring_payment_post_due(recurring_payment=recurring, user=request.user)
-            except (ValidationError, PermissionDenied) as error:
-                self.message_user(
-                    request, _("{name}: {reason}").format(name=recurring, reason=_reason(error)), messages.ERROR
-                )
-                continue
-            if result.busy:
-                self.message_user(
-                    request,
-                    _("{name}: being posted by another worker right now; try again in a moment.").format(
-                        name=recurring
-                    ),
-                    messages.WARNING,
-                )
-                continue
-            if result.posted:
-                self.message_user(
-                    request,
-                    ngettext(
-                        "{name}: {count} occurrence posted ({dates}).",
-                        "{name}: {count} occurrences posted ({dates}).",
-                        len(result.posted),
-                    ).format(name=recurring, count=len(result.posted), dates=", ".join(map(str, result.posted))),
-                    messages.SUCCESS,
-                )
-            if result.skipped_closed:
-                self.message_user(
-                    request,
-                    _("{name}: skipped {dates}, inside the closed period.").format(
-                        name=recurring, dates=", ".join(map(str, result.skipped_closed))
-                    ),
-                    messages.WARNING,
-                )
-            if result.error:
-                self.message_user(
-                    request, _("{name}: {reason}").format(name=recurring, reason=result.error), messages.ERROR
-                )
-            if not (result.posted or result.skipped_closed or result.error):
-                self.message_user(request, _("{name}: nothing is due.").format(name=recurring), messages.INFO)

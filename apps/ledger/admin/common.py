@@ -1,0 +1,163 @@
+"""What the ledger's admin modules share: forms whose save is a service call (and the services' refusals shown
+next to the fields they name), inline rows handed to a service in one call, the report links.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+
+from django import forms
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from apps.core.accounts.roles import write_power
+from apps.core.accounts.tenancy import organization_ids
+from apps.core.admin_kit.base import KontoraModelAdmin, KontoraTabularInline
+
+LEDGER_WRITE = write_power("ledger")
+
+
+def report_links() -> list[tuple[str, str]]:
+    """Links to the books' report pages: the reports' own pages where they exist (``admin/reports.py``
+    registers them), else the changelists that answer the same questions."""
+    candidates = [
+        (gettext_lazy("Trial balance"), ["admin:ledger_report_trial_balance"]),
+        (gettext_lazy("Profit and loss"), ["admin:ledger_report_profit_and_loss"]),
+        (gettext_lazy("Balance sheet"), ["admin:ledger_report_balance_sheet"]),
+        (gettext_lazy("Cash flow"), ["admin:ledger_report_cash_flow"]),
+        (gettext_lazy("Account statement"), ["admin:ledger_report_account_statement"]),
+        (gettext_lazy("All reports"), ["admin:ledger_reports"]),
+    ]
+    links = []
+    for label, names in candidates:
+        for name in names:
+            try:
+                links.append((str(label), reverse(name)))
+                break
+            except NoReverseMatch:
+                continue
+    if not links:
+        links = [
+            (_("Chart of accounts and balances"), reverse("admin:ledger_account_changelist")),
+            (_("Journal"), reverse("admin:ledger_transaction_changelist")),
+        ]
+    with contextlib.suppress(NoReverseMatch):
+        links.append((_("Books dashboard"), reverse("ledger:dashboard")))
+    return links
+
+
+class ServiceModelForm(forms.ModelForm):
+    """A ModelForm whose save is a service call made at the end of validation, so that the service's
+    refusals show next to the fields they name. The admin view runs in one database transaction: if anything
+    after validation fails, the service's write is rolled back with it."""
+
+    service_user = None  # set by the ModelAdmin's get_form
+
+    def call_service(self):  # pragma: no cover - each form says which service it calls
+        raise NotImplementedError
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.errors:
+            return
+        try:
+            self.saved = self.call_service()
+        except ValidationError as error:
+            add_service_errors(self, error)
+        except PermissionDenied as error:
+            self.add_error(None, str(error) or _("Your role does not allow this change."))
+
+    def save(self, commit=True):
+        self.save_m2m = lambda: None
+        return self.saved
+
+
+def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form: named fields where the form has them, the rest on top."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for name, errors in error.message_dict.items():
+        form.add_error(name if name in form.fields else None, errors)
+
+
+class ServiceAdmin(KontoraModelAdmin):
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"service_user": request.user})
+
+    def save_model(self, request, obj, form, change):
+        obj.pk = form.saved.pk  # the service saved it during validation
+        obj._state.adding = False
+
+
+def several_organizations(user) -> bool:
+    ids = organization_ids(user)
+    return ids is None or len(ids) > 1
+
+
+ITEM_FIELD = re.compile(r"^(?:lines|legs)\.(\d+)\.(\w+)$")
+
+
+def reason_of(error: ValidationError | PermissionDenied) -> str:
+    if isinstance(error, PermissionDenied):
+        return str(error)
+    if hasattr(error, "error_dict"):
+        return " ".join(message for messages_ in error.message_dict.values() for message in messages_)
+    return " ".join(error.messages)
+
+
+def spread_errors(error: ValidationError, forms_: list, fallback) -> None:
+    """Put the errors a service names ``lines.<i>.<field>`` on the inline row and field they belong to."""
+    for name, found in error.message_dict.items():
+        match = ITEM_FIELD.match(name)
+        if match and int(match.group(1)) < len(forms_):
+            form = forms_[int(match.group(1))]
+            field = match.group(2) if match.group(2) in form.fields else None
+            for message in found:
+                form.add_error(field, message)
+        else:
+            for message in found:
+                fallback(message)
+
+
+def kept_rows(formset) -> list:
+    """The inline rows a submitted form keeps, in their order (empty extra rows and deleted rows left out)."""
+    rows = [
+        form for form in formset.forms if getattr(form, "cleaned_data", None) and not form.cleaned_data.get("DELETE")
+    ]
+    if "position" in formset.form.base_fields:
+        rows.sort(key=lambda form: form.cleaned_data.get("position") or 0)  # stable: ties keep the page's order
+    return rows
+
+
+def adopt(target, saved) -> None:
+    """Make the form's object the row a service saved, so the admin's messages and redirect point at it."""
+    for field in type(saved)._meta.concrete_fields:
+        setattr(target, field.attname, getattr(saved, field.attname))
+    target._state.adding, target._state.db = False, saved._state.db
+
+
+def note_inline_changes(formsets) -> None:
+    """What each inline changed, for the admin's history message; the service itself wrote the rows."""
+    for formset in formsets:
+        deleted = formset.deleted_forms if formset.can_delete else []
+        formset.deleted_objects = [form.instance for form in deleted if form.instance.pk]
+        kept = [form for form in formset.forms if form not in deleted and form.has_changed()]
+        formset.new_objects = [form.instance for form in kept if not form.instance.pk]
+        formset.changed_objects = [(form.instance, form.changed_data) for form in kept if form.instance.pk]
+
+
+class CompactInline(KontoraTabularInline):
+    """Tabular rows without the add / change / delete / view icons beside each choice: four icons on each of
+    three choices made an invoice's lines 1,800 pixels wide. The chart and the tags have their own pages."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and isinstance(field.widget, RelatedFieldWidgetWrapper):
+            field.widget = field.widget.widget
+        return field
