@@ -182,6 +182,10 @@ class TransactionAdmin(KontoraModelAdmin):
     def has_reverse_permission(self, request, obj=None):
         return self._may_write(request, obj)
 
+    def save_model(self, request, obj, form, change):
+        # Never reached: add_view posts through services.transaction_post, and nothing changes a posted one.
+        raise PermissionDenied
+
     # --- columns ---
 
     @admin.display(description="#", ordering="id")
