@@ -12,16 +12,16 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from apps.core.accounts.tenancy import organization_ids
+from apps.core.accounts.tenancy import organization_ids, scope
 from apps.core.admin_kit.base import KontoraModelAdmin
 
 from ..models import (
     RecurringPayment,
     RecurringPaymentLeg,
 )
+from ..selectors import accounts_for
 from ..services import purposes
 from ..services import recurring as recurring_services
-from ..services.purposes import account_purpose_filter
 from .common import CompactInline, adopt, kept_rows, note_inline_changes, reason_of, spread_errors
 
 # --- recurring payments -----------------------------------------------------------------------------------
@@ -63,7 +63,8 @@ class RecurringLegInline(CompactInline):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if db_field.name == "account":
-            field.queryset = field.queryset.filter(account_purpose_filter(purposes.POSTING))
+            # The accounts a posting may name (open, no sub-accounts), in the user's organizations.
+            field.queryset = scope(accounts_for(None, purposes.POSTING), request.user)
         return field
 
 
