@@ -70,6 +70,10 @@ def visible_text(html: str) -> str:
     return " ¦ ".join(re.sub(r"\s+", " ", unescape(part)).strip() for part in parser.parts if part.strip())
 
 
+def english_words(text: str) -> list[str]:
+    return [word for word in ENGLISH_UI if re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text)]
+
+
 def filter_headings(html: str) -> list[str]:
     return [re.sub(r"\s+", " ", unescape(h)).strip() for h in re.findall(r"<summary>(.*?)</summary>", html, re.S)]
 
@@ -121,7 +125,7 @@ def test_every_ledger_admin_page_reads_in_russian(model, russian_owner, demo_row
         text = visible_text(html)
         for wrong in _wrong_forms(model):
             assert not re.search(re.escape(wrong) + r"(?!\w)", text), f"{page}: {wrong!r}"
-        english = [word for word in ENGLISH_UI if re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text)]
+        english = english_words(text)
         assert english == [], f"{page}: {english} in {text[:3000]}"
         for heading in filter_headings(html):
             assert not heading.lower().startswith(("по ", "by ")), f"{page}: filter heading {heading!r}"
@@ -134,7 +138,33 @@ def test_the_list_filters_are_headed_by_their_title_not_by_a_preposition(russian
     url = reverse("admin:ledger_transaction_changelist")
     headings = filter_headings(russian_owner.get(url, **RU).content.decode())
     assert headings == ["Вид", "Счёт"]
-    assert filter_headings(russian_owner.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()) == [
-        "By kind",
-        "By account",
+    english = russian_owner.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert filter_headings(english) == ["By kind", "By account"]
+    # The same reading finds the admin's English words on the English page.
+    assert {"Filter", "Search", "Home"} <= set(english_words(visible_text(english)))
+
+
+def test_the_ledger_s_own_admin_pages_read_in_russian(russian_owner, organization, demo_rows):
+    """The pages the ledger adds to the admin: reversing a transaction, issuing, paying and voiding an invoice,
+    the reports."""
+    from apps.ledger.admin.reports import REPORTS, url_name
+    from apps.ledger.models import Transaction
+    from tests.ledger.factories import InvoiceFactory
+
+    transaction = Transaction.objects.filter(organization=organization).order_by("pk").first()
+    draft = InvoiceFactory(organization=organization)
+    issued = InvoiceFactory(organization=organization, issued=True)
+    pages = [
+        reverse("admin:ledger_transaction_reverse", args=[transaction.pk]),
+        reverse("admin:ledger_invoice_issue", args=[draft.pk]),
+        reverse("admin:ledger_invoice_pay", args=[issued.pk]),
+        reverse("admin:ledger_invoice_void", args=[issued.pk]),
+        reverse("admin:ledger_reports"),
+        *[reverse(f"admin:{url_name(page.key)}") for page in REPORTS],
     ]
+    for page in pages:
+        response = russian_owner.get(page, **RU)
+        assert response.status_code == 200, page
+        text = visible_text(response.content.decode())
+        english = english_words(text)
+        assert english == [], f"{page}: {english} in {text[:3000]}"
