@@ -387,11 +387,22 @@ def test_recurring_actions_pause_resume_and_post_due_now(bookkeeper_client, orga
     paused = act("pause")
     resumed = act("resume")
 
-    assert any("2 occurrences posted (2026-01-31, 2026-02-28)" in m for m in _messages(posted))
+    assert any("2 occurrences posted (01/31/2026, 02/28/2026)" in m for m in _messages(posted))  # the locale's dates
     assert any("nothing is due" in m for m in _messages(again))
     assert "1 paused." in _messages(paused)
     assert "1 resumed." in _messages(resumed)
     assert Transaction.objects.filter(kind="recurring").count() == 2
+
+
+def test_the_posted_occurrences_are_dated_as_russian_reads_dates(bookkeeper_client, organization):
+    recurring = RecurringPaymentFactory(organization=organization, start_date=dt.date(2026, 1, 31))
+    response = bookkeeper_client.post(
+        reverse("admin:ledger_recurringpayment_changelist"),
+        {"action": "post_due_now", "_selected_action": [recurring.pk]},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="ru",
+    )
+    assert any("(31.01.2026, 28.02.2026)" in m for m in _messages(response)), _messages(response)
 
 
 def test_editing_the_schedule_goes_through_the_service(bookkeeper_client, organization):

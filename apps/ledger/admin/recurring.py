@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 
 from apps.core.accounts.tenancy import organization_ids, scope
 from apps.core.admin_kit.base import KontoraModelAdmin
+from apps.core.language.formatting import format_date
 
 from ..models import (
     RecurringPayment,
@@ -226,14 +227,16 @@ class RecurringPaymentAdmin(KontoraModelAdmin):
                         "{name}: {count} occurrence posted ({dates}).",
                         "{name}: {count} occurrences posted ({dates}).",
                         len(result.posted),
-                    ).format(name=recurring, count=len(result.posted), dates=", ".join(map(str, result.posted))),
+                    ).format(
+                        name=recurring, count=len(result.posted), dates=", ".join(map(format_date, result.posted))
+                    ),
                     messages.SUCCESS,
                 )
             if result.skipped_closed:
                 self.message_user(
                     request,
                     _("{name}: skipped {dates}, inside the closed period.").format(
-                        name=recurring, dates=", ".join(map(str, result.skipped_closed))
+                        name=recurring, dates=", ".join(map(format_date, result.skipped_closed))
                     ),
                     messages.WARNING,
                 )
