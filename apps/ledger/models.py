@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy, pgettext_lazy
 
 from apps.core.accounts.tenancy import TenantModel, TenantQuerySet
+from apps.core.language.formatting import format_date, format_money
 from apps.core.language.nouns import NounForms
 
 # Amounts: up to 20 integer digits and 8 decimals (BTC's precision, the largest Kontora supports). 28
@@ -399,7 +400,7 @@ class Transaction(TenantModel):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.date} {self.description}".strip()
+        return f"#{self.pk} {format_date(self.date)} {self.description}".strip()
 
 
 class TransactionEntry(models.Model):
@@ -501,7 +502,7 @@ class TransactionEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.account_id} {self.amount} {self.currency_id}"
+        return f"{self.account_id} {format_money(self.amount, self.currency_id)}"
 
     @property
     def debit(self):
@@ -544,7 +545,7 @@ class PeriodLock(TenantModel):
         verbose_name_plural = _("closed periods")
 
     def __str__(self) -> str:
-        return f"{self.organization}: ≤ {self.locked_through}"
+        return f"{self.organization}: ≤ {format_date(self.locked_through)}"
 
 
 # ─────────────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -861,7 +862,7 @@ class InvoicePayment(TenantModel):
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="ledger_invoicepayment_positive")]
 
     def __str__(self) -> str:
-        return f"{self.invoice} {self.date} {self.amount}"
+        return f"{self.invoice} {format_date(self.date)} {format_money(self.amount, self.invoice.currency_id)}"
 
 
 class RecurringInterval(models.TextChoices):
@@ -985,7 +986,7 @@ class RecurringPaymentLeg(models.Model):
         constraints = [models.CheckConstraint(condition=~Q(amount=0), name="ledger_recurringleg_amount_not_zero")]
 
     def __str__(self) -> str:
-        return f"{self.account_id} {self.amount}"
+        return f"{self.account_id} {format_money(self.amount)}"
 
 
 # ─────────────────────────────────────────────────────────────────────────────────────────────────────────────

@@ -32,6 +32,11 @@ ENGLISH_UI = [
 ]  # fmt: skip
 
 
+# A date or an amount written for a machine, not in the locale's form («02.03.2026», «1 000,00»).
+ISO_DATE = re.compile(r"(?<!\d)\d{4}-\d{2}-\d{2}(?!\d)")
+DOT_DECIMAL = re.compile(r"(?<![\d.])\d+\.\d{2,}(?![\d.])")
+
+
 class _VisibleText(HTMLParser):
     """The text a person sees: no scripts, styles or template rows hidden for JavaScript; with buttons' values
     and the choices of selects."""
@@ -127,6 +132,8 @@ def test_every_ledger_admin_page_reads_in_russian(model, russian_owner, demo_row
             assert not re.search(re.escape(wrong) + r"(?!\w)", text), f"{page}: {wrong!r}"
         english = english_words(text)
         assert english == [], f"{page}: {english} in {text[:3000]}"
+        assert ISO_DATE.findall(text) == [], f"{page}: ISO dates in the text"
+        assert DOT_DECIMAL.findall(text) == [], f"{page}: amounts written with a dot (or eight decimals)"
         for heading in filter_headings(html):
             assert not heading.lower().startswith(("по ", "by ")), f"{page}: filter heading {heading!r}"
             assert heading[:1].isupper(), f"{page}: filter heading {heading!r}"

@@ -99,7 +99,8 @@ class InvoiceLineInline(CompactInline):
     def amount_display(self, line: InvoiceLine) -> str:
         if line.pk is None:
             return ""
-        return str(round_to(line.amount, line.invoice.currency.precision))
+        precision = line.invoice.currency.precision
+        return format_money(round_to(line.amount, precision), precision=precision)  # «1 000,00», as Russian reads
 
     def _editable(self, obj) -> bool:
         return obj is None or obj.status == InvoiceStatus.DRAFT
