@@ -118,7 +118,11 @@ def _wrong_forms(model) -> list[str]:
 
 
 @pytest.mark.parametrize("model", LEDGER, ids=[m._meta.label for m in LEDGER])
-def test_every_ledger_admin_page_reads_in_russian(model, russian_owner, demo_rows):
+@pytest.mark.parametrize("as_superuser", [False, True], ids=["owner", "superuser"])
+def test_every_ledger_admin_page_reads_in_russian(model, as_superuser, russian_owner, other_organization, demo_rows):
+    if as_superuser:  # sees every organization: the lists add an organization filter and column
+        russian_owner.force_login(UserFactory(language="ru", is_superuser=True, is_staff=True))
+        TENANT_SAMPLES[model](other_organization)
     for page in _pages(model):
         response = russian_owner.get(page, **RU)
         if response.status_code == 403 and not page.endswith("/"):
