@@ -11,6 +11,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.formats import get_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -35,17 +36,7 @@ from ..services import purposes
 from .accounts import MAX_INDENT, account_tree
 from .common import LEDGER_WRITE, several_organizations
 
-# Kinds a bookkeeper posts by hand; the others come from their own services (reversal, invoices…).
-POSTABLE_KINDS = [
-    (kind.value, kind.label)
-    for kind in (
-        Transaction.Kind.COMPLEX,
-        Transaction.Kind.INCOME,
-        Transaction.Kind.EXPENSE,
-        Transaction.Kind.TRANSFER,
-        Transaction.Kind.OPENING,
-    )
-]
+POSTABLE_KINDS = posting_services.POSTABLE_KINDS
 
 
 # --- the posting form -------------------------------------------------------------------------------------
@@ -283,6 +274,9 @@ class TransactionPostForm(forms.Form):
             queryset = queryset.filter(pk__in=writable)
         organization = self.fields["organization"]
         organization.queryset = queryset
+        today = timezone.localdate()  # no organization chosen yet: the server's date
         if writable is not None and len(writable) == 1:
             organization.initial = next(iter(writable))
             organization.widget = forms.HiddenInput()
+            today = queryset.get(pk=organization.initial).today()
+        self.fields["date"].initial = today

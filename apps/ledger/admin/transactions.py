@@ -17,7 +17,6 @@ from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -303,7 +302,7 @@ class TransactionAdmin(KontoraModelAdmin):
                 if response is not None:
                     return response
         else:
-            initial = {"idempotency_key": uuid.uuid4().hex, "date": timezone.localdate(), **request.GET.dict()}
+            initial = {"idempotency_key": uuid.uuid4().hex, **request.GET.dict()}
             form = TransactionPostForm(initial=initial, user=request.user)
             legs = LegFormSet(prefix="legs", choices=choices)
         fieldsets = [(None, {"fields": ["organization", "date", "kind", "description", "idempotency_key"]})]
@@ -383,17 +382,13 @@ class TransactionAdmin(KontoraModelAdmin):
         )
 
     def _reversible(self, transaction: Transaction) -> str | None:
-        """Why ``transaction`` cannot be reversed, or None."""
-        if transaction.kind == Transaction.Kind.REVERSAL:
-            return _("a reversal is not itself reversed")
-        try:
-            return _("already reversed by #{id}").format(id=transaction.reversed_by.pk)
-        except Transaction.DoesNotExist:
-            return None
+        """Why ``transaction`` cannot be reversed, or None (the service's rule)."""
+        refusal = services.posting.reversal_refusal(transaction)
+        return " ".join(refusal.messages) if refusal is not None else None
 
     def _reverse_page(self, request, transactions: list[Transaction], *, from_action: bool):
         confirmed = request.method == "POST" and request.POST.get("post") == "yes"
-        form = ReverseForm(request.POST if confirmed else None, initial={"date": timezone.localdate()})
+        form = ReverseForm(request.POST if confirmed else None, initial={"date": transactions[0].organization.today()})
         rows = [(transaction, self._reversible(transaction)) for transaction in transactions]
         reversible = [transaction for transaction, problem in rows if problem is None]
         if confirmed and form.is_valid():
