@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.db import connection
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
 
 from apps.core.accounts.tenancy import scope
 
@@ -109,7 +110,13 @@ class Discrepancy:
     found: str
 
     def __str__(self) -> str:
-        return f"[{self.organization}] {self.kind}: {self.subject}: expected {self.expected}, found {self.found}"
+        return _("[{organization}] {kind}: {subject}: expected {expected}, found {found}").format(
+            organization=self.organization,
+            kind=self.kind,
+            subject=self.subject,
+            expected=self.expected,
+            found=self.found,
+        )
 
 
 _BALANCES = """
@@ -154,22 +161,23 @@ def books_verify(*, organization_id: int | None = None) -> list[Discrepancy]:
     with connection.cursor() as cursor:
         cursor.execute(_BALANCES.format(entry_filter=entry_filter, account_filter=account_filter), params)
         for slug, code, name, currency, balance, count, total, legs in cursor.fetchall():
-            subject = f"account {code} {name} ({currency})"
+            subject = _("account {code} {name} ({currency})").format(code=code, name=name, currency=currency)
             if balance is None:
-                found.append(Discrepancy(slug, "missing balance", subject, "a balance row", "none"))
+                found.append(Discrepancy(slug, _("missing balance"), subject, _("a balance row"), _("none")))
                 continue
             if Decimal(balance) != Decimal(total):
-                found.append(Discrepancy(slug, "balance", subject, f"{total}", f"{balance}"))
+                found.append(Discrepancy(slug, _("balance"), subject, f"{total}", f"{balance}"))
             if count != legs:
-                found.append(Discrepancy(slug, "entry count", subject, f"{legs}", f"{count}"))
+                found.append(Discrepancy(slug, _("entry count"), subject, f"{legs}", f"{count}"))
         cursor.execute(
             _TRANSACTIONS.format(transaction_filter=transaction_filter),
             [organization_id] if organization_id is not None else [],
         )
         for slug, transaction_id, declared, legs, unbalanced in cursor.fetchall():
-            subject = f"transaction #{transaction_id}"
+            subject = _("transaction #{id}").format(id=transaction_id)
             if unbalanced:
-                found.append(Discrepancy(slug, "unbalanced", subject, "entries summing to zero", unbalanced))
+                found.append(Discrepancy(slug, _("unbalanced"), subject, _("entries summing to zero"), unbalanced))
             if legs < 2 or legs != declared:
-                found.append(Discrepancy(slug, "legs", subject, f"{declared} legs (at least 2)", f"{legs}"))
+                legs_expected = _("{count} legs (at least 2)").format(count=declared)
+                found.append(Discrepancy(slug, _("legs"), subject, legs_expected, f"{legs}"))
     return found
