@@ -1,1 +1,0 @@
-"""Data and invariants of this app. Tenant rows subclass apps.core.accounts.tenancy.TenantModel."""

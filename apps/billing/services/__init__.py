@@ -1,0 +1,1 @@
+"""Billing's use cases that write, one module per purpose (payments, refunds, postings, subscriptions, usage)."""
