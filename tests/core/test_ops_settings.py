@@ -14,13 +14,18 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from cryptography.fernet import Fernet
 from django.conf import settings
 
 from tests.core.throwaway import stop_embedded
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 SECRET_KEY = secrets.token_urlsafe(50)
-PROD = {"DJANGO_SETTINGS_MODULE": "config.settings.prod", "DJANGO_SECRET_KEY": SECRET_KEY}
+PROD = {
+    "DJANGO_SETTINGS_MODULE": "config.settings.prod",
+    "DJANGO_SECRET_KEY": SECRET_KEY,
+    "KONTORA_SECRET_KEYS": Fernet.generate_key().decode(),
+}
 PROD_WITH_HOSTS = {**PROD, "DJANGO_ALLOWED_HOSTS": "example.com,www.example.com"}
 
 
