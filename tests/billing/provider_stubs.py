@@ -39,7 +39,7 @@ class Seen:
 
 
 class Crash(Exception):
-    """Raised by a stub after it answered (``crash_after``): the worker dies having been answered."""
+    """A worker dying: raised by a test where the process would be killed."""
 
 
 @dataclass
@@ -419,7 +419,6 @@ class Providers:
     stripe: StripeStub = field(default_factory=StripeStub)
     yookassa: YooKassaStub = field(default_factory=YooKassaStub)
     tbank: TBankStub = field(default_factory=TBankStub)
-    crash_after: set = field(default_factory=set)  # paths after whose answer the "worker dies"
 
     def route(self, seen: Seen) -> tuple[int, dict]:
         host = urlsplit(seen.url).hostname
@@ -459,9 +458,6 @@ class RequestsTransport(BaseAdapter):
         response.url = request.url
         response.request = request
         response.encoding = "utf-8"
-        if urlsplit(request.url).path in self.providers.crash_after:
-            self.providers.crash_after.discard(urlsplit(request.url).path)
-            raise Crash(request.url)
         return response
 
     def close(self):
@@ -472,9 +468,6 @@ def httpx_transport(providers: Providers) -> httpx.MockTransport:
     def handler(request: httpx.Request) -> httpx.Response:
         seen = Seen(request.method, str(request.url), dict(request.headers), json.loads(request.content or b"{}"))
         status, payload = providers.route(seen)
-        if request.url.path in providers.crash_after:
-            providers.crash_after.discard(request.url.path)
-            raise Crash(str(request.url))
         return httpx.Response(status, json=payload)
 
     return httpx.MockTransport(handler)
