@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
 from apps.billing.models import Payment, PaymentStatus, Refund, RefundStatus, UnmatchedRefund
-from apps.billing.providers import PaymentState, RefundState
+from apps.billing.providers import PaymentState, ProviderError, RefundState
 from apps.billing.selectors import payment_is_fully_refunded, payment_refunded_amount
 from apps.billing.services import payments as payments_module
 from apps.billing.services.payments import payment_apply_state, payment_start, payment_sync
@@ -134,7 +134,7 @@ def test_a_provider_refusal_fails_the_payment(providers, gateway_for):
         },
     )
 
-    with pytest.raises(Exception, match="invalid_request"):
+    with pytest.raises(ProviderError, match="invalid_request"):
         _start(gateway)
 
     payment = Payment.objects.get(organization=gateway.organization)
@@ -146,7 +146,7 @@ def test_an_unreachable_provider_leaves_the_payment_pending_for_a_retry(provider
     gateway = gateway_for("yookassa")
     providers.yookassa.fail_next(500, {"type": "error", "code": "internal_server_error", "description": "Try later"})
 
-    with pytest.raises(Exception) as error:
+    with pytest.raises(ProviderError, match="internal_server_error") as error:
         _start(gateway)
     assert error.value.temporary
     assert Payment.objects.get(organization=gateway.organization).status == PaymentStatus.PENDING
@@ -201,9 +201,12 @@ def test_the_database_refuses_a_final_status_going_back(providers, gateway_for):
     payment = _start(gateway_for("yookassa"))
     payment_apply_state(payment=payment, state=_state(payment))
 
-    with pytest.raises(IntegrityError, match="cannot go from succeeded to pending"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("UPDATE billing_payment SET status = 'pending' WHERE id = %s", [payment.pk])
+    with (
+        pytest.raises(IntegrityError, match="cannot go from succeeded to pending"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE billing_payment SET status = 'pending' WHERE id = %s", [payment.pk])
 
 
 # --- books ----------------------------------------------------------------------------------------------
@@ -293,14 +296,17 @@ def test_the_database_refuses_an_over_refund_written_by_raw_sql(providers, gatew
     payment = _paid(providers, gateway_for("yookassa"))
     refund_create(payment=payment, amount="70.00", reason="", idempotency_key="r1", user=None)
 
-    with pytest.raises(IntegrityError, match="more than the 100.00000000 captured"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                """INSERT INTO billing_refund (organization_id, payment_id, amount, status, provider_refund_id,
+    with (
+        pytest.raises(IntegrityError, match="more than the 100.00000000 captured"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            """INSERT INTO billing_refund (organization_id, payment_id, amount, status, provider_refund_id,
                    idempotency_key, provider_key, reason, receipt, failure_reason, created_at, updated_at)
                    VALUES (%s, %s, 30.01, 'pending', '', 'raw', '', '', '{}', '', now(), now())""",
-                [payment.organization_id, payment.pk],
-            )
+            [payment.organization_id, payment.pk],
+        )
 
 
 def test_a_refund_reported_before_its_payment_is_known_is_applied_when_it_is(providers, gateway_for):
