@@ -8,7 +8,7 @@ import dataclasses
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 
 from apps.billing.models import Payment, PaymentStatus, Refund, RefundStatus, UnmatchedRefund
@@ -351,3 +351,63 @@ def test_two_concurrent_refunds_of_60_from_100_only_one_goes_through(providers, 
     assert len(refused) == 1
     assert Refund.objects.filter(payment=payment).count() == 1
     assert len(providers.yookassa.refunds) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_starts_with_one_key_make_one_payment_and_one_provider_object(providers, gateway_for):
+    gateway = gateway_for("yookassa")
+
+    results = run_in_threads(lambda i: _start(gateway, key="double-click"), 2)
+
+    assert results[0].pk == results[1].pk
+    assert Payment.objects.count() == 1
+    assert len(providers.yookassa.payments) == 1
+
+
+def test_a_refund_the_provider_refuses_is_canceled_and_frees_its_amount(providers, gateway_for):
+    payment = _paid(providers, gateway_for("yookassa"))
+    providers.yookassa.fail_next(
+        400, {"type": "error", "id": "e1", "code": "invalid_request", "description": "Refund is not allowed"}
+    )
+
+    with pytest.raises(ProviderError, match="invalid_request"):
+        refund_create(payment=payment, amount="100.00", reason="", idempotency_key="r1", user=None)
+
+    assert Refund.objects.get(payment=payment).status == RefundStatus.CANCELED
+    assert payment_refunded_amount(payment=payment) == 0
+    refund_create(payment=payment, amount="100.00", reason="", idempotency_key="r2", user=None)
+    assert payment_is_fully_refunded(payment=payment)
+
+
+def test_a_refund_carries_a_receipt_when_its_payment_had_one(providers, gateway_for):
+    items = [{"description": "Тариф «Старт»", "quantity": Decimal(1), "amount": Decimal("100.00"), "vat_code": 1}]
+    payment = _paid(providers, gateway_for("yookassa"), receipt_items=items, customer_email="buyer@example.com")
+
+    refund_create(payment=payment, amount="40.00", reason="", idempotency_key="r1", user=None)
+
+    sent = providers.yookassa.requests[-1]
+    assert sent.path == "/v3/refunds"
+    assert sent.body["receipt"]["customer"] == {"email": "buyer@example.com"}
+    assert sent.body["receipt"]["items"][0]["amount"] == {"value": "40.00", "currency": "RUB"}
+
+
+def test_a_viewer_may_not_refund(providers, gateway_for, member_of):
+    payment = _paid(providers, gateway_for("yookassa"))
+    viewer = member_of(payment.organization, role="viewer")
+
+    with assert_nothing_written("billing"), pytest.raises(PermissionDenied):
+        refund_create(payment=payment, amount="10.00", reason="", idempotency_key="r1", user=viewer)
+
+
+def test_a_payment_for_an_invoice_that_cannot_take_it_is_booked_as_income_with_a_note(
+    providers, gateway_for, organization, english
+):
+    invoice = InvoiceFactory(organization=organization, issued=True)  # 1000 due
+    gateway = gateway_for("yookassa")
+
+    payment = _paid(providers, gateway, amount="1500.00", purpose=invoice)
+
+    invoice.refresh_from_db()
+    assert invoice.paid_amount == 0
+    assert "still due on INV-2026-000001" in payment.metadata["books_note"]
+    assert _balances(gateway)[f"PSP{gateway.pk}-RUB"] == Decimal("1500")

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.core.accounts.roles import write_power
+from apps.core.accounts.tenancy import has_power
 from apps.core.mechanisms.audit import audit_record
 from apps.core.mechanisms.idempotency import mark_replay, replay_of, stored_key
 from apps.core.models import Currency
@@ -28,6 +30,15 @@ from .. import audit_payments  # noqa: F401  (registers the audit labels)
 from ..models import PAYMENT_TRANSITIONS, CaptureMode, GatewayAccount, Payment, PaymentStatus, UnmatchedRefund
 from ..providers import PaymentRequest, PaymentState, ProviderError, Receipt, client_for, derived_key, receipt_build
 from .postings import fee_post, payment_post
+
+
+def require_billing_power(user, organization_id: int) -> None:
+    """Refuse a member whose role may not change billing records (capture, cancel, refund). ``user=None`` is
+    system work (webhooks, tasks), which acts for the organization itself."""
+    if user is None:
+        return
+    if not has_power(user, write_power("billing"), organization_id):
+        raise PermissionDenied(_("Your role in this organization does not allow changing payments."))
 
 
 def _purpose(purpose) -> tuple[str, str]:
@@ -102,21 +113,21 @@ def payment_start(
             .filter(organization_id=gateway.organization_id, idempotency_key=key)
             .first()
         )
-        if payment is not None:
-            replay_of(
-                payment,
-                key,
-                (
-                    (_("gateway"), payment.gateway_id == gateway.pk),
-                    (_("amount"), payment.amount == amount),
-                    (_("currency"), payment.currency_id == currency_id),
-                    (_("purpose"), (payment.purpose_type, payment.purpose_id) == (purpose_type, purpose_id)),
-                ),
+
+        def same_request(earlier: Payment):
+            return (
+                (_("gateway"), earlier.gateway_id == gateway.pk),
+                (_("amount"), earlier.amount == amount),
+                (_("currency"), earlier.currency_id == currency_id),
+                (_("purpose"), (earlier.purpose_type, earlier.purpose_id) == (purpose_type, purpose_id)),
             )
+
+        if payment is not None:
+            replay_of(payment, key, same_request(payment))
             if payment.provider_payment_id or payment.status != PaymentStatus.PENDING:
                 return payment
         else:
-            payment = Payment.objects.create(
+            payment = _payment_create(
                 organization_id=gateway.organization_id,
                 gateway=gateway,
                 amount=amount,
@@ -133,14 +144,18 @@ def payment_start(
                 customer_phone=customer_phone or "",
                 created_by=user if getattr(user, "is_authenticated", False) and isinstance(user.pk, int) else None,
             )
-            audit_record(
-                action="billing.payment.start",
-                actor=user,
-                organization=payment.organization_id,
-                obj=payment,
-                changes={"amount": str(amount), "currency": currency_id, "gateway": gateway.pk},
-            )
-            mark_replay(payment, False)
+            # A concurrent request with the same key may have stored it first: then this one goes on like a
+            # retry (the provider is sent the same key) and records nothing of its own.
+            if payment.idempotent_replay:
+                replay_of(payment, key, same_request(payment))
+            else:
+                audit_record(
+                    action="billing.payment.start",
+                    actor=user,
+                    organization=payment.organization_id,
+                    obj=payment,
+                    changes={"amount": str(amount), "currency": currency_id, "gateway": gateway.pk},
+                )
     replay = getattr(payment, "idempotent_replay", False)
     request = PaymentRequest(
         key=payment.provider_key,
@@ -164,6 +179,23 @@ def payment_start(
         payment_apply_state(payment=payment, state=state)
     payment.refresh_from_db()
     return mark_replay(payment, replay)
+
+
+def _payment_create(**fields) -> Payment:
+    """Store a new payment; when a concurrent request with the same key stored one first (the unique key
+    waits for it, then refuses), return that one as a replay."""
+    try:
+        with transaction.atomic():
+            return mark_replay(Payment.objects.create(**fields), False)
+    except IntegrityError:
+        existing = (
+            Payment.objects.select_for_update()
+            .filter(organization_id=fields["organization_id"], idempotency_key=fields["idempotency_key"])
+            .first()
+        )
+        if existing is None:
+            raise
+        return mark_replay(existing, True)
 
 
 def _refused(payment: Payment, error: ProviderError, *, user) -> None:
@@ -298,7 +330,8 @@ def _apply_unmatched_refunds(payment: Payment) -> None:
         refund_apply_state(gateway=payment.gateway, state=refund_state_from_json(unmatched.state))
 
 
-def _lock_for_call(payment: Payment, allowed: set[str], action: str, refused) -> Payment:
+def _lock_for_call(payment: Payment, allowed: set[str], refused, *, user) -> Payment:
+    require_billing_power(user, payment.organization_id)
     with transaction.atomic():
         locked = Payment.objects.select_for_update().select_related("gateway").get(pk=payment.pk)
         if locked.status not in allowed or not locked.provider_payment_id:
@@ -312,8 +345,8 @@ def payment_capture(*, payment: Payment, amount=None, user=None) -> Payment:
     locked = _lock_for_call(
         payment,
         {PaymentStatus.WAITING_FOR_CAPTURE},
-        "capture",
         _("Only a payment waiting for capture can be captured; this one is {status}."),
+        user=user,
     )
     amount = locked.amount if amount is None else to_decimal(amount, field="amount")
     if amount <= 0 or amount > locked.amount:
@@ -347,8 +380,8 @@ def payment_cancel(*, payment: Payment, user=None) -> Payment:
     locked = _lock_for_call(
         payment,
         {PaymentStatus.PENDING, PaymentStatus.WAITING_FOR_CAPTURE},
-        "cancel",
         _("A {status} payment cannot be canceled; refund it instead."),
+        user=user,
     )
     audit_record(action="billing.payment.cancel", actor=user, organization=locked.organization_id, obj=locked)
     state = client_for(locked.gateway).cancel(

@@ -25,6 +25,7 @@ from apps.core.money.amounts import check_precision, to_decimal
 from .. import audit_payments  # noqa: F401  (registers the audit labels)
 from ..models import GatewayAccount, Payment, PaymentStatus, Refund, RefundStatus, UnmatchedRefund
 from ..providers import ProviderError, Receipt, RefundRequest, RefundState, client_for, derived_key, receipt_build
+from .payments import require_billing_power
 from .postings import refund_post
 
 _COUNTED = (RefundStatus.PENDING, RefundStatus.SUCCEEDED)
@@ -42,6 +43,7 @@ def refund_create(*, payment: Payment, amount, reason: str, idempotency_key, use
     first refund (``is_replay``), asking the provider again with the same key if the first attempt died
     before storing its answer. Raises ProviderError when the provider refuses (the refund is then canceled)
     or cannot be reached (it stays pending; repeat the call)."""
+    require_billing_power(user, payment.organization_id)
     key = stored_key(idempotency_key)
     amount = to_decimal(amount, field="amount")
     with transaction.atomic():
