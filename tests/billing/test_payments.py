@@ -411,3 +411,31 @@ def test_a_payment_for_an_invoice_that_cannot_take_it_is_booked_as_income_with_a
     assert invoice.paid_amount == 0
     assert "still due on INV-2026-000001" in payment.metadata["books_note"]
     assert _balances(gateway)[f"PSP{gateway.pk}-RUB"] == Decimal("1500")
+
+
+def test_the_database_refuses_an_amount_finer_than_its_currency(gateway_for):
+    gateway = gateway_for("yookassa")
+
+    with (
+        pytest.raises(IntegrityError, match="more decimals than RUB allows"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            """INSERT INTO billing_payment (organization_id, gateway_id, amount, currency_id, status,
+               provider_payment_id, purpose_type, purpose_id, description, idempotency_key, provider_key,
+               confirmation_url, return_url, capture_mode, captured_amount, receipt, customer_email,
+               customer_phone, amount_mismatch, mismatch_note, metadata, failure_reason, created_at, updated_at)
+               VALUES (%s, %s, 10.001, 'RUB', 'pending', '', '', '', '', 'raw', '', '', '', 'one_stage', 0, '{}',
+               '', '', false, '', '{}', '', now(), now())""",
+            [gateway.organization_id, gateway.pk],
+        )
+
+
+def test_the_service_refuses_an_amount_finer_than_its_currency(providers, gateway_for, english):
+    gateway = gateway_for("yookassa")
+
+    with assert_nothing_written("billing"), pytest.raises(ValidationError, match="more decimals than RUB allows"):
+        _start(gateway, amount="10.001")
+
+    assert providers.yookassa.requests == []

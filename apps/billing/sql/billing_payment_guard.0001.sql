@@ -1,9 +1,19 @@
--- A payment's status only moves forward (pending -> waiting_for_capture -> succeeded | canceled | failed) and
+-- A payment's amount has no more decimals than its currency allows. Its status only moves forward (pending -> waiting_for_capture -> succeeded | canceled | failed) and
 -- a final status never changes; what was asked (organization, gateway, amount, currency, key) never changes;
 -- what was captured is fixed once the payment is final. A payment the provider knows is never deleted.
 
 CREATE OR REPLACE FUNCTION billing_payment_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  places integer;
 BEGIN
+  IF TG_OP = 'INSERT' THEN
+    SELECT c.precision INTO places FROM core_currency c WHERE c.code = NEW.currency_id;
+    IF NEW.amount <> round(NEW.amount, places) THEN
+      RAISE EXCEPTION USING ERRCODE = '23514', CONSTRAINT = 'billing_payment_amount_precision',
+        MESSAGE = format('%s has more decimals than %s allows (%s)', NEW.amount, NEW.currency_id, places);
+    END IF;
+    RETURN NEW;
+  END IF;
   IF TG_OP = 'DELETE' THEN
     IF OLD.status <> 'pending' OR OLD.provider_payment_id <> '' THEN
       RAISE EXCEPTION USING ERRCODE = '23514', CONSTRAINT = 'billing_payment_kept',
@@ -32,5 +42,5 @@ BEGIN
 END $$;
 
 DROP TRIGGER IF EXISTS billing_payment_guard ON billing_payment;
-CREATE TRIGGER billing_payment_guard BEFORE UPDATE OR DELETE ON billing_payment
+CREATE TRIGGER billing_payment_guard BEFORE INSERT OR UPDATE OR DELETE ON billing_payment
   FOR EACH ROW EXECUTE FUNCTION billing_payment_guard();
