@@ -3,7 +3,11 @@ account kept in step with the environment."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from cryptography.fernet import Fernet
+from django.core.management import call_command
 from django.db import connection
 
 from apps.billing.models import GatewayAccount
@@ -76,3 +80,15 @@ def test_the_platform_organization_must_exist(settings, platform):
 
     with pytest.raises(GatewayNotConfigured, match="no organization has that slug"):
         platform_gateway("yookassa")
+
+
+def test_secrets_rotate_re_encrypts_gateway_credentials_with_the_new_key(gateway_for, settings):
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.KONTORA_SECRET_KEYS = [old]
+    gateway = gateway_for("tbank", webhook_secret="")
+    settings.KONTORA_SECRET_KEYS = [new, old]
+
+    call_command("secrets_rotate", stdout=io.StringIO())
+
+    settings.KONTORA_SECRET_KEYS = [new]
+    assert GatewayAccount.objects.get(pk=gateway.pk).credentials["password"] == gateway.credentials["password"]
