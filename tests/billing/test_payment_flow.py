@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from apps.billing.models import PaymentStatus, RefundStatus
+from apps.billing.providers import derived_key
 from apps.billing.services.payments import payment_cancel, payment_capture, payment_start, payment_sync
 from apps.billing.services.refunds import refund_create
 
@@ -83,6 +84,12 @@ def test_a_two_stage_payment_is_held_then_captured(providers, gateway_for, provi
 
     assert captured.status == PaymentStatus.SUCCEEDED
     assert captured.captured_amount == Decimal("100")
+    last = getattr(providers, provider).requests[-1]
+    if provider == "tbank":  # Confirm takes no key: T-Bank confirms a payment once whatever the repeats
+        assert (last.path, last.body["PaymentId"]) == ("/v2/Confirm", payment.provider_payment_id)
+    else:
+        assert last.path.endswith("/capture")
+        assert last.headers[HEADER[provider]] == derived_key(payment.provider_key, "capture")
 
 
 @pytest.mark.parametrize("provider", ["stripe", "yookassa", "tbank"])
@@ -95,3 +102,7 @@ def test_a_held_payment_is_canceled(providers, gateway_for, provider):
 
     assert canceled.status == PaymentStatus.CANCELED
     assert canceled.captured_amount == 0
+    last = getattr(providers, provider).requests[-1]
+    assert last.path.endswith(("/cancel", "/Cancel"))
+    if provider != "tbank":
+        assert last.headers[HEADER[provider]] == derived_key(payment.provider_key, "cancel")
