@@ -106,3 +106,20 @@ def test_a_held_payment_is_canceled(providers, gateway_for, provider):
     assert last.path.endswith(("/cancel", "/Cancel"))
     if provider != "tbank":
         assert last.headers[HEADER[provider]] == derived_key(payment.provider_key, "cancel")
+
+
+def test_a_tbank_payment_synced_after_a_partial_refund_stays_as_it_was(providers, gateway_for):
+    payment = _start(gateway_for("tbank"))
+    _pay(providers, payment)
+    payment_sync(payment=payment)
+    refund_create(payment=payment, amount="40.00", reason="", idempotency_key="r1", user=None)
+
+    changed = payment_sync(payment=payment)  # GetState now says PARTIAL_REFUNDED, Amount 6000
+
+    payment.refresh_from_db()
+    assert changed == []
+    assert (payment.status, payment.captured_amount, payment.amount_mismatch) == (
+        PaymentStatus.SUCCEEDED,
+        Decimal("100"),
+        False,
+    )

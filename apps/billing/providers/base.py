@@ -62,7 +62,7 @@ class PaymentState:
 
     provider_id: str
     status: str  # PaymentStatus
-    amount: Decimal
+    amount: Decimal | None  # None when the provider's answer does not say what was paid
     currency: str
     captured_amount: Decimal | None = None  # known once the money is taken
     fee: Decimal | None = None  # the provider's commission, when it says

@@ -110,6 +110,9 @@ class TBankProvider:
     def _payment_state(self, data: dict, *, amount: Decimal | None = None, url: str = "") -> PaymentState:
         status = _PAYMENT_STATUS.get(data.get("Status", ""), "pending")
         total = _rubles(data["Amount"]) if data.get("Amount") is not None else amount
+        if data.get("Status") in _REFUND_STATUS:
+            # After a refund T-Bank reports what is left, not what was paid: no amount to compare or apply.
+            total = None
         return PaymentState(
             provider_id=str(data["PaymentId"]),
             status=status,
