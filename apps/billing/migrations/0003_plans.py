@@ -10,8 +10,6 @@ from apps.core.mechanisms.sql import SqlFile
 
 
 class Migration(migrations.Migration):
-    initial = True
-
     dependencies = [
         ("billing", "0001_initial"),
         ("core", "0007_audit_api_key"),

@@ -46,6 +46,10 @@ __all__ = [
     "UsageKind",
     "UsageRecord",
     "UsageThreshold",
+    "limit_in_force",
+    "month_of",
+    "plan_in_force",
+    "usage_period",
 ]
 
 
@@ -390,3 +394,43 @@ class UsageThreshold(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.resource} {self.percent}% {self.period}"
+
+
+# --- what applies to an organization now (shared by the services and the selectors) -------------------------
+
+
+def plan_in_force(organization) -> Plan | None:
+    """The plan whose limits apply to the organization: its current subscription's, else the free plan (an
+    organization that never subscribed is on it), else none (no catalogue yet: nothing is allowed)."""
+    subscription = (
+        Subscription.objects.current()
+        .select_related("plan")
+        .filter(organization_id=getattr(organization, "pk", organization))
+        .first()
+    )
+    if subscription is not None:
+        return subscription.plan
+    return Plan.objects.filter(is_free=True, is_active=True).order_by("sort_order", "pk").first()
+
+
+def limit_in_force(organization, resource: str) -> int | None:
+    """How much of ``resource`` the organization's plan allows: ``None`` is unlimited; no plan, or a resource its
+    plan does not list, allows nothing (0)."""
+    plan = plan_in_force(organization)
+    if plan is None:
+        return 0
+    amounts = list(PlanLimit.objects.filter(plan=plan, resource=resource).values_list("amount", flat=True)[:1])
+    return amounts[0] if amounts else 0
+
+
+def usage_period(organization, resource: str, *, now=None):
+    """The counter period of ``resource`` now: the first day of the organization's current month for a
+    per-period resource, ``None`` for a standing count."""
+    if resource not in PER_PERIOD_RESOURCES:
+        return None
+    return month_of(organization, now=now)
+
+
+def month_of(organization, *, now=None):
+    """The first day of the organization's current month (in its time zone)."""
+    return organization.today(now=now).replace(day=1)
