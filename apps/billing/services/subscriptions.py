@@ -74,7 +74,11 @@ def _now(now: dt.datetime | None) -> dt.datetime:
 def _lock(subscription: Subscription) -> tuple[Organization, Subscription]:
     """Lock the organization, then the subscription (the one order every service takes), and re-read both."""
     organization = Organization.objects.select_for_update().get(pk=subscription.organization_id)
-    locked = Subscription.objects.select_for_update().select_related("plan", "price__currency").get(pk=subscription.pk)
+    locked = (
+        Subscription.objects.select_for_update(of=("self",))
+        .select_related("plan", "price__currency")
+        .get(pk=subscription.pk)
+    )
     return organization, locked
 
 
