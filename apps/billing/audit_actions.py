@@ -15,6 +15,7 @@ PLAN_LABELS = {
     "billing.subscription.upgrade_pending": _("Subscription upgrade awaits payment"),
     "billing.subscription.downgrade_scheduled": _("Subscription downgrade scheduled for the period end"),
     "billing.subscription.cancel": _("Subscription canceled"),
+    "billing.subscription.replace": _("Subscription replaced by a new one"),
     "billing.subscription.cancel_scheduled": _("Subscription set to cancel at the period end"),
     "billing.subscription.resume": _("Subscription resumed"),
     "billing.subscription.renewal_failed": _("Subscription renewal failed"),

@@ -107,6 +107,7 @@ def test_activation_replaces_the_free_subscription(organization, plans):
 
     free.refresh_from_db()
     assert free.status == "canceled"
+    assert AuditLog.objects.filter(action="billing.subscription.replace", object_id=str(free.pk)).exists()
     assert subscription_current(organization=organization).pk == pro.pk
 
 

@@ -17,6 +17,7 @@ from apps.billing.services.usage import (
     usage_allows,
     usage_free,
     usage_release,
+    usage_release_stale,
     usage_reserve,
     usage_settle,
 )
@@ -274,3 +275,20 @@ def test_the_same_key_reserved_by_ten_workers_at_once_reserves_once(organization
     assert sorted(result.replay for result in results) == [False] + [True] * 9
     counter = UsageCounter.objects.get(organization=organization, resource=Resource.LLM_TOKENS)
     assert counter.reserved == 700
+
+
+def test_reservations_abandoned_by_a_dead_worker_are_released_after_a_while(organization, free_plan):
+    with time_machine.travel(MARCH, tick=False):
+        usage_reserve(organization=organization, resource=Resource.MESSAGES, amount=600, key="died")
+        usage_reserve(organization=organization, resource=Resource.MESSAGES, amount=100, key="finished")
+        usage_settle(organization=organization, key="finished", actual=100)
+    with time_machine.travel(MARCH + dt.timedelta(minutes=30), tick=False):
+        usage_reserve(organization=organization, resource=Resource.MESSAGES, amount=50, key="running")
+
+        released = usage_release_stale(older_than=dt.timedelta(minutes=15))
+        again = usage_release_stale(older_than=dt.timedelta(minutes=15))
+
+    assert (released, again) == (1, 0)
+    counter = _counter(organization, Resource.MESSAGES, dt.date(2026, 3, 1))
+    assert (counter.used, counter.reserved) == (100, 50)
+    assert _agrees_with_records(organization, Resource.MESSAGES, dt.date(2026, 3, 1))

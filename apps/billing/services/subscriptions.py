@@ -123,6 +123,12 @@ def _end(subscription: Subscription, status: str, now: dt.datetime) -> None:
     subscription.save()
 
 
+def _replace(subscription: Subscription, now: dt.datetime, user=None) -> None:
+    """End the current subscription that a new one replaces (the free plan giving way to a trial or a paid plan)."""
+    _end(subscription, S.CANCELED, now)
+    _audit("billing.subscription.replace", subscription, user, plan=subscription.plan.code)
+
+
 def _price(plan: Plan, currency_id: str, period: str) -> PlanPrice:
     price = (
         PlanPrice.objects.select_related("currency").filter(plan=plan, currency_id=currency_id, period=period).first()
@@ -214,7 +220,7 @@ def subscription_start(
         had_trial = Subscription.objects.filter(organization=organization, trial_ends_at__isnull=False).exists()
         if plan.trial_days and not had_trial:
             if current is not None:
-                _end(current, S.CANCELED, now)
+                _replace(current, now, user)
             trial_end = now + dt.timedelta(days=plan.trial_days)
             subscription = Subscription.objects.create(
                 organization=organization,
@@ -283,7 +289,7 @@ def subscription_activate(
             if subscription.status == S.INCOMPLETE:
                 previous = Subscription.objects.select_for_update().current().filter(organization=organization).first()
                 if previous is not None:
-                    _end(previous, S.CANCELED, now)
+                    _replace(previous, now)
             subscription.status = S.ACTIVE
             subscription.current_period_start, subscription.current_period_end = period_start, period_end
             subscription.provider = provider

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,7 +35,7 @@ from apps.billing.models import (
     month_of,
     usage_period,
 )
-from apps.core.mechanisms.idempotency import IdempotencyConflict, display_key, stored_key
+from apps.core.mechanisms.idempotency import IdempotencyConflict, ProductKey, display_key, stored_key
 
 THRESHOLDS = (80, 100)  # percent of the limit: crossing one is recorded once per month and reported
 
@@ -236,6 +237,26 @@ def usage_settle(*, organization, key, actual: int) -> UsageChange:
 def usage_release(*, organization, key) -> UsageChange:
     """End the reservation under ``key`` without using it (the work failed or was abandoned)."""
     return _end(organization=organization, key=key, kind=UsageKind.RELEASE, actual=None)
+
+
+def usage_release_stale(*, older_than: dt.timedelta, now: dt.datetime | None = None) -> int:
+    """Release every reservation older than ``older_than`` that was never settled or released (its worker died
+    mid-work), so that it stops holding capacity; returns how many. For a periodic task; safe to run twice at
+    once (each release is once per key)."""
+    cutoff = (now or timezone.now()) - older_than
+    ended = UsageRecord.objects.filter(kind__in=[UsageKind.SETTLE, UsageKind.RELEASE]).values("organization_id", "key")
+    stale = (
+        UsageRecord.objects.filter(kind=UsageKind.RESERVE, created_at__lt=cutoff)
+        .exclude(Exists(ended.filter(organization_id=OuterRef("organization_id"), key=OuterRef("key"))))
+        .select_related("organization")
+        .order_by("pk")
+    )
+    released = 0
+    for reservation in stale.iterator():
+        # The stored key as it stands (it is already namespaced): a ProductKey is taken as it is.
+        change = usage_release(organization=reservation.organization, key=ProductKey(reservation.key))
+        released += not change.replay
+    return released
 
 
 def usage_free(*, organization, resource: str, amount: int, key) -> UsageChange:
