@@ -48,13 +48,18 @@ class LimitExceeded(ValidationError):
     def __init__(self, *, resource: str, limit: int, used: int, reserved: int, amount: int):
         self.resource, self.limit, self.amount = resource, limit, amount
         self.left = max(0, limit - used - reserved)
-        message = _(
-            "The plan's limit of {resource} is reached: it allows {limit}, {left} left, and this needs {amount}. "
-            "Upgrade the plan or wait for the next period."
-            if resource in PER_PERIOD_RESOURCES
-            else "The plan's limit of {resource} is reached: it allows {limit}, {left} left, and this needs "
-            "{amount}. Upgrade the plan or free some up."
-        ).format(resource=Resource(resource).label, limit=limit, left=self.left, amount=amount)
+        # Two whole sentences (not one with a chosen ending) so that each is extracted and translated whole.
+        if resource in PER_PERIOD_RESOURCES:
+            template = _(
+                "The plan's limit of {resource} is reached: it allows {limit}, {left} left, and this needs "
+                "{amount}. Upgrade the plan or wait for the next month."
+            )
+        else:
+            template = _(
+                "The plan's limit of {resource} is reached: it allows {limit}, {left} left, and this needs "
+                "{amount}. Upgrade the plan or free some up."
+            )
+        message = template.format(resource=Resource(resource).label, limit=limit, left=self.left, amount=amount)
         super().__init__(message, code=self.code)
 
 
@@ -97,8 +102,11 @@ def _resource(resource) -> str:
 
 def _units(amount, *, name: str = "amount", allow_zero: bool = False) -> int:
     if isinstance(amount, bool) or not isinstance(amount, int) or amount < (0 if allow_zero else 1):
-        rule = _("a whole number, 0 or more") if allow_zero else _("a whole number, 1 or more")
-        raise ValidationError({name: _("{value} is not {rule}.").format(value=amount, rule=rule)})
+        if allow_zero:
+            message = _("{value} is not a whole number of 0 or more.")
+        else:
+            message = _("{value} is not a whole number of 1 or more.")
+        raise ValidationError({name: message.format(value=amount)})
     return amount
 
 
