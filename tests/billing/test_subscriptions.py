@@ -361,3 +361,8 @@ def test_only_one_subscription_is_current_per_organization(organization, plans):
     with pytest.raises(ValidationError, match="already subscribed"):
         subscription_start(organization=organization, plan=plans["pro"], currency="RUB", period="month")
     assert Plan.objects.filter(code="pro").exists()
+
+
+def test_a_currency_the_plan_has_no_price_in_is_refused_in_words(organization, plans, english):
+    with pytest.raises(ValidationError, match="The plan Pro has no price in EUR per month"):
+        subscription_start(organization=organization, plan=plans["pro"], currency="EUR", period="month")

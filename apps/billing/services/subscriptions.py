@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.billing.models import (
+    BillingPeriod,
     Plan,
     PlanPrice,
     Subscription,
@@ -137,7 +138,9 @@ def _price(plan: Plan, currency_id: str, period: str) -> PlanPrice:
         raise ValidationError(
             {
                 "plan": _("The plan {plan} has no price in {currency} per {period}.").format(
-                    plan=plan.name, currency=currency_id, period=period
+                    plan=plan.name,
+                    currency=currency_id,
+                    period=BillingPeriod(period).label if period in BillingPeriod.values else period,
                 )
             }
         )
