@@ -27,8 +27,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy, pgettext_lazy
 
 from apps.core.accounts.tenancy import TenantModel
+from apps.core.language.nouns import NounForms
 from apps.core.money.amounts import check_precision
 
 __all__ = [
@@ -86,6 +88,15 @@ class Plan(models.Model):
     sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
 
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "plan"),
+        genitive=pgettext_lazy("genitive", "plan"),
+        accusative_plural=pgettext_lazy("accusative plural", "plans"),
+        genitive_plural=pgettext_lazy("genitive plural", "plans"),
+        count=ngettext_lazy("%(count)s plan", "%(count)s plans", "count"),
+        gender=pgettext_lazy("grammatical gender", "plan"),
+    )
+
     class Meta:
         verbose_name = _("plan")
         verbose_name_plural = _("plans")
@@ -121,6 +132,15 @@ class PlanPrice(models.Model):
     period = models.CharField(_("period"), max_length=8, choices=BillingPeriod.choices)
     amount = models.DecimalField(_("amount"), max_digits=28, decimal_places=8)
 
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "plan price"),
+        genitive=pgettext_lazy("genitive", "plan price"),
+        accusative_plural=pgettext_lazy("accusative plural", "plan prices"),
+        genitive_plural=pgettext_lazy("genitive plural", "plan prices"),
+        count=ngettext_lazy("%(count)s plan price", "%(count)s plan prices", "count"),
+        gender=pgettext_lazy("grammatical gender", "plan price"),
+    )
+
     class Meta:
         verbose_name = _("plan price")
         verbose_name_plural = _("plan prices")
@@ -145,6 +165,15 @@ class PlanLimit(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="plan_limits", verbose_name=_("plan"))
     resource = models.CharField(_("resource"), max_length=32, choices=Resource.choices)
     amount = models.BigIntegerField(_("amount"), null=True, blank=True, help_text=_("Empty means unlimited."))
+
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "plan limit"),
+        genitive=pgettext_lazy("genitive", "plan limit"),
+        accusative_plural=pgettext_lazy("accusative plural", "plan limits"),
+        genitive_plural=pgettext_lazy("genitive plural", "plan limits"),
+        count=ngettext_lazy("%(count)s plan limit", "%(count)s plan limits", "count"),
+        gender=pgettext_lazy("grammatical gender", "plan limit"),
+    )
 
     class Meta:
         verbose_name = _("plan limit")
@@ -255,6 +284,15 @@ class Subscription(TenantModel):
 
     objects = SubscriptionQuerySet.as_manager()
 
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "subscription"),
+        genitive=pgettext_lazy("genitive", "subscription"),
+        accusative_plural=pgettext_lazy("accusative plural", "subscriptions"),
+        genitive_plural=pgettext_lazy("genitive plural", "subscriptions"),
+        count=ngettext_lazy("%(count)s subscription", "%(count)s subscriptions", "count"),
+        gender=pgettext_lazy("grammatical gender", "subscription"),
+    )
+
     class Meta:
         verbose_name = _("subscription")
         verbose_name_plural = _("subscriptions")
@@ -295,6 +333,15 @@ class SubscriptionEvent(TenantModel):
     data = models.JSONField(_("data"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "subscription event"),
+        genitive=pgettext_lazy("genitive", "subscription event"),
+        accusative_plural=pgettext_lazy("accusative plural", "subscription events"),
+        genitive_plural=pgettext_lazy("genitive plural", "subscription events"),
+        count=ngettext_lazy("%(count)s subscription event", "%(count)s subscription events", "count"),
+        gender=pgettext_lazy("grammatical gender", "subscription event"),
+    )
+
     class Meta:
         verbose_name = _("subscription event")
         verbose_name_plural = _("subscription events")
@@ -313,6 +360,15 @@ class UsageCounter(TenantModel):
     used = models.BigIntegerField(_("used"), default=0)
     reserved = models.BigIntegerField(_("reserved"), default=0)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "usage counter"),
+        genitive=pgettext_lazy("genitive", "usage counter"),
+        accusative_plural=pgettext_lazy("accusative plural", "usage counters"),
+        genitive_plural=pgettext_lazy("genitive plural", "usage counters"),
+        count=ngettext_lazy("%(count)s usage counter", "%(count)s usage counters", "count"),
+        gender=pgettext_lazy("grammatical gender", "usage counter"),
+    )
 
     class Meta:
         verbose_name = _("usage counter")
@@ -352,6 +408,15 @@ class UsageRecord(TenantModel):
     kind = models.CharField(_("kind"), max_length=8, choices=UsageKind.choices)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "usage record"),
+        genitive=pgettext_lazy("genitive", "usage record"),
+        accusative_plural=pgettext_lazy("accusative plural", "usage records"),
+        genitive_plural=pgettext_lazy("genitive plural", "usage records"),
+        count=ngettext_lazy("%(count)s usage record", "%(count)s usage records", "count"),
+        gender=pgettext_lazy("grammatical gender", "usage record"),
+    )
+
     class Meta:
         verbose_name = _("usage record")
         verbose_name_plural = _("usage records")
@@ -381,6 +446,15 @@ class UsageThreshold(TenantModel):
     used = models.BigIntegerField(_("used"))
     limit = models.BigIntegerField(_("limit"))
     crossed_at = models.DateTimeField(_("crossed"), default=timezone.now)
+
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "usage threshold crossed"),
+        genitive=pgettext_lazy("genitive", "usage threshold crossed"),
+        accusative_plural=pgettext_lazy("accusative plural", "usage thresholds crossed"),
+        genitive_plural=pgettext_lazy("genitive plural", "usage thresholds crossed"),
+        count=ngettext_lazy("%(count)s usage threshold crossed", "%(count)s usage thresholds crossed", "count"),
+        gender=pgettext_lazy("grammatical gender", "usage threshold crossed"),
+    )
 
     class Meta:
         verbose_name = _("usage threshold crossed")
