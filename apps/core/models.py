@@ -432,13 +432,13 @@ class WebhookDelivery(models.Model):
     """
 
     class Status(models.TextChoices):
-        RECEIVED = "received", _("Received")
-        REJECTED = "rejected", _("Rejected")
-        VERIFIED = "verified", _("Verified")
-        DUPLICATE = "duplicate", _("Duplicate")
-        PROCESSING = "processing", _("Processing")
-        PROCESSED = "processed", _("Processed")
-        FAILED = "failed", _("Failed")
+        RECEIVED = "received", pgettext_lazy("webhook delivery status", "Received")
+        REJECTED = "rejected", pgettext_lazy("webhook delivery status", "Rejected")
+        VERIFIED = "verified", pgettext_lazy("webhook delivery status", "Verified")
+        DUPLICATE = "duplicate", pgettext_lazy("webhook delivery status", "Duplicate")
+        PROCESSING = "processing", pgettext_lazy("webhook delivery status", "Processing")
+        PROCESSED = "processed", pgettext_lazy("webhook delivery status", "Processed")
+        FAILED = "failed", pgettext_lazy("webhook delivery status", "Failed")
 
     # The statuses of a delivery that owns its event: one per (source, event id).
     CLAIMED = (Status.VERIFIED, Status.PROCESSING, Status.PROCESSED, Status.FAILED)
