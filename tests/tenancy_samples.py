@@ -287,3 +287,32 @@ TENANT_SAMPLES[SubscriptionEvent] = _billing_subscription_event
 TENANT_SAMPLES[UsageCounter] = _billing_usage_counter
 TENANT_SAMPLES[UsageRecord] = _billing_usage_record
 TENANT_SAMPLES[UsageThreshold] = _billing_usage_threshold
+
+
+# --- the webhook inbox (apps.core.mechanisms.webhooks) -----------------------------------------------------
+
+
+def _webhook_delivery(organization: Organization):
+    """A handled delivery of the organization, as the inbox leaves it (no source needs to be registered)."""
+    import uuid
+
+    from apps.core.models import WebhookDelivery
+
+    return WebhookDelivery.objects.create(
+        source="samples.hooks",
+        endpoint="sample",
+        organization=organization,
+        method="POST",
+        headers={"Content-Type": "application/json"},
+        body=b'{"id": "evt_sample"}',
+        body_size=20,
+        status=WebhookDelivery.Status.PROCESSED,
+        event_id=f"evt_{uuid.uuid4().hex}",
+        event_type="sample.created",
+        attempts=1,
+    )
+
+
+from apps.core.models import WebhookDelivery as _WebhookDelivery  # noqa: E402
+
+TENANT_SAMPLES[_WebhookDelivery] = _webhook_delivery
