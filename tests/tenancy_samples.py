@@ -241,3 +241,78 @@ def _register_crypto_samples() -> None:
 
 
 _register_crypto_samples()
+
+
+# --- billing: subscriptions and usage (apps.billing.models.plans) ------------------------------------------------
+
+from apps.billing.models import Subscription, SubscriptionEvent, UsageCounter, UsageRecord, UsageThreshold  # noqa: E402
+from apps.billing.services.plans import plans_ensure_defaults  # noqa: E402
+
+
+def _billing_subscription(organization: Organization) -> Subscription:
+    plan = next(plan for plan in plans_ensure_defaults() if plan.code == "start")
+    return Subscription.objects.create(
+        organization=organization,
+        plan=plan,
+        price=plan.prices.get(currency_id="RUB", period="month"),
+        status="incomplete",
+    )
+
+
+def _billing_subscription_event(organization: Organization) -> SubscriptionEvent:
+    subscription = _billing_subscription(organization)
+    return SubscriptionEvent.objects.create(
+        organization=organization, subscription=subscription, key=f"sample:{subscription.pk}", kind="activate"
+    )
+
+
+def _billing_usage_counter(organization: Organization) -> UsageCounter:
+    return UsageCounter.objects.create(organization=organization, resource="seats", used=1)
+
+
+def _billing_usage_record(organization: Organization) -> UsageRecord:
+    return UsageRecord.objects.create(
+        organization=organization, resource="seats", amount=1, key=f"sample:{organization.pk}", kind="reserve"
+    )
+
+
+def _billing_usage_threshold(organization: Organization) -> UsageThreshold:
+    return UsageThreshold.objects.create(
+        organization=organization, resource="messages", period=_date(2026, 3, 1), percent=80, used=800, limit=1000
+    )
+
+
+TENANT_SAMPLES[Subscription] = _billing_subscription
+TENANT_SAMPLES[SubscriptionEvent] = _billing_subscription_event
+TENANT_SAMPLES[UsageCounter] = _billing_usage_counter
+TENANT_SAMPLES[UsageRecord] = _billing_usage_record
+TENANT_SAMPLES[UsageThreshold] = _billing_usage_threshold
+
+
+# --- the webhook inbox (apps.core.mechanisms.webhooks) -----------------------------------------------------
+
+
+def _webhook_delivery(organization: Organization):
+    """A handled delivery of the organization, as the inbox leaves it (no source needs to be registered)."""
+    import uuid
+
+    from apps.core.models import WebhookDelivery
+
+    return WebhookDelivery.objects.create(
+        source="samples.hooks",
+        endpoint="sample",
+        organization=organization,
+        method="POST",
+        headers={"Content-Type": "application/json"},
+        body=b'{"id": "evt_sample"}',
+        body_size=20,
+        status=WebhookDelivery.Status.PROCESSED,
+        event_id=f"evt_{uuid.uuid4().hex}",
+        event_type="sample.created",
+        attempts=1,
+    )
+
+
+from apps.core.models import WebhookDelivery as _WebhookDelivery  # noqa: E402
+
+TENANT_SAMPLES[_WebhookDelivery] = _webhook_delivery

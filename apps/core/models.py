@@ -420,3 +420,113 @@ class FxRate(models.Model):
     def __str__(self) -> str:
         rate = format(self.rate.normalize(), "f")  # 80, not 8E+1
         return f"{self.date} 1 {self.base_id} = {rate} {self.quote_id} ({self.get_source_display()})"
+
+
+class WebhookDelivery(models.Model):
+    """One inbound webhook as it arrived: stored before anything is believed, then verified by its source's
+    verifier and handled in the background (``apps.core.mechanisms.webhooks``). Never edited by hand.
+
+    An event is handled once per source: among the deliveries that claimed one (verified and after), the
+    pair (source, event id) is unique in the database; a later delivery of the same event is kept as a
+    duplicate pointing at the first, so a provider's retries stay visible without being acted on twice.
+    """
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", pgettext_lazy("webhook delivery status", "Received")
+        REJECTED = "rejected", pgettext_lazy("webhook delivery status", "Rejected")
+        VERIFIED = "verified", pgettext_lazy("webhook delivery status", "Verified")
+        DUPLICATE = "duplicate", pgettext_lazy("webhook delivery status", "Duplicate")
+        PROCESSING = "processing", pgettext_lazy("webhook delivery status", "Processing")
+        PROCESSED = "processed", pgettext_lazy("webhook delivery status", "Processed")
+        FAILED = "failed", pgettext_lazy("webhook delivery status", "Failed")
+
+    # The statuses of a delivery that owns its event: one per (source, event id).
+    CLAIMED = (Status.VERIFIED, Status.PROCESSING, Status.PROCESSED, Status.FAILED)
+
+    source = models.CharField(_("source"), max_length=64, help_text=_("The integration that registered the inbox."))
+    endpoint = models.CharField(
+        _("endpoint"), max_length=128, blank=True, help_text=_("The part of the address naming the receiving account.")
+    )
+    organization = models.ForeignKey(
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("organization"),
+        help_text=_("Known once the delivery is verified; empty when it was rejected before that."),
+    )
+    method = models.CharField(_("method"), max_length=10)
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
+    body = models.BinaryField(_("body"), blank=True, default=b"")
+    body_size = models.PositiveIntegerField(_("body size"), default=0, help_text=_("Bytes, as announced or read."))
+    remote_address = models.GenericIPAddressField(_("remote address"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.RECEIVED)
+    error = models.TextField(_("error"), blank=True, help_text=_("Why it was rejected, or why handling it failed."))
+    event_id = models.CharField(_("event id"), max_length=255, blank=True)
+    event_type = models.CharField(_("event type"), max_length=128, blank=True)
+    payload = models.JSONField(
+        _("payload"),
+        null=True,
+        blank=True,
+        help_text=_("What the verifier established: the parsed or re-fetched event."),
+    )
+    duplicate_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="duplicates",
+        verbose_name=_("duplicate of"),
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+
+    # Members see their organization's deliveries; a delivery not yet tied to one is seen by superusers only.
+    tenant_path = "organization"
+
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "webhook delivery"),
+        genitive=pgettext_lazy("genitive", "webhook delivery"),
+        accusative_plural=pgettext_lazy("accusative plural", "webhook deliveries"),
+        genitive_plural=pgettext_lazy("genitive plural", "webhook deliveries"),
+        count=ngettext_lazy("%(count)s webhook delivery", "%(count)s webhook deliveries", "count"),
+        gender=pgettext_lazy("grammatical gender", "webhook delivery"),
+    )
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "event_id"],
+                condition=models.Q(status__in=["verified", "processing", "processed", "failed"]),
+                name="webhookdelivery_event_once",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["received", "rejected"]) | ~models.Q(event_id=""),
+                name="webhookdelivery_verified_has_event_id",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(duplicate_of__isnull=True) | models.Q(status="duplicate"),
+                name="webhookdelivery_only_duplicates_point",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "-received_at"], name="webhookdelivery_org_time"),
+            models.Index(fields=["source", "-received_at"], name="webhookdelivery_source_time"),
+            models.Index(fields=["status", "-received_at"], name="webhookdelivery_status_time"),
+            models.Index(fields=["event_id"], name="webhookdelivery_event_id"),
+            # The sweeper's look for deliveries that should have been handled by now.
+            models.Index(
+                fields=["received_at"],
+                condition=models.Q(status__in=["verified", "processing", "failed"]),
+                name="webhookdelivery_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.event_type or '-'} {self.event_id or '#' + str(self.pk)}"

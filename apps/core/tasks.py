@@ -60,3 +60,31 @@ def fx_rates_fetch_task(self, date: str | None = None) -> dict:
         raise self.retry(
             kwargs={"date": on.isoformat()}, exc=error, countdown=fx_retry_delay(self.request.retries)
         ) from error
+
+
+# --- webhook inbox ---------------------------------------------------------------------------------------
+
+WEBHOOK_DELIVERY_PROCESS_TASK = "apps.core.tasks.webhook_delivery_process_task"
+# The name is written out: the periodic task in the database (migration 0008) refers to it.
+WEBHOOK_DELIVERIES_SWEEP_TASK = "apps.core.tasks.webhook_deliveries_sweep_task"
+
+
+@shared_task(bind=True, name=WEBHOOK_DELIVERY_PROCESS_TASK, max_retries=None)
+def webhook_delivery_process_task(self, delivery_id: int) -> str:
+    """Handle one webhook delivery (queued when it is verified). Safe to run twice: a delivery that is not
+    waiting to be handled is skipped. A failure is retried with growing waits, as the delivery's row counts;
+    the row, not Celery, decides when to stop."""
+    from apps.core.mechanisms.webhooks import webhook_delivery_process
+
+    outcome = webhook_delivery_process(delivery_id=delivery_id)
+    if outcome.retry_in is not None:
+        raise self.retry(args=[delivery_id], countdown=outcome.retry_in)
+    return outcome.status
+
+
+@shared_task(name=WEBHOOK_DELIVERIES_SWEEP_TASK)
+def webhook_deliveries_sweep_task() -> int:
+    """Queue again the webhook deliveries whose handling was lost (every five minutes, see migration 0008)."""
+    from apps.core.mechanisms.webhooks import webhook_deliveries_sweep
+
+    return len(webhook_deliveries_sweep())

@@ -345,6 +345,15 @@ UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES
 
+# --- Webhook inbox (apps.core.mechanisms.webhooks) ---------------------------------------------------------
+
+# Proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For is believed. Empty: the peer's address is
+# the client's, and a forged X-Forwarded-For is ignored (verifiers that accept only a provider's IP ranges rely
+# on this).
+KONTORA_TRUSTED_PROXIES = env_list("KONTORA_TRUSTED_PROXIES")
+# The largest webhook body stored; a larger one is answered 413 and recorded as rejected, without its body.
+KONTORA_WEBHOOK_MAX_BODY_BYTES = env_int("KONTORA_WEBHOOK_MAX_BODY_BYTES", 1024 * 1024)
+
 # --- E-mail ---------------------------------------------------------------------------------------------
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -26,7 +26,6 @@ from apps.core.mechanisms.idempotency import mark_replay, replay_of, stored_key
 from apps.core.models import Currency
 from apps.core.money.amounts import check_precision, to_decimal
 
-from .. import audit_payments  # noqa: F401  (registers the audit labels)
 from ..models import PAYMENT_TRANSITIONS, CaptureMode, GatewayAccount, Payment, PaymentStatus, UnmatchedRefund
 from ..providers import PaymentRequest, PaymentState, ProviderError, Receipt, client_for, derived_key, receipt_build
 from .postings import fee_post, payment_post

@@ -22,7 +22,6 @@ from apps.core.mechanisms.audit import audit_record
 from apps.core.mechanisms.idempotency import mark_replay, product_key, replay_of, stored_key
 from apps.core.money.amounts import check_precision, to_decimal
 
-from .. import audit_payments  # noqa: F401  (registers the audit labels)
 from ..models import GatewayAccount, Payment, PaymentStatus, Refund, RefundStatus, UnmatchedRefund
 from ..providers import ProviderError, Receipt, RefundRequest, RefundState, client_for, derived_key, receipt_build
 from .payments import require_billing_power

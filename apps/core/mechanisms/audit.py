@@ -60,5 +60,6 @@ register_action_labels(
         "membership.remove": _("Member removed"),
         "organization.create": _("Organization created"),
         "organization.update": _("Organization changed"),
+        "core.webhook_delivery.reprocess": _("Webhook delivery reprocessed"),
     }
 )

@@ -1,4 +1,4 @@
-"""Core's periodic tasks, installed by core's migrations 0004 and 0006 (see :mod:`apps.core.operations.beat`)."""
+"""Core's periodic tasks, installed by core's migrations 0004, 0006 and 0008 (see :mod:`apps.core.operations.beat`)."""
 
 from __future__ import annotations
 
@@ -26,4 +26,16 @@ FX_FETCH = PeriodicTaskSpec(
     description="Stores today's public exchange rates (the Central Bank of Russia's fixing, or the "
     "source in FX_RATES_SOURCE) for the currencies Kontora knows. Runs at 12:30 Moscow time; a rate "
     "already stored is not stored again; an unreachable source is retried for a few hours.",
+)
+
+# A delivery is queued for handling when it is stored; this catches the ones whose task was lost (a worker or
+# the broker died between the commit and the run) and retries whose message was lost.
+WEBHOOK_SWEEP_TASK_NAME = "Hand over webhook deliveries that were never handled"
+WEBHOOK_SWEEP = PeriodicTaskSpec(
+    name=WEBHOOK_SWEEP_TASK_NAME,
+    task="apps.core.tasks.webhook_deliveries_sweep_task",
+    minute="*/5",
+    description="Queues again the verified webhook deliveries that have waited more than a few minutes, the "
+    "retries that are overdue and the handlings that were interrupted. Handlers are idempotent, so a delivery "
+    "queued twice still has one effect.",
 )
