@@ -80,11 +80,11 @@ class CellError:
     expected: str  # already translated (a lazy string), e.g. "a date such as 2026-05-01"
 
     def __str__(self) -> str:
-        return str(
-            _("Line {line}, column “{column}”: “{raw}” is not {expected}.").format(
-                line=self.line, column=self.column, raw=self.raw, expected=self.expected
-            )
-        )
+        if not self.raw:
+            text = _("Line {line}, column “{column}”: the cell is empty; expected {expected}.")
+        else:
+            text = _("Line {line}, column “{column}”: “{raw}” is not {expected}.")
+        return str(text.format(line=self.line, column=self.column, raw=self.raw, expected=self.expected))
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,724 @@
+"""Streaming a traffic file into rows: decode, split into records, recognise the format, read every cell.
+
+Memory stays bounded by the batch size: the file is decoded incrementally (``io.TextIOWrapper`` over the
+binary stream, a JSON array one object at a time), and rows leave in batches. The whole file is validated:
+a row with a bad cell is left out of the batches and every bad cell is recorded (the first
+``ERROR_LIMIT`` listed, all counted), so the pipeline can refuse the file or keep the valid rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import json
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from decimal import Decimal
+from typing import BinaryIO
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from . import values
+from .catalog import (
+    BINOM_COST,
+    CSV,
+    FORMATS,
+    GENERIC_CODE,
+    GENERIC_LABEL,
+    HEADERLESS,
+    JSON,
+    FileFormat,
+    Resolved,
+    by_code,
+    generic,
+    header_key,
+    resolve,
+)
+from .rows import CONVERSION, CellError, ConversionRow, FormatNotRecognized, MetricRow, UnreadableFile, Warning_
+
+SAMPLE_BYTES = 64 * 1024
+ERROR_LIMIT = 1000
+WARNING_LIMIT = 1000
+DETECT_ROWS = 20  # data rows looked at to recognise a format (AppsFlyer raw installs vs in-app events)
+_TOTAL_ROWS = frozenset({"total", "totals", "summary", "итого", "всего", "итого:", "total:"})
+csv.field_size_limit(1024 * 1024)  # a user agent or a URL may be long; a megabyte-long cell is not a report
+
+
+# --------------------------------------------------------------------------------------------- decoding
+
+
+class _Rejoined(io.RawIOBase):
+    """The bytes already read to look at the file, followed by the rest of the stream."""
+
+    def __init__(self, head: bytes, rest: BinaryIO):
+        self._head = memoryview(head)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self._head:
+            size = min(len(buffer), len(self._head))
+            buffer[:size] = self._head[:size]
+            self._head = self._head[size:]
+            return size
+        data = self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _encoding(head: bytes) -> str:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"  # Excel's "Unicode text" export
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        if not (error.start >= len(head) - 3 and error.reason == "unexpected end of data"):
+            # Not UTF-8: Russian trackers' exports re-saved by Excel are Windows-1251.
+            return "cp1251"
+    return "utf-8-sig"  # reads a byte-order mark if there is one, and plain UTF-8 if not
+
+
+def _open_text(stream: BinaryIO) -> tuple[io.TextIOWrapper, str]:
+    head = stream.read(SAMPLE_BYTES)
+    if isinstance(head, str):
+        raise TypeError("read() takes a binary stream (open the file with 'rb')")
+    encoding = _encoding(head)
+    raw = io.BufferedReader(_Rejoined(head, stream), buffer_size=SAMPLE_BYTES)
+    return io.TextIOWrapper(raw, encoding=encoding, newline=""), encoding
+
+
+# --------------------------------------------------------------------------------------------- records
+
+# A record: (file line, cells). For JSON the "line" is the row's position in the array plus one, so the first
+# row is 2 as in a CSV file with its header on line 1.
+Record = tuple[int, list]
+
+
+def _sniff_delimiter(lines: list[str]) -> str:
+    best, best_score = ",", (0, 0)
+    for delimiter in (",", ";", "\t", "|"):
+        counts = [len(cells) for cells in csv.reader(lines, delimiter=delimiter)]
+        if not counts or counts[0] < 2:
+            continue
+        consistent = sum(1 for count in counts if count == counts[0])
+        score = (consistent, counts[0])
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _csv_records(text: io.TextIOWrapper) -> tuple[str, Iterator[Record]]:
+    head = text.read(SAMPLE_BYTES)
+    head += text.readline()  # finish the last line of the sample
+    lines = io.StringIO(head, newline="").readlines()
+    delimiter = _sniff_delimiter(lines[:50])
+    reader = csv.reader(itertools.chain(lines, text), delimiter=delimiter)
+
+    def records() -> Iterator[Record]:
+        start = 1
+        try:
+            for cells in reader:
+                line, start = start, reader.line_num + 1
+                if not cells or all(not cell.strip() for cell in cells):
+                    continue
+                yield line, cells
+        except UnicodeDecodeError as error:
+            raise UnreadableFile(
+                str(_("The file is not UTF-8 text (after line {line}).")).format(line=reader.line_num)
+            ) from error
+        except csv.Error as error:
+            raise UnreadableFile(
+                str(_("Line {line} cannot be read as CSV: {error}")).format(line=reader.line_num, error=error)
+            ) from error
+
+    return delimiter, records()
+
+
+def _flatten(value: dict, prefix: str = "") -> dict:
+    flat = {}
+    for key, item in value.items():
+        name = f"{prefix}{key}"
+        if isinstance(item, dict):
+            flat.update(_flatten(item, name + "."))
+        else:
+            flat[name] = item
+    return flat
+
+
+def _json_objects(text: io.TextIOWrapper) -> Iterator[dict]:
+    """Objects of a top-level array, of the first array inside a top-level object ({"rows": [...]}), or of
+    JSON Lines, one at a time; numbers are read as Decimal, never float."""
+    decoder = json.JSONDecoder(parse_float=Decimal)
+    buffer, position, ended = "", 0, False
+
+    def more() -> bool:
+        nonlocal buffer, position, ended
+        chunk = text.read(SAMPLE_BYTES)
+        if not chunk:
+            ended = True
+            return False
+        buffer = buffer[position:] + chunk
+        position = 0
+        return True
+
+    def skip(chars: str) -> str:
+        nonlocal position
+        while True:
+            while position < len(buffer) and buffer[position] in chars:
+                position += 1
+            if position < len(buffer) or not more():
+                return buffer[position] if position < len(buffer) else ""
+
+    first = skip(" \t\r\n")
+    in_array = first == "["
+    if first == "{":
+        # {"rows": [ ... ]}: step into the first array value; an object without one is JSON Lines.
+        while True:
+            at = buffer.find("[", position)
+            if at >= 0:
+                break
+            if ended or len(buffer) - position > SAMPLE_BYTES or not more():
+                break
+        opening = buffer[position:at] if at >= 0 else ""
+        if at >= 0 and opening.count("{") == 1 and '"' in opening and ":" in opening:
+            position, in_array = at, True
+    if in_array:
+        position += 1
+    while True:
+        nxt = skip(" \t\r\n," if in_array else " \t\r\n")
+        if not nxt or (in_array and nxt == "]"):
+            return
+        while True:
+            try:
+                obj, end = decoder.raw_decode(buffer, position)
+                break
+            except json.JSONDecodeError as error:
+                if ended or not more():
+                    raise UnreadableFile(str(_("The JSON cannot be read: {error}")).format(error=error)) from error
+        position = end
+        if isinstance(obj, dict):
+            yield _flatten(obj)
+        else:
+            raise UnreadableFile(str(_("The JSON rows must be objects.")))
+
+
+def _json_records(text: io.TextIOWrapper) -> tuple[list[str], Iterator[Record]]:
+    objects = _json_objects(text)
+    first = next(objects, None)
+    if first is None:
+        return [], iter(())
+    header = list(first)
+
+    def records() -> Iterator[Record]:
+        for number, obj in enumerate(itertools.chain([first], objects), start=2):
+            yield number, [obj.get(key) for key in header]
+
+    return header, records()
+
+
+# --------------------------------------------------------------------------------------------- detection
+
+
+def _recognise(header: list, samples: list[list], *, mapping: dict | None, container: str) -> FileFormat:
+    header = [str(name) for name in header]
+    if mapping:
+        fmt = generic(mapping)
+        if fmt.fits(header):
+            return fmt
+    scored = []
+    for fmt in FORMATS:
+        if fmt.container == HEADERLESS or (fmt.container == JSON) != (container == JSON):
+            continue
+        score = fmt.fits(header)
+        if score:
+            scored.append((score, -FORMATS.index(fmt), fmt))
+    if scored:
+        fmt = max(scored, key=lambda item: item[:2])[2]
+        if fmt.code == "appsflyer_raw_installs":
+            return _installs_or_events(fmt, header, samples)
+        return fmt
+    if container == CSV and _looks_like_cost_lines([header, *samples]):
+        return BINOM_COST
+    tried = [f"{fmt.code} ({fmt.label})" for fmt in FORMATS] + [f"{GENERIC_CODE} ({GENERIC_LABEL})"]
+    shown = ", ".join(header[:12]) + (" …" if len(header) > 12 else "")
+    raise FormatNotRecognized(
+        str(
+            _(
+                "The file's header ({header}) matches none of the formats Kontora reads. Tried: {tried}. "
+                "Choose the format by hand, or save a column mapping for the traffic source."
+            )
+        ).format(header=shown, tried="; ".join(tried)),
+        tried=[fmt.code for fmt in FORMATS] + [GENERIC_CODE],
+        header=header,
+    )
+
+
+def _installs_or_events(installs: FileFormat, header: list[str], samples: list[list]) -> FileFormat:
+    """AppsFlyer's raw installs and raw in-app events share one header; the rows tell them apart."""
+    from .catalog import APPSFLYER_RAW_EVENTS
+
+    keys = [header_key(name) for name in header]
+    event_at = keys.index(header_key("Event Name")) if header_key("Event Name") in keys else -1
+    names = {str(row[event_at]).strip().casefold() for row in samples if 0 <= event_at < len(row)}
+    if names and names != {"install"}:
+        return APPSFLYER_RAW_EVENTS
+    return installs
+
+
+def _looks_like_cost_lines(rows: list[list]) -> bool:
+    style = values.FileStyle()
+    zone = ZoneInfo("UTC")
+    rows = [row for row in rows if row]
+    if not rows:
+        return False
+    for row in rows[:5]:
+        if len(row) not in (3, 4):
+            return False
+        try:
+            if values.read_date(row[0], style, zone) is None or values.read_amount(row[2], style)[0] is None:
+                return False
+        except values.Bad:
+            return False
+    return True
+
+
+def detect(sample: bytes, *, mapping: dict | None = None) -> FileFormat:
+    """The format of a file from its first bytes (a few kilobytes are enough); raises FormatNotRecognized
+    naming every format tried."""
+    text, _encoding_used = _open_text(io.BytesIO(sample))
+    container, header, records, _delimiter = _records(text)
+    samples = []
+    try:
+        for _line, cells in itertools.islice(records, DETECT_ROWS):
+            samples.append(cells)
+    except UnreadableFile:
+        pass  # a sample may end in the middle of a row
+    return _recognise(header, samples, mapping=mapping, container=container)
+
+
+def _records(text: io.TextIOWrapper) -> tuple[str, list, Iterator[Record], str]:
+    """(container, header, data records, delimiter). The header of a header-less file is its first record,
+    handed back again as data if the format turns out to have no header."""
+    start = text.read(1)
+    while start and start in " \t\r\n":
+        start = text.read(1)
+    text_rest = io.StringIO(start)
+    joined = _Concat(text_rest, text)
+    if start in ("[", "{"):
+        header, records = _json_records(joined)
+        return JSON, header, records, ""
+    delimiter, records = _csv_records(joined)
+    first = next(records, None)
+    if first is None:
+        raise UnreadableFile(str(_("The file is empty.")))
+    return CSV, [cell.strip().lstrip("\ufeff") for cell in first[1]], records, delimiter
+
+
+class _Concat:
+    """Two text streams read as one (the character looked at to tell JSON from CSV, then the rest)."""
+
+    def __init__(self, first: io.StringIO, second: io.TextIOWrapper):
+        self._first, self._second = first, second
+
+    def read(self, size: int = -1) -> str:
+        data = self._first.read(size)
+        if size < 0:
+            return data + self._second.read()
+        if len(data) < size:
+            data += self._second.read(size - len(data))
+        return data
+
+    def readline(self) -> str:
+        line = self._first.readline()
+        if line and line.endswith(("\n", "\r")):
+            return line
+        return line + self._second.readline()
+
+    def __iter__(self) -> Iterator[str]:
+        rest = self._first.read()
+        if rest:
+            yield rest + self._second.readline()
+        yield from self._second
+
+
+# --------------------------------------------------------------------------------------------- reading
+
+
+class Reading:
+    """One file being read. Iterate ``batches()``; afterwards ``errors`` (the first ERROR_LIMIT bad cells),
+    ``error_count`` (all of them), ``warnings``/``warning_count``, ``rows_read`` (data rows seen),
+    ``rows_rejected`` (rows left out because of a bad cell) and ``timezone`` are final."""
+
+    def __init__(
+        self,
+        *,
+        fmt: FileFormat,
+        header: list[str],
+        records: Iterator[Record],
+        delimiter: str,
+        timezone: str,
+        source_currency: str,
+        batch_size: int,
+        encoding: str,
+    ):
+        self.format = fmt
+        self.header = header
+        self.timezone = timezone
+        self.encoding = encoding
+        self.delimiter = delimiter
+        self.errors: list[CellError] = []
+        self.error_count = 0
+        self.warnings: list[Warning_] = []
+        self.warning_count = 0
+        self.rows_read = 0
+        self.rows_rejected = 0
+        self.finished = False
+        self._records = records
+        self._zone = ZoneInfo(timezone)
+        self._source_currency = source_currency.upper()
+        self._batch_size = batch_size
+        self._style = values.FileStyle(delimiter=delimiter)
+        self._warned_currencies: set[str] = set()
+        self._today = datetime.now(self._zone).date()
+        if fmt.container == HEADERLESS:
+            self._records = itertools.chain([(1, header)], records)
+            width = max(len(header), len(fmt.columns))
+            self.header = [str(_("column {number}")).format(number=i + 1) for i in range(width)]
+            self._resolved = Resolved(fields={name: int(pos[0]) for name, pos in fmt.columns.items()})
+        else:
+            self._resolved = resolve(fmt, header)
+        if encoding == "cp1251":
+            self._warn(1, "", _("The file is not UTF-8; it was read as Windows-1251 (Cyrillic)."))
+
+    # -- reporting
+
+    def _error(self, line: int, column: str, raw, expected) -> None:
+        self.error_count += 1
+        if len(self.errors) < ERROR_LIMIT:
+            self.errors.append(CellError(line, column, "" if raw is None else str(raw)[:200], expected))
+
+    def _warn(self, line: int, column: str, message) -> None:
+        self.warning_count += 1
+        if len(self.warnings) < WARNING_LIMIT:
+            self.warnings.append(Warning_(line, column, message))
+
+    def _column(self, index: int) -> str:
+        return self.header[index] if 0 <= index < len(self.header) else str(index + 1)
+
+    def summary(self) -> str:
+        """One sentence for a log or a message: rows read, rows rejected, bad cells and warnings."""
+        return str(
+            ngettext(
+                "{rows} row read, {rejected} rejected, {errors} bad cells, {warnings} warnings.",
+                "{rows} rows read, {rejected} rejected, {errors} bad cells, {warnings} warnings.",
+                self.rows_read,
+            ).format(
+                rows=self.rows_read, rejected=self.rows_rejected, errors=self.error_count, warnings=self.warning_count
+            )
+        )
+
+    # -- the batches
+
+    def batches(self) -> Iterator[list[MetricRow] | list[ConversionRow]]:
+        if self.finished:
+            raise RuntimeError("A Reading can be iterated once.")
+        build = self._conversion if self.format.kind == CONVERSION else self._metric
+        records = iter(self._records)
+        first = list(itertools.islice(records, self._batch_size))
+        self._learn(first)
+        pending: Iterable[Record] = itertools.chain(first, records)
+        width = len(self.header)
+        batch: list = []
+        for line, cells in pending:
+            if self.format.container == CSV and cells and str(cells[0]).strip().casefold() in _TOTAL_ROWS:
+                continue  # the totals row some exports end with is not a day's fact
+            self.rows_read += 1
+            if self.format.container == CSV and len(cells) > width:
+                self.rows_rejected += 1
+                extra = ",".join(cells[width:])
+                self._error(
+                    line,
+                    str(_("column {number}")).format(number=width + 1),
+                    extra,
+                    _("empty: the row has more cells than the header ({count})").format(count=width),
+                )
+                continue
+            row = build(line, cells)
+            if row is None:
+                self.rows_rejected += 1
+                continue
+            batch.append(row)
+            if len(batch) >= self._batch_size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+        self.finished = True
+
+    def _learn(self, records: list[Record]) -> None:
+        fields = self._resolved.fields
+        dates = [fields[name] for name in ("report_date", "conversion_time", "click_time") if name in fields]
+        amounts = [fields[name] for name in ("spend", "revenue", "payout") if name in fields]
+        amounts += list(self._resolved.event_sales.values())
+        for _line, cells in records:
+            for index in amounts:
+                if index < len(cells) and isinstance(cells[index], str):
+                    self._style.learn_number(cells[index].strip())
+            for index in dates:
+                if index < len(cells) and isinstance(cells[index], str):
+                    self._style.learn_date(cells[index])
+            if self._style.decided_numbers and self._style.day_first is not None:
+                break
+        if self._style.day_first is None and dates and records:
+            sample = next((cells[dates[0]] for _l, cells in records if dates[0] < len(cells)), None)
+            if isinstance(sample, str) and values.SLASH_DATE.match(sample.strip()):
+                self._warn(
+                    1,
+                    self._column(dates[0]),
+                    _("Dates such as {sample} were read month first (mm/dd/yyyy): no day above 12 tells.").format(
+                        sample=sample.strip()
+                    ),
+                )
+
+    def _cells(self, line: int, cells: list, kinds: dict[str, str]) -> dict | None:
+        found: dict = {}
+        ok = True
+        width = len(cells)
+        style, zone = self._style, self._zone
+        for name, index in self._resolved.fields.items():
+            raw = cells[index] if index < width else None
+            kind = kinds[name]
+            try:
+                if kind == "text":
+                    found[name] = values.read_text(raw)
+                elif kind == "count":
+                    found[name] = values.read_count(raw, style)
+                elif kind == "amount":
+                    amount, spelled = values.read_amount(raw, style)
+                    found[name] = amount
+                    if spelled:
+                        found.setdefault("_spelled_currency", spelled)
+                elif kind == "date":
+                    found[name] = values.read_date(raw, style, zone)
+                elif kind == "datetime":
+                    found[name] = values.read_datetime(raw, style, zone)
+                elif kind == "country":
+                    found[name] = values.read_country(raw)
+                elif kind == "os":
+                    found[name] = values.read_os(raw)
+                else:
+                    found[name] = values.read_currency(raw)
+            except values.Bad as bad:
+                ok = False
+                self._error(line, self._column(index), raw, bad.expected)
+        for name, indexes in self._resolved.joined.items():
+            found[name] = "|".join(values.read_text(cells[i] if i < width else None) for i in indexes)
+        return found if ok else None
+
+    def _currency(self, line: int, found: dict, amount_fields: tuple[str, ...]) -> str | None:
+        """The row's currency: its own column, a symbol in an amount, the header, then the source's."""
+        resolved = self._resolved
+        candidates = [found.get("currency") or "", found.get("_spelled_currency", "")]
+        candidates += [resolved.header_currency.get(name, "") for name in amount_fields if name in resolved.fields]
+        candidates += [resolved.sales_currency if resolved.event_sales else ""]
+        named = [code for code in candidates if code]
+        currency = named[0] if named else self._source_currency
+        if any(code != currency for code in named):
+            column = self._column(resolved.fields["currency"]) if "currency" in resolved.fields else ""
+            self._error(line, column, " / ".join(dict.fromkeys(named)), _("one currency for the row's amounts"))
+            return None
+        if any(found.get(name) is not None for name in amount_fields) and not currency:
+            self._error(
+                line,
+                str(_("currency")),
+                "",
+                _("a currency for the amounts: add a currency column or set the traffic source's currency"),
+            )
+            return None
+        if currency and not values.is_known_currency(currency) and currency not in self._warned_currencies:
+            self._warned_currencies.add(currency)
+            column = self._column(resolved.fields["currency"]) if "currency" in resolved.fields else ""
+            self._warn(line, column, _("Unknown currency “{code}”.").format(code=currency))
+        return currency
+
+    def _metric(self, line: int, cells: list) -> MetricRow | None:
+        found = self._cells(line, cells, self.format.fields)
+        if found is None:
+            return None
+        resolved = self._resolved
+        if found.get("report_date") is None:
+            index = resolved.fields.get("report_date", -1)
+            self._error(line, self._column(index), "", values.EXPECTED_PRESENT)
+            return None
+        events = None
+        if resolved.events or resolved.event_sales:
+            events, sales, bad = {}, Decimal(0), False
+            for event, index in resolved.events.items():
+                raw = cells[index] if index < len(cells) else None
+                try:
+                    count = values.read_count(raw, self._style)
+                except values.Bad as error:
+                    self._error(line, self._column(index), raw, error.expected)
+                    bad = True
+                    continue
+                if count is not None:
+                    events[event] = count
+            seen_sales = False
+            for _event, index in resolved.event_sales.items():
+                raw = cells[index] if index < len(cells) else None
+                try:
+                    amount, _spelled = values.read_amount(raw, self._style)
+                except values.Bad as error:
+                    self._error(line, self._column(index), raw, error.expected)
+                    bad = True
+                    continue
+                if amount is not None:
+                    sales += amount
+                    seen_sales = True
+            if bad:
+                return None
+            if "revenue" not in resolved.fields and seen_sales:
+                found["revenue"] = sales
+            events = events or None
+        currency = self._currency(line, found, ("spend", "revenue"))
+        if currency is None:
+            return None
+        row = MetricRow(
+            line=line,
+            report_date=found["report_date"],
+            campaign_id=found.get("campaign_id", ""),
+            campaign_name=found.get("campaign_name", ""),
+            ad_group=found.get("ad_group", ""),
+            creative=found.get("creative", ""),
+            placement=found.get("placement", ""),
+            country=found.get("country", ""),
+            os=found.get("os", ""),
+            sub_id=found.get("sub_id", ""),
+            impressions=found.get("impressions"),
+            clicks=found.get("clicks"),
+            installs=found.get("installs"),
+            conversions=found.get("conversions"),
+            events=events,
+            spend=found.get("spend"),
+            revenue=found.get("revenue"),
+            currency=currency if (found.get("spend") is not None or found.get("revenue") is not None) else "",
+        )
+        self._check_metric(row)
+        return row
+
+    def _check_metric(self, row: MetricRow) -> None:
+        fields = self._resolved.fields
+        if row.clicks is not None and row.impressions is not None and row.clicks > row.impressions:
+            self._warn(
+                row.line,
+                self._column(fields["clicks"]),
+                _("{clicks} clicks is more than {impressions} impressions.").format(
+                    clicks=row.clicks, impressions=row.impressions
+                ),
+            )
+        if row.spend is not None and row.spend < 0:
+            self._warn(row.line, self._column(fields["spend"]), _("Negative spend ({spend}).").format(spend=row.spend))
+        if row.report_date > self._today:
+            self._warn(
+                row.line,
+                self._column(fields.get("report_date", -1)),
+                _("The date {date} is in the future.").format(date=row.report_date.isoformat()),
+            )
+
+    def _conversion(self, line: int, cells: list) -> ConversionRow | None:
+        found = self._cells(line, cells, self.format.fields)
+        if found is None:
+            return None
+        fields = self._resolved.fields
+        for name in ("conversion_time", "transaction_id"):
+            if not found.get(name):
+                index = fields.get(name, -1)
+                column = self._column(index) if index >= 0 else name
+                self._error(line, column, "", values.EXPECTED_PRESENT)
+                return None
+        currency = self._currency(line, found, ("payout",))
+        if currency is None:
+            return None
+        row = ConversionRow(
+            line=line,
+            click_id=found.get("click_id", ""),
+            transaction_id=found["transaction_id"],
+            event=found.get("event") or self.format.default_event,
+            status=found.get("status", "").casefold(),
+            payout=found.get("payout"),
+            currency=currency if found.get("payout") is not None else "",
+            click_time=found.get("click_time"),
+            conversion_time=found["conversion_time"],
+            campaign_id=found.get("campaign_id", ""),
+            campaign_name=found.get("campaign_name", ""),
+            country=found.get("country", ""),
+            os=found.get("os", ""),
+            sub_id=found.get("sub_id", ""),
+        )
+        if row.conversion_time.astimezone(self._zone).date() > self._today:
+            self._warn(
+                line,
+                self._column(fields["conversion_time"]),
+                _("The date {date} is in the future.").format(date=row.conversion_time.date().isoformat()),
+            )
+        if row.payout is not None and row.payout < 0:
+            self._warn(line, self._column(fields["payout"]), _("Negative payout ({payout}).").format(payout=row.payout))
+        return row
+
+
+def read(
+    stream: BinaryIO,
+    *,
+    format: FileFormat | str | None = None,  # the contract names it so, shadowing the builtin
+    source_timezone: str = "UTC",
+    source_currency: str = "",
+    mapping: dict | None = None,
+    batch_size: int = 50_000,
+) -> Reading:
+    """Open a traffic file for reading in batches. The format is recognised from the header unless given
+    (a code such as "keitaro", or a format); raises FormatNotRecognized when none fits, UnreadableFile when
+    the file is not text in a supported shape."""
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    try:
+        ZoneInfo(source_timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(str(_("Unknown time zone “{zone}”.")).format(zone=source_timezone)) from None
+    text, encoding = _open_text(stream)
+    container, header, records, delimiter = _records(text)
+    if isinstance(format, str):
+        format = by_code(format, mapping=mapping)
+    samples: list[list] = []
+    if format is None:
+        peeked = list(itertools.islice(records, DETECT_ROWS))
+        samples = [cells for _line, cells in peeked]
+        records = itertools.chain(peeked, records)
+        format = _recognise(header, samples, mapping=mapping, container=container)
+    elif format.container != HEADERLESS and not format.fits([str(name) for name in header]):
+        missing = [name for name in format.required if name not in resolve(format, header).fields]
+        raise FormatNotRecognized(
+            str(
+                _("The file does not look like {format}: its header ({header}) lacks {missing}.").format(
+                    format=format.label,
+                    header=", ".join(str(name) for name in header[:12]),
+                    missing=", ".join(missing) or _("the columns only that product writes"),
+                )
+            ),
+            tried=[format.code],
+            header=[str(name) for name in header],
+        )
+    return Reading(
+        fmt=format,
+        header=[str(name) for name in header],
+        records=records,
+        delimiter=delimiter,
+        timezone=source_timezone,
+        source_currency=source_currency,
+        batch_size=batch_size,
+        encoding=encoding,
+    )
