@@ -42,6 +42,7 @@ from .rows import CONVERSION, CellError, ConversionRow, FormatNotRecognized, Met
 SAMPLE_BYTES = 64 * 1024
 ERROR_LIMIT = 1000
 WARNING_LIMIT = 1000
+CACHE_SIZE = 10_000  # distinct cells remembered per column kind (dates, countries, platforms, currencies)
 DETECT_ROWS = 20  # data rows looked at to recognise a format (AppsFlyer raw installs vs in-app events)
 _TOTAL_ROWS = frozenset({"total", "totals", "summary", "итого", "всего", "итого:", "total:"})
 csv.field_size_limit(1024 * 1024)  # a user agent or a URL may be long; a megabyte-long cell is not a report
@@ -124,7 +125,7 @@ def _csv_records(text: io.TextIOWrapper) -> tuple[str, Iterator[Record]]:
         try:
             for cells in reader:
                 line, start = start, reader.line_num + 1
-                if not cells or all(not cell.strip() for cell in cells):
+                if not "".join(cells).strip():
                     continue
                 yield line, cells
         except UnicodeDecodeError as error:
@@ -349,6 +350,28 @@ class _Concat:
 # --------------------------------------------------------------------------------------------- reading
 
 
+def _fast_counts(column: list) -> list[int]:
+    """A column of plain whole numbers at C speed; anything else raises and the column is read cell by cell."""
+    counts = list(map(int, column))
+    if counts and min(counts) < 0:
+        raise ValueError("negative")
+    return counts
+
+
+def _fast_amounts(column: list) -> list[Decimal]:
+    if not all(map(values.PLAIN_DECIMAL.fullmatch, column)):
+        raise ValueError("not plain")
+    return list(map(Decimal, column))
+
+
+def _fast_texts(column: list) -> list[str]:
+    texts = [cell.strip() for cell in column]
+    for text in texts:
+        if text[:1] in values.MAY_BE_MISSING and text.lower() in values.MISSING:
+            raise ValueError("missing marker")
+    return texts
+
+
 class Reading:
     """One file being read. Iterate ``batches()``; afterwards ``errors`` (the first ERROR_LIMIT bad cells),
     ``error_count`` (all of them), ``warnings``/``warning_count``, ``rows_read`` (data rows seen),
@@ -372,6 +395,7 @@ class Reading:
         self.encoding = encoding
         self.delimiter = delimiter
         self.errors: list[CellError] = []
+        self._pending_errors: list[tuple[int, int, CellError]] = []
         self.error_count = 0
         self.warnings: list[Warning_] = []
         self.warning_count = 0
@@ -383,7 +407,6 @@ class Reading:
         self._source_currency = source_currency.upper()
         self._batch_size = batch_size
         self._style = values.FileStyle(delimiter=delimiter)
-        self._warned_currencies: set[str] = set()
         self._today = datetime.now(self._zone).date()
         if fmt.container == HEADERLESS:
             self._records = itertools.chain([(1, header)], records)
@@ -392,15 +415,32 @@ class Reading:
             self._resolved = Resolved(fields={name: int(pos[0]) for name, pos in fmt.columns.items()})
         else:
             self._resolved = resolve(fmt, header)
+        resolved = self._resolved
+        # Currencies the header names for the whole file ("Spend (EUR)", "af_purchase (Sales in USD)").
+        self._file_currencies = tuple(
+            dict.fromkeys(
+                [code for name, code in resolved.header_currency.items() if name in ("spend", "revenue", "payout")]
+                + ([resolved.sales_currency] if resolved.event_sales and resolved.sales_currency else [])
+            )
+        )
+        self._checked_currencies: set[str] = set()
+        self._compiled = self._plan()
         if encoding == "cp1251":
             self._warn(1, "", _("The file is not UTF-8; it was read as Windows-1251 (Cyrillic)."))
 
     # -- reporting
 
-    def _error(self, line: int, column: str, raw, expected) -> None:
+    def _error(self, line: int, column: str, raw, expected, *, order: int = 10**6) -> None:
         self.error_count += 1
-        if len(self.errors) < ERROR_LIMIT:
-            self.errors.append(CellError(line, column, "" if raw is None else str(raw)[:200], expected))
+        if len(self.errors) + len(self._pending_errors) < ERROR_LIMIT:
+            shown = "" if raw is None else str(raw)[:200]
+            self._pending_errors.append((line, order, CellError(line, column, shown, expected)))
+
+    def _flush_errors(self) -> None:
+        # A chunk is read column by column; its bad cells are listed as the file reads, line by line.
+        self._pending_errors.sort(key=lambda item: item[:2])
+        self.errors.extend(error for _line, _order, error in self._pending_errors)
+        self._pending_errors = []
 
     def _warn(self, line: int, column: str, message) -> None:
         self.warning_count += 1
@@ -425,40 +465,96 @@ class Reading:
     # -- the batches
 
     def batches(self) -> Iterator[list[MetricRow] | list[ConversionRow]]:
+        """Lists of at most ``batch_size`` valid rows, in file order."""
         if self.finished:
             raise RuntimeError("A Reading can be iterated once.")
-        build = self._conversion if self.format.kind == CONVERSION else self._metric
         records = iter(self._records)
         first = list(itertools.islice(records, self._batch_size))
         self._learn(first)
-        pending: Iterable[Record] = itertools.chain(first, records)
+        pending = itertools.chain(first, records)
+        while True:
+            chunk = self._admit(itertools.islice(pending, self._batch_size))
+            if chunk is None:
+                break
+            rows = self._chunk_rows(chunk)
+            self._flush_errors()
+            if rows:
+                yield rows
+        self.finished = True
+
+    def _admit(self, records: Iterable[Record]) -> list[Record] | None:
+        """The records of one chunk that are data rows (None at the end of the file)."""
+        admitted: list[Record] = []
+        seen = False
         width = len(self.header)
-        batch: list = []
-        for line, cells in pending:
-            if self.format.container == CSV and cells and str(cells[0]).strip().casefold() in _TOTAL_ROWS:
+        csv_like = self.format.container != JSON
+        for line, cells in records:
+            seen = True
+            if csv_like and cells and cells[0].strip().casefold() in _TOTAL_ROWS:
                 continue  # the totals row some exports end with is not a day's fact
             self.rows_read += 1
-            if self.format.container == CSV and len(cells) > width:
+            if csv_like and len(cells) > width:
                 self.rows_rejected += 1
-                extra = ",".join(cells[width:])
                 self._error(
                     line,
                     str(_("column {number}")).format(number=width + 1),
-                    extra,
+                    ",".join(cells[width:]),
                     _("empty: the row has more cells than the header ({count})").format(count=width),
                 )
                 continue
-            row = build(line, cells)
-            if row is None:
+            admitted.append((line, cells))
+        return admitted if seen else None
+
+    def _chunk_rows(self, chunk: list[Record]) -> list:
+        """Read a chunk column by column (a whole column of plain numbers is converted at C speed; a column
+        with anything unusual is read cell by cell, collecting its bad cells), then assemble the rows."""
+        count = len(chunk)
+        columns: dict[str, list] = {}
+        spelled: list[str] | None = None
+        bad: set[int] = set()
+        for name, index, reader, kind in self._compiled:
+            raw_column = [cells[index] if index < len(cells) else None for _line, cells in chunk]
+            fast = self._fast.get(kind)
+            converted = None
+            if fast is not None:
+                try:
+                    converted = fast(raw_column)
+                except (ValueError, TypeError, ArithmeticError, AttributeError, values.Bad):
+                    converted = None
+            if converted is None:
+                converted = [None] * count
+                for position, raw in enumerate(raw_column):
+                    try:
+                        value = reader(raw)
+                    except values.Bad as error:
+                        bad.add(position)
+                        self._error(chunk[position][0], self._column(index), raw, error.expected, order=index)
+                        continue
+                    if kind == "amount":
+                        value, currency = value
+                        if currency:
+                            spelled = spelled or [""] * count
+                            spelled[position] = spelled[position] or currency
+                    converted[position] = value
+            columns[name] = converted
+        build = self._conversion if self.format.kind == CONVERSION else self._metric
+        names = list(columns)
+        rows = []
+        for position, (line, cells) in enumerate(chunk):
+            if position in bad:
                 self.rows_rejected += 1
                 continue
-            batch.append(row)
-            if len(batch) >= self._batch_size:
-                yield batch
-                batch = []
-        if batch:
-            yield batch
-        self.finished = True
+            found = {name: columns[name][position] for name in names}
+            if spelled and spelled[position]:
+                found["_spelled_currency"] = spelled[position]
+            for name, indexes in self._resolved.joined.items():
+                found[name] = "|".join(values.read_text(cells[i] if i < len(cells) else None) for i in indexes)
+            row = build(line, cells, found)
+            if row is None:
+                self.rows_rejected += 1
+            else:
+                rows.append(row)
+        return rows
 
     def _learn(self, records: list[Record]) -> None:
         fields = self._resolved.fields
@@ -485,54 +581,68 @@ class Reading:
                     ),
                 )
 
-    def _cells(self, line: int, cells: list, kinds: dict[str, str]) -> dict | None:
-        found: dict = {}
-        ok = True
-        width = len(cells)
+    def _plan(self) -> list[tuple[str, int, object, str]]:
+        """(field, column, reader, is_amount) for each mapped column: the per-row loop does no dispatching.
+        Dates, countries, platforms and currencies repeat endlessly in a report, so their readings are
+        remembered (up to CACHE_SIZE distinct cells each, keeping memory bounded)."""
         style, zone = self._style, self._zone
-        for name, index in self._resolved.fields.items():
-            raw = cells[index] if index < width else None
-            kind = kinds[name]
-            try:
-                if kind == "text":
-                    found[name] = values.read_text(raw)
-                elif kind == "count":
-                    found[name] = values.read_count(raw, style)
-                elif kind == "amount":
-                    amount, spelled = values.read_amount(raw, style)
-                    found[name] = amount
-                    if spelled:
-                        found.setdefault("_spelled_currency", spelled)
-                elif kind == "date":
-                    found[name] = values.read_date(raw, style, zone)
-                elif kind == "datetime":
-                    found[name] = values.read_datetime(raw, style, zone)
-                elif kind == "country":
-                    found[name] = values.read_country(raw)
-                elif kind == "os":
-                    found[name] = values.read_os(raw)
-                else:
-                    found[name] = values.read_currency(raw)
-            except values.Bad as bad:
-                ok = False
-                self._error(line, self._column(index), raw, bad.expected)
-        for name, indexes in self._resolved.joined.items():
-            found[name] = "|".join(values.read_text(cells[i] if i < width else None) for i in indexes)
-        return found if ok else None
+        kinds = self.format.fields
+
+        def cached(read_one):
+            memory: dict = {}
+
+            def reader(raw):
+                try:
+                    return memory[raw]
+                except (KeyError, TypeError):
+                    value = read_one(raw)
+                    if len(memory) < CACHE_SIZE and isinstance(raw, str | None):
+                        memory[raw] = value
+                    return value
+
+            return reader
+
+        readers = {
+            "text": values.read_text,
+            "count": lambda raw: values.read_count(raw, style),
+            "amount": lambda raw: values.read_amount(raw, style),
+            "date": cached(lambda raw: values.read_date(raw, style, zone)),
+            "datetime": lambda raw: values.read_datetime(raw, style, zone),
+            "country": cached(values.read_country),
+            "os": cached(values.read_os),
+            "currency": cached(values.read_currency),
+        }
+        self._fast = {}
+        if self.format.container != JSON:  # JSON cells may be numbers already; they take the careful path
+            self._fast = {
+                "count": _fast_counts,
+                "amount": _fast_amounts,
+                "text": _fast_texts,
+                "date": lambda column, read=readers["date"]: list(map(read, column)),
+                "country": lambda column, read=readers["country"]: list(map(read, column)),
+                "os": lambda column, read=readers["os"]: list(map(read, column)),
+                "currency": lambda column, read=readers["currency"]: list(map(read, column)),
+            }
+        return [(name, index, readers[kinds[name]], kinds[name]) for name, index in self._resolved.fields.items()]
 
     def _currency(self, line: int, found: dict, amount_fields: tuple[str, ...]) -> str | None:
         """The row's currency: its own column, a symbol in an amount, the header, then the source's."""
-        resolved = self._resolved
-        candidates = [found.get("currency") or "", found.get("_spelled_currency", "")]
-        candidates += [resolved.header_currency.get(name, "") for name in amount_fields if name in resolved.fields]
-        candidates += [resolved.sales_currency if resolved.event_sales else ""]
-        named = [code for code in candidates if code]
-        currency = named[0] if named else self._source_currency
-        if any(code != currency for code in named):
-            column = self._column(resolved.fields["currency"]) if "currency" in resolved.fields else ""
-            self._error(line, column, " / ".join(dict.fromkeys(named)), _("one currency for the row's amounts"))
-            return None
-        if any(found.get(name) is not None for name in amount_fields) and not currency:
+        own, spelled = found.get("currency") or "", found.get("_spelled_currency", "")
+        has_amount = False
+        for name in amount_fields:
+            if found.get(name) is not None:
+                has_amount = True
+                break
+        if not own and not spelled and not self._file_currencies:
+            currency = self._source_currency  # the common case: one currency for the whole file
+        else:
+            named = [code for code in (own, spelled, *self._file_currencies) if code]
+            currency = named[0]
+            if any(code != currency for code in named):
+                column = self._column(self._resolved.fields.get("currency", -1))
+                self._error(line, column, " / ".join(dict.fromkeys(named)), _("one currency for the row's amounts"))
+                return None
+        if has_amount and not currency:
             self._error(
                 line,
                 str(_("currency")),
@@ -540,16 +650,14 @@ class Reading:
                 _("a currency for the amounts: add a currency column or set the traffic source's currency"),
             )
             return None
-        if currency and not values.is_known_currency(currency) and currency not in self._warned_currencies:
-            self._warned_currencies.add(currency)
-            column = self._column(resolved.fields["currency"]) if "currency" in resolved.fields else ""
-            self._warn(line, column, _("Unknown currency “{code}”.").format(code=currency))
-        return currency
+        if currency and currency not in self._checked_currencies:
+            self._checked_currencies.add(currency)
+            if not values.is_known_currency(currency):
+                column = self._column(self._resolved.fields.get("currency", -1))
+                self._warn(line, column, _("Unknown currency “{code}”.").format(code=currency))
+        return currency if has_amount else ""
 
-    def _metric(self, line: int, cells: list) -> MetricRow | None:
-        found = self._cells(line, cells, self.format.fields)
-        if found is None:
-            return None
+    def _metric(self, line: int, cells: list, found: dict) -> MetricRow | None:
         resolved = self._resolved
         if found.get("report_date") is None:
             index = resolved.fields.get("report_date", -1)
@@ -588,26 +696,11 @@ class Reading:
         currency = self._currency(line, found, ("spend", "revenue"))
         if currency is None:
             return None
-        row = MetricRow(
-            line=line,
-            report_date=found["report_date"],
-            campaign_id=found.get("campaign_id", ""),
-            campaign_name=found.get("campaign_name", ""),
-            ad_group=found.get("ad_group", ""),
-            creative=found.get("creative", ""),
-            placement=found.get("placement", ""),
-            country=found.get("country", ""),
-            os=found.get("os", ""),
-            sub_id=found.get("sub_id", ""),
-            impressions=found.get("impressions"),
-            clicks=found.get("clicks"),
-            installs=found.get("installs"),
-            conversions=found.get("conversions"),
-            events=events,
-            spend=found.get("spend"),
-            revenue=found.get("revenue"),
-            currency=currency if (found.get("spend") is not None or found.get("revenue") is not None) else "",
-        )
+        found.pop("_spelled_currency", None)
+        found["currency"] = currency
+        found.setdefault("campaign_id", "")
+        found.setdefault("campaign_name", "")
+        row = MetricRow(line=line, events=events, **found)
         self._check_metric(row)
         return row
 
@@ -630,10 +723,7 @@ class Reading:
                 _("The date {date} is in the future.").format(date=row.report_date.isoformat()),
             )
 
-    def _conversion(self, line: int, cells: list) -> ConversionRow | None:
-        found = self._cells(line, cells, self.format.fields)
-        if found is None:
-            return None
+    def _conversion(self, line: int, cells: list, found: dict) -> ConversionRow | None:
         fields = self._resolved.fields
         for name in ("conversion_time", "transaction_id"):
             if not found.get(name):
@@ -651,7 +741,7 @@ class Reading:
             event=found.get("event") or self.format.default_event,
             status=found.get("status", "").casefold(),
             payout=found.get("payout"),
-            currency=currency if found.get("payout") is not None else "",
+            currency=currency,
             click_time=found.get("click_time"),
             conversion_time=found["conversion_time"],
             campaign_id=found.get("campaign_id", ""),

@@ -50,7 +50,7 @@ def is_missing(raw) -> bool:
 # Grouping spaces: ordinary, no-break, narrow no-break and thin spaces, and the Swiss apostrophe.
 _GROUPING = str.maketrans("", "", " \u00a0\u202f\u2009'’")
 _PLAIN_INT = re.compile(r"-?[0-9]+", re.ASCII)
-_PLAIN_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?", re.ASCII)
+PLAIN_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?", re.ASCII)
 _DIGITS = re.compile(r"-?[0-9]+", re.ASCII)
 _GROUPED = re.compile(r"-?[0-9]{1,3}(?:[.,][0-9]{3})+", re.ASCII)  # thousands in groups of three
 
@@ -119,7 +119,7 @@ def _normalise_number(text: str, style: FileStyle) -> str | None:
         if not _GROUPED.fullmatch(text):
             return None
         text = text.replace(".", "")
-    if not _PLAIN_DECIMAL.fullmatch(text):
+    if not PLAIN_DECIMAL.fullmatch(text):
         return None
     if negative:
         text = text[1:] if text.startswith("-") else "-" + text
@@ -138,6 +138,8 @@ def read_count(raw, style: FileStyle) -> int | None:
         if raw is None:
             return None
         text = raw.strip()
+        if text.isascii() and text.isdigit():
+            return int(text)
         if _PLAIN_INT.fullmatch(text):
             value = int(text)
         else:
@@ -164,7 +166,7 @@ def read_amount(raw, style: FileStyle) -> tuple[Decimal | None, str]:
             return None, ""
         raise Bad(EXPECTED_AMOUNT)  # pragma: no cover - JSON is parsed with parse_float=Decimal
     text = raw.strip()
-    if _PLAIN_DECIMAL.fullmatch(text):
+    if PLAIN_DECIMAL.fullmatch(text):
         return Decimal(text), ""
     if text.lower() in MISSING:
         return None, ""
@@ -375,5 +377,10 @@ def read_text(raw) -> str:
     """An identifier or a name: stripped; a missing marker reads as ""."""
     if raw is None:
         return ""
-    text = str(raw).strip()
-    return "" if text.lower() in MISSING else text
+    text = raw.strip() if isinstance(raw, str) else str(raw)
+    if text[:1] in MAY_BE_MISSING and text.lower() in MISSING:
+        return ""
+    return text
+
+
+MAY_BE_MISSING = frozenset({"", "n", "N", "#", "-", "—", "–", "("})
