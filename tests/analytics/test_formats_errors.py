@@ -88,6 +88,13 @@ def test_a_row_longer_than_the_header_is_refused():
     assert reading.errors[0].raw == "surplus"
 
 
+def test_a_trailing_delimiter_after_the_last_cell_is_not_a_surplus_cell():
+    reading, rows = read_all(HEADER + "\n" + GOOD + ",\n")
+
+    assert reading.errors == []
+    assert rows[0].currency == "USD"
+
+
 def test_errors_are_capped_but_all_counted():
     bad = "2026-05-01,A,1,X,US,ios,many,5,1,2.00,USD"
     text = HEADER + "\n" + "\n".join([bad] * (ERROR_LIMIT + 250)) + "\n"

@@ -494,6 +494,10 @@ class Reading:
                 continue  # the totals row some exports end with is not a day's fact
             self.rows_read += 1
             if csv_like and len(cells) > width:
+                if not "".join(cells[width:]).strip():
+                    cells = cells[:width]  # a trailing delimiter after the last cell adds nothing
+                    admitted.append((line, cells))
+                    continue
                 self.rows_rejected += 1
                 self._error(
                     line,
