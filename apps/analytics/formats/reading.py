@@ -45,6 +45,7 @@ WARNING_LIMIT = 1000
 CACHE_SIZE = 10_000  # distinct cells remembered per column kind (dates, countries, platforms, currencies)
 DETECT_ROWS = 20  # data rows looked at to recognise a format (AppsFlyer raw installs vs in-app events)
 _TOTAL_ROWS = frozenset({"total", "totals", "summary", "итого", "всего", "итого:", "total:"})
+_TOTAL_STARTS = frozenset("TtSsИиВв ")
 csv.field_size_limit(1024 * 1024)  # a user agent or a URL may be long; a megabyte-long cell is not a report
 
 
@@ -490,10 +491,12 @@ class Reading:
         csv_like = self.format.container != JSON
         for line, cells in records:
             seen = True
-            if csv_like and cells and cells[0].strip().casefold() in _TOTAL_ROWS:
+            if csv_like and cells[0][:1] in _TOTAL_STARTS and cells[0].strip().casefold() in _TOTAL_ROWS:
                 continue  # the totals row some exports end with is not a day's fact
             self.rows_read += 1
-            if csv_like and len(cells) > width:
+            if len(cells) < width:
+                cells = cells + [None] * (width - len(cells))  # a short row: its missing cells are empty
+            elif csv_like and len(cells) > width:
                 if not "".join(cells[width:]).strip():
                     cells = cells[:width]  # a trailing delimiter after the last cell adds nothing
                     admitted.append((line, cells))
@@ -516,8 +519,10 @@ class Reading:
         columns: dict[str, list] = {}
         spelled: list[str] | None = None
         bad: set[int] = set()
+        # Every admitted row is as wide as the header (see _admit), so the chunk transposes in one step.
+        transposed = list(zip(*[cells for _line, cells in chunk])) if chunk else []
         for name, index, reader, kind in self._compiled:
-            raw_column = [cells[index] if index < len(cells) else None for _line, cells in chunk]
+            raw_column = transposed[index] if index < len(transposed) else [None] * count
             fast = self._fast.get(kind)
             converted = None
             if fast is not None:
@@ -642,10 +647,12 @@ class Reading:
         else:
             named = [code for code in (own, spelled, *self._file_currencies) if code]
             currency = named[0]
-            if any(code != currency for code in named):
-                column = self._column(self._resolved.fields.get("currency", -1))
-                self._error(line, column, " / ".join(dict.fromkeys(named)), _("one currency for the row's amounts"))
-                return None
+            for code in named:
+                if code != currency:
+                    column = self._column(self._resolved.fields.get("currency", -1))
+                    shown = " / ".join(dict.fromkeys(named))
+                    self._error(line, column, shown, _("one currency for the row's amounts"))
+                    return None
         if has_amount and not currency:
             self._error(
                 line,
