@@ -106,6 +106,28 @@ def test_errors_are_capped_but_all_counted():
     assert reading.error_count == ERROR_LIMIT + 250
 
 
+def test_the_errors_listed_are_the_first_ones_by_line_even_when_a_later_column_is_worse():
+    # Column "Impressions" is bad on every row; "Clicks" only on line 2. The list keeps file order.
+    bad_impressions = "2026-05-01,A,1,X,US,ios,many,5,1,2.00,USD"
+    text = "\n".join([HEADER, "2026-05-01,A,1,X,US,ios,many,few,1,2.00,USD"] + [bad_impressions] * (ERROR_LIMIT * 3))
+
+    reading, _rows = read_all(text + "\n", batch_size=1000)
+
+    assert [(e.line, e.column) for e in reading.errors[:3]] == [(2, "Impressions"), (2, "Clicks"), (3, "Impressions")]
+    assert len(reading.errors) == ERROR_LIMIT
+    assert reading.errors[-1].line == ERROR_LIMIT
+    assert reading.error_count == ERROR_LIMIT * 3 + 2
+
+
+def test_json_values_of_the_wrong_type_are_bad_cells():
+    row = '{"date": "2026-05-01", "metric": {"impressions": true, "spend": [1]}, "currency": "USD"}'
+
+    reading, rows = read_all(row)
+
+    assert rows == []
+    assert [(e.column, e.raw) for e in reading.errors] == [("metric.impressions", "True"), ("metric.spend", "[1]")]
+
+
 def test_business_rules_warn_without_refusing_the_row():
     text = "\n".join(
         [
@@ -148,6 +170,6 @@ def test_a_raw_conversion_without_its_time_is_a_bad_cell():
 def test_the_summary_reads_like_a_sentence():
     reading, _rows = read_all(HEADER + "\n" + GOOD + "\n")
 
-    assert reading.summary() == "1 row read, 0 rejected, 0 bad cells, 0 warnings."
+    assert reading.summary() == "Rows read: 1; rejected: 0; bad cells: 0; warnings: 0."
     assert reading.timezone == "UTC"
     assert date(2026, 5, 1) == _rows[0].report_date

@@ -19,7 +19,6 @@ from typing import BinaryIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from . import values
 from .catalog import (
@@ -433,13 +432,21 @@ class Reading:
 
     def _error(self, line: int, column: str, raw, expected, *, order: int = 10**6) -> None:
         self.error_count += 1
-        if len(self.errors) + len(self._pending_errors) < ERROR_LIMIT:
-            shown = "" if raw is None else str(raw)[:200]
-            self._pending_errors.append((line, order, CellError(line, column, shown, expected)))
+        room = ERROR_LIMIT - len(self.errors)
+        if room <= 0:
+            return
+        shown = "" if raw is None else str(raw)[:200]
+        self._pending_errors.append((line, order, CellError(line, column, shown, expected)))
+        if len(self._pending_errors) >= 2 * room:
+            self._trim_errors(room)  # bounded memory however bad the chunk, still the first ones by line
 
-    def _flush_errors(self) -> None:
+    def _trim_errors(self, room: int) -> None:
         # A chunk is read column by column; its bad cells are listed as the file reads, line by line.
         self._pending_errors.sort(key=lambda item: item[:2])
+        del self._pending_errors[room:]
+
+    def _flush_errors(self) -> None:
+        self._trim_errors(ERROR_LIMIT - len(self.errors))
         self.errors.extend(error for _line, _order, error in self._pending_errors)
         self._pending_errors = []
 
@@ -453,12 +460,9 @@ class Reading:
 
     def summary(self) -> str:
         """One sentence for a log or a message: rows read, rows rejected, bad cells and warnings."""
+        # Four counts in one sentence cannot all agree with one plural form: a list of labelled figures can.
         return str(
-            ngettext(
-                "{rows} row read, {rejected} rejected, {errors} bad cells, {warnings} warnings.",
-                "{rows} rows read, {rejected} rejected, {errors} bad cells, {warnings} warnings.",
-                self.rows_read,
-            ).format(
+            _("Rows read: {rows}; rejected: {rejected}; bad cells: {errors}; warnings: {warnings}.").format(
                 rows=self.rows_read, rejected=self.rows_rejected, errors=self.error_count, warnings=self.warning_count
             )
         )

@@ -137,6 +137,8 @@ def read_count(raw, style: FileStyle) -> int | None:
     else:
         if raw is None:
             return None
+        if not isinstance(raw, str):  # true/false, a list or an object in a JSON row
+            raise Bad(EXPECTED_INTEGER)
         text = raw.strip()
         if text.isascii() and text.isdigit():
             return int(text)
@@ -161,10 +163,10 @@ def read_amount(raw, style: FileStyle) -> tuple[Decimal | None, str]:
     """An amount and the currency its spelling names, if any ("$12.50" -> (12.50, "USD"), "12,50 €")."""
     if isinstance(raw, Decimal | int) and not isinstance(raw, bool):
         return Decimal(raw), ""
-    if raw is None or isinstance(raw, float | bool):
-        if raw is None:
-            return None, ""
-        raise Bad(EXPECTED_AMOUNT)  # pragma: no cover - JSON is parsed with parse_float=Decimal
+    if raw is None:
+        return None, ""
+    if not isinstance(raw, str):  # true/false, a list or an object in a JSON row (JSON floats arrive as Decimal)
+        raise Bad(EXPECTED_AMOUNT)
     text = raw.strip()
     if PLAIN_DECIMAL.fullmatch(text):
         return Decimal(text), ""
