@@ -68,3 +68,32 @@ def test_the_last_batch_holds_the_remainder():
     reading = read(io.BufferedReader(CountingStream(12_345)), batch_size=5_000)
 
     assert [len(batch) for batch in reading.batches()] == [5_000, 5_000, 2_345]
+
+
+def test_the_column_at_a_time_assembly_gives_what_the_row_by_row_rules_give():
+    lines = [HEADER.decode().strip()]
+    for n in range(3000):
+        impressions = "N/A" if n % 17 == 0 else str(100 + n % 7)
+        clicks = str(500) if n % 101 == 0 else str(n % 9)
+        spend = f"-{n % 5}.25" if n % 97 == 0 else ("" if n % 13 == 0 else f"{n % 40}.{n % 100:02d}")
+        day = "2099-01-01" if n % 499 == 0 else f"2026-05-{n % 28 + 1:02d}"
+        currency = ("XYZ" if n % 701 == 0 else "EUR") if n % 3 == 0 else "USD"
+        lines.append(
+            f"{day},Campaign {n % 5},cmp-{n % 5},UNITY,DEU,Android,{impressions},{clicks},{n % 3},{spend},{currency}"
+        )
+    data = ("\n".join(lines) + "\n").encode()
+
+    def outcome(row_by_row: bool):
+        reading = read(io.BytesIO(data), batch_size=700)
+        assert reading._plain_metrics, "a Moloco export is assembled a column at a time"
+        reading._plain_metrics = not row_by_row
+        rows = [row for batch in reading.batches() for row in batch]
+        return rows, [(w.line, w.column, str(w.message)) for w in reading.warnings], reading.errors
+
+    fast, slow = outcome(row_by_row=False), outcome(row_by_row=True)
+
+    assert fast == slow
+    rows, warnings, errors = fast
+    assert len(rows) == 3000
+    assert errors == []
+    assert {column for _line, column, _message in warnings} == {"Clicks", "Spend", "Date", "Currency"}

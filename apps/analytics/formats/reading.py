@@ -425,6 +425,15 @@ class Reading:
         )
         self._checked_currencies: set[str] = set()
         self._compiled = self._plan()
+        # Daily facts without per-event columns or joined fields can be assembled a column at a time.
+        self._plain_metrics = (
+            fmt.kind != CONVERSION
+            and not resolved.events
+            and not resolved.event_sales
+            and not resolved.joined
+            and "report_date" in resolved.fields
+            and len(self._file_currencies) <= 1
+        )
         if encoding == "cp1251":
             self._warn(1, "", _("The file is not UTF-8; it was read as Windows-1251 (Cyrillic)."))
 
@@ -550,6 +559,10 @@ class Reading:
                             spelled[position] = spelled[position] or currency
                     converted[position] = value
             columns[name] = converted
+        if not bad and spelled is None and self._plain_metrics:
+            rows = self._plain_metric_rows(chunk, columns)
+            if rows is not None:
+                return rows
         build = self._conversion if self.format.kind == CONVERSION else self._metric
         names = list(columns)
         rows = []
@@ -567,6 +580,75 @@ class Reading:
                 self.rows_rejected += 1
             else:
                 rows.append(row)
+        return rows
+
+    def _plain_metric_rows(self, chunk: list[Record], columns: dict[str, list]) -> list[MetricRow] | None:
+        """The rows of a clean chunk of daily facts, assembled a column at a time (what a large network export
+        is). None when a row needs the row-by-row rules: a missing date, a currency missing or in conflict."""
+        count = len(chunk)
+        if not count:
+            return []
+        dates = columns["report_date"]
+        if None in dates:
+            return None
+        spend = columns.get("spend") or [None] * count
+        revenue = columns.get("revenue") or [None] * count
+        own = columns.get("currency")
+        fallback = self._file_currencies[0] if self._file_currencies else self._source_currency
+        currencies = []
+        for position in range(count):
+            if spend[position] is None and revenue[position] is None:
+                currencies.append("")
+                continue
+            currency = (own[position] if own is not None else "") or fallback
+            if not currency or (self._file_currencies and currency != fallback):
+                return None
+            currencies.append(currency)
+        blank = [""] * count
+        nothing = [None] * count
+        rows = list(
+            map(
+                MetricRow,
+                [line for line, _cells in chunk],
+                dates,
+                columns.get("campaign_id", blank),
+                columns.get("campaign_name", blank),
+                columns.get("ad_group", blank),
+                columns.get("creative", blank),
+                columns.get("placement", blank),
+                columns.get("country", blank),
+                columns.get("os", blank),
+                columns.get("sub_id", blank),
+                columns.get("impressions", nothing),
+                columns.get("clicks", nothing),
+                columns.get("installs", nothing),
+                columns.get("conversions", nothing),
+                nothing,
+                spend,
+                revenue,
+                currencies,
+            )
+        )
+        impressions, clicks = columns.get("impressions"), columns.get("clicks")
+        checks = []
+        if impressions is not None and clicks is not None:
+            checks.append(
+                lambda row: row.clicks is not None and row.impressions is not None and row.clicks > row.impressions
+            )
+        if "spend" in columns:
+            checks.append(lambda row: row.spend is not None and row.spend < 0)
+        if max(dates) > self._today:
+            checks.append(lambda row: row.report_date > self._today)
+        unseen = set(currencies) - self._checked_currencies - {""}
+        if checks or unseen:
+            for row in rows:  # in line order, as the row-by-row path warns
+                if row.currency in unseen:
+                    unseen.discard(row.currency)
+                    self._note_currency(row.line, row.currency)
+                for check in checks:
+                    if check(row):
+                        self._check_metric(row)
+                        break
         return rows
 
     def _learn(self, records: list[Record]) -> None:
@@ -666,11 +748,15 @@ class Reading:
             )
             return None
         if currency and currency not in self._checked_currencies:
-            self._checked_currencies.add(currency)
-            if not values.is_known_currency(currency):
-                column = self._column(self._resolved.fields.get("currency", -1))
-                self._warn(line, column, _("Unknown currency “{code}”.").format(code=currency))
+            self._note_currency(line, currency)
         return currency if has_amount else ""
+
+    def _note_currency(self, line: int, currency: str) -> None:
+        """Warn, once per file, about a currency outside ISO 4217 and the project's own codes."""
+        self._checked_currencies.add(currency)
+        if not values.is_known_currency(currency):
+            column = self._column(self._resolved.fields.get("currency", -1))
+            self._warn(line, column, _("Unknown currency “{code}”.").format(code=currency))
 
     def _metric(self, line: int, cells: list, found: dict) -> MetricRow | None:
         resolved = self._resolved
