@@ -595,15 +595,15 @@ class Reading:
         revenue = columns.get("revenue") or [None] * count
         own = columns.get("currency")
         fallback = self._file_currencies[0] if self._file_currencies else self._source_currency
-        currencies = []
-        for position in range(count):
-            if spend[position] is None and revenue[position] is None:
-                currencies.append("")
-                continue
-            currency = (own[position] if own is not None else "") or fallback
-            if not currency or (self._file_currencies and currency != fallback):
-                return None
-            currencies.append(currency)
+        has_amount = [a is not None or b is not None for a, b in zip(spend, revenue)]
+        if own is None:
+            currencies = [fallback if has else "" for has in has_amount]
+        else:
+            if self._file_currencies and any(code and code != fallback for code in own):
+                return None  # a row's currency column disagrees with the header's currency
+            currencies = [(code or fallback) if has else "" for code, has in zip(own, has_amount)]
+        if not all(code for code, has in zip(currencies, has_amount) if has):
+            return None  # amounts without a currency: each such row is reported by the row-by-row rules
         blank = [""] * count
         nothing = [None] * count
         rows = list(
