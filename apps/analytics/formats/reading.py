@@ -388,8 +388,10 @@ class Reading:
         source_currency: str,
         batch_size: int,
         encoding: str,
+        container: str = CSV,
     ):
         self.format = fmt
+        self.container = container  # of the file itself: a mapped (generic) format may read JSON rows
         self.header = header
         self.timezone = timezone
         self.encoding = encoding
@@ -501,7 +503,7 @@ class Reading:
         admitted: list[Record] = []
         seen = False
         width = len(self.header)
-        csv_like = self.format.container != JSON
+        csv_like = self.container != JSON
         for line, cells in records:
             seen = True
             if csv_like and cells[0][:1] in _TOTAL_STARTS and cells[0].strip().casefold() in _TOTAL_ROWS:
@@ -708,7 +710,7 @@ class Reading:
             "currency": cached(values.read_currency),
         }
         self._fast = {}
-        if self.format.container != JSON:  # JSON cells may be numbers already; they take the careful path
+        if self.container != JSON:  # JSON cells may be numbers already; they take the careful path
             self._fast = {
                 "count": _fast_counts,
                 "amount": _fast_amounts,
@@ -912,4 +914,5 @@ def read(
         source_currency=source_currency,
         batch_size=batch_size,
         encoding=encoding,
+        container=container,
     )
