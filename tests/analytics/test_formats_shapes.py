@@ -92,15 +92,18 @@ def test_a_mapping_with_conversion_fields_reads_conversions():
 
 def test_a_mapping_reads_json_rows_too():
     text = (
-        '{"day": "2026-05-01", "offer": {"name": "A"}, "cost": "1.25"}\n'
-        '{"day": "2026-05-02", "offer": {"name": "B"}, "cost": 2}\n'
+        '{"clicks": 7, "day": "2026-05-01", "offer": {"name": "A"}, "cost": "1.25"}\n'
+        '{"clicks": 8, "day": "2026-05-02", "offer": {"name": "B"}, "cost": 2}\n'
     )
-    mapping = {"report_date": "day", "campaign_name": "offer.name", "spend": "cost"}
+    mapping = {"clicks": "clicks", "report_date": "day", "campaign_name": "offer.name", "spend": "cost"}
 
     reading, rows = read_all(text, mapping=mapping, source_currency="USD")
 
     assert reading.format.code == "generic"
-    assert [(row.campaign_name, row.spend) for row in rows] == [("A", Decimal("1.25")), ("B", Decimal("2"))]
+    assert [(row.clicks, row.campaign_name, row.spend) for row in rows] == [
+        (7, "A", Decimal("1.25")),
+        (8, "B", Decimal("2")),
+    ]
 
 
 def test_a_mapping_naming_unknown_fields_is_refused():
