@@ -173,3 +173,25 @@ def test_the_summary_reads_like_a_sentence():
     assert reading.summary() == "Rows read: 1; rejected: 0; bad cells: 0; warnings: 0."
     assert reading.timezone == "UTC"
     assert date(2026, 5, 1) == _rows[0].report_date
+
+
+def test_conversions_in_the_future_and_negative_payouts_are_warned_about():
+    text = (
+        "Click,Txid,When,Payout,Cur\n"
+        "a,t-1,2099-01-01 00:00:00,1.00,USD\n"
+        "b,t-2,2026-05-01 00:00:00,-1.00,USD\n"
+        "c,,2026-05-01 00:00:00,1.00,USD\n"
+    )
+    mapping = {
+        "click_id": "Click",
+        "transaction_id": "Txid",
+        "conversion_time": "When",
+        "payout": "Payout",
+        "currency": "Cur",
+    }
+
+    reading, rows = read_all(text, mapping=mapping)
+
+    assert [row.transaction_id for row in rows] == ["t-1", "t-2"]
+    assert [(w.line, w.column) for w in reading.warnings] == [(2, "When"), (3, "Payout")]
+    assert [(e.line, e.column) for e in reading.errors] == [(4, "Txid")]
