@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import make_msgid
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from celery import current_app
 from django.conf import settings
@@ -316,13 +317,13 @@ register_action_labels({"core.notification.retry": _("Notification queued again"
 class EmailTransport:
     """E-mail through Django's mail API (``EMAIL_BACKEND``, ``EMAIL_HOST``…): a text part and an HTML part.
 
-    The Message-ID is set here and returned as the provider's id, so a bounce or a delivery report can be
-    matched to its notification. SMTP's refusals of the recipient or the message are permanent; anything
-    else (the server away, a 4xx answer) is temporary."""
+    The Message-ID (at the host of ``SITE_URL``) is set here and returned as the provider's id, so a bounce
+    or a delivery report can be matched to its notification. SMTP's 5xx refusals of the recipient or the
+    message are permanent; anything else (the server away, a 4xx answer) is temporary."""
 
     def send(self, notification: Notification) -> str:
         rendered = notification_render(notification)
-        message_id = make_msgid(domain=getattr(settings, "EMAIL_MESSAGE_ID_DOMAIN", None) or "kontora.local")
+        message_id = make_msgid(domain=urlsplit(settings.SITE_URL).hostname or "localhost")
         message = EmailMultiAlternatives(
             subject=rendered.subject,
             body=rendered.text,
