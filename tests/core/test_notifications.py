@@ -8,10 +8,12 @@ otherwise hands the message to locmem."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
 import redis
+from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
@@ -159,6 +161,20 @@ def test_nothing_is_sent_for_a_rolled_back_transaction(organization, capture):
     assert mail.outbox == []
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_sends_a_committed_notification(organization, empty_queue):
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+        notification = notify(organization=organization)
+
+        deadline = time.monotonic() + 30
+        while not Notification.objects.filter(pk=notification.pk, status="sent").exists():
+            assert time.monotonic() < deadline, "the worker did not send the notification in 30 s"
+            time.sleep(0.1)
+
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].subject == "Hello from Kontora!"
+
+
 # --- languages and parts -------------------------------------------------------------------------------------
 
 
@@ -197,16 +213,20 @@ def test_without_a_language_the_organizations_is_used(organization, other_organi
 @pytest.mark.django_db
 def test_the_email_has_a_text_part_and_an_html_part(organization, capture):
     with capture():
-        notification = notify(organization=organization, context={"message": "Paid <in full> & on time."})
+        notification = notify(
+            organization=organization, context={"message": "Paid <in full> & on time.", "site_name": "Smith & Sons"}
+        )
     notification_send_task(notification.pk)
 
     message = mail.outbox[0]
+    assert message.subject == "Hello from Smith & Sons!"
     assert "This is a test message" in message.body
     assert "Paid <in full> & on time." in message.body  # text is not HTML-escaped
     assert "<p" not in message.body
     [(html, content_type)] = message.alternatives
     assert content_type == "text/html"
     assert "<p>Paid &lt;in full&gt; &amp; on time.</p>" in html  # HTML is
+    assert "Hello from Smith &amp; Sons!" in html
     notification.refresh_from_db()
     assert notification.provider_message_id == message.extra_headers["Message-ID"]
 

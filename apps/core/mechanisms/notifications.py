@@ -20,9 +20,9 @@ finds it sent. Only a process that dies between the provider's answer and the co
 
 Templates live in ``templates/notifications/<template>/`` as ``subject.txt``, ``body.txt`` and
 ``body.html``, rendered with the notification's context in its language (the ``language`` argument, else the
-organization's, else ``settings.LANGUAGE_CODE``); their words are ``{% translate %}`` and
-``{% blocktranslate %}``. A beat task (``notifications_sweep_task``) queues again what is due and was not
-sent, so a message whose on-commit dispatch died with its process still goes out.
+organization's, else ``settings.LANGUAGE_CODE``); the ``.txt`` parts without HTML escaping. Their words are
+``{% translate %}`` and ``{% blocktranslate %}``. A beat task (``notifications_sweep_task``) queues again what
+is due and was not sent, so a message whose on-commit dispatch died with its process still goes out.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Q
+from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -124,12 +125,17 @@ def _template_path(template: str, part: str) -> str:
     return f"notifications/{template}/{part}"
 
 
+def _render_plain(name: str, context: dict) -> str:
+    # Plain text is not HTML: «Smith & Sons» must not arrive as «Smith &amp; Sons» in a subject or an SMS.
+    return get_template(name).template.render(Context(context, autoescape=False))
+
+
 def notification_render(notification: Notification) -> Rendered:
-    """The notification's subject, text and HTML in its language."""
+    """The notification's subject, text and HTML in its language (the text parts without HTML escaping)."""
     context = {**notification.context, "recipient": notification.recipient}
     with translation.override(notification.language):
-        subject = render_to_string(_template_path(notification.template, "subject.txt"), context)
-        text = render_to_string(_template_path(notification.template, "body.txt"), context)
+        subject = _render_plain(_template_path(notification.template, "subject.txt"), context)
+        text = _render_plain(_template_path(notification.template, "body.txt"), context)
         html = render_to_string(_template_path(notification.template, "body.html"), context)
     # A subject is one line (a header cannot hold a line break).
     return Rendered(subject=" ".join(subject.split()), text=text.strip() + "\n", html=html)
