@@ -408,3 +408,27 @@ def test_a_viewer_cannot_retry_a_delivery(client, organization, member_of, captu
 
     assert DomainEventDelivery.objects.get().status == "failed"
     assert not AuditLog.objects.filter(action="core.domain_event.retry").exists()
+
+
+# --- the migration ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_reverses_and_applies_again():
+    from django.core.management import call_command
+    from django.db import connection
+
+    from apps.core.operations.schedules import NOTIFICATIONS_SWEEP_TASK_NAME
+
+    tables = {"core_domainevent", "core_domaineventdelivery", "core_notification"}
+    sweepers = {EVENTS_SWEEP_TASK_NAME, NOTIFICATIONS_SWEEP_TASK_NAME}
+
+    call_command("migrate", "core", "0007_audit_api_key", verbosity=0)
+    try:
+        assert tables.isdisjoint(connection.introspection.table_names())
+        assert not PeriodicTask.objects.filter(name__in=sweepers).exists()
+    finally:
+        call_command("migrate", verbosity=0)
+
+    assert tables <= set(connection.introspection.table_names())
+    assert set(PeriodicTask.objects.filter(name__in=sweepers).values_list("name", flat=True)) == sweepers
