@@ -7,6 +7,7 @@ worker on the real broker for the whole path from the commit to the handler."""
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 
@@ -62,6 +63,13 @@ def empty_queue():
     purge()
     yield
     purge()
+
+
+@contextmanager
+def real_worker():
+    """A real Celery worker (in a thread) consuming this test process's queue."""
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+        yield
 
 
 def queued_messages() -> int:
@@ -328,7 +336,7 @@ def test_the_sweeper_runs_every_minute_from_the_database():
 
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_delivers_a_committed_event(organization, subscriber, empty_queue):
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+    with real_worker():
         with transaction.atomic():
             event = events.emit(PAID, organization=organization, payload={"payment": 1})
             assert queued_messages() == 0  # not before the commit

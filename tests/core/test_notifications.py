@@ -13,7 +13,6 @@ from datetime import timedelta
 
 import pytest
 import redis
-from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
@@ -28,6 +27,7 @@ from apps.core.models import AuditLog, Notification
 from apps.core.operations.schedules import NOTIFICATIONS_SWEEP_TASK_NAME
 from apps.core.tasks import notification_send_task, notifications_sweep_task
 from config.celery import app as celery_app
+from tests.core.test_events import real_worker
 from tests.helpers import run_in_threads
 
 KEY = product_key("tests", "welcome", 1)
@@ -163,7 +163,7 @@ def test_nothing_is_sent_for_a_rolled_back_transaction(organization, capture):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_sends_a_committed_notification(organization, empty_queue):
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+    with real_worker():
         notification = notify(organization=organization)
 
         deadline = time.monotonic() + 30
