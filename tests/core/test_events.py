@@ -431,7 +431,7 @@ def test_the_migration_reverses_and_applies_again():
     tables = {"core_domainevent", "core_domaineventdelivery", "core_notification"}
     sweepers = {EVENTS_SWEEP_TASK_NAME, NOTIFICATIONS_SWEEP_TASK_NAME}
 
-    call_command("migrate", "core", "0007_audit_api_key", verbosity=0)
+    call_command("migrate", "core", "0008_webhook_deliveries", verbosity=0)
     try:
         assert tables.isdisjoint(connection.introspection.table_names())
         assert not PeriodicTask.objects.filter(name__in=sweepers).exists()

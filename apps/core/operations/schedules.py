@@ -1,4 +1,5 @@
-"""Core's periodic tasks, installed by core's migrations 0004, 0006, 0008 and 0009 (see :mod:`apps.core.operations.beat`)."""
+"""Core's periodic tasks, installed by core's migrations 0004, 0006, 0008 and 0009
+(see :mod:`apps.core.operations.beat`)."""
 
 from __future__ import annotations
 
