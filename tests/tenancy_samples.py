@@ -316,3 +316,42 @@ def _webhook_delivery(organization: Organization):
 from apps.core.models import WebhookDelivery as _WebhookDelivery  # noqa: E402
 
 TENANT_SAMPLES[_WebhookDelivery] = _webhook_delivery
+
+# --- domain events and notifications (apps.core.mechanisms.events, .notifications) ----------------------------
+
+from django.db import transaction as _transaction  # noqa: E402
+
+from apps.core.mechanisms import events as _events  # noqa: E402
+from apps.core.mechanisms import notifications as _notifications  # noqa: E402
+from apps.core.mechanisms.idempotency import product_key as _product_key  # noqa: E402
+from apps.core.models import DomainEvent, DomainEventDelivery, Notification  # noqa: E402
+
+
+def _domain_event(organization: Organization) -> DomainEvent:
+    with _transaction.atomic():
+        return _events.emit(
+            "samples.something_happened",
+            organization=organization,
+            payload={"sample": organization.pk},
+            aggregate=f"samples.thing:{organization.pk}",
+        )
+
+
+def _domain_event_delivery(organization: Organization) -> DomainEventDelivery:
+    return DomainEventDelivery.objects.create(event=_domain_event(organization), subscription="samples.subscriber")
+
+
+def _notification(organization: Organization) -> Notification:
+    with _transaction.atomic():
+        return _notifications.notify(
+            recipient=f"sample-{organization.pk}@example.com",
+            template="test_message",
+            context={},
+            key=_product_key("samples", "notification", organization.pk),
+            organization=organization,
+        )
+
+
+TENANT_SAMPLES[DomainEvent] = _domain_event
+TENANT_SAMPLES[DomainEventDelivery] = _domain_event_delivery
+TENANT_SAMPLES[Notification] = _notification

@@ -365,6 +365,13 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Kontora <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- Domain events and notifications (apps.core.mechanisms.events, .notifications) ---------------------------
+
+# Attempts before a failing event handler's delivery, or a notification the provider keeps deferring, is
+# marked failed (the waits between them double, from 30 s and 1 min, up to an hour).
+DOMAIN_EVENTS_MAX_ATTEMPTS = env_int("DOMAIN_EVENTS_MAX_ATTEMPTS", 8)
+NOTIFICATIONS_MAX_ATTEMPTS = env_int("NOTIFICATIONS_MAX_ATTEMPTS", 8)
+
 # --- Security -------------------------------------------------------------------------------------------
 
 SESSION_COOKIE_HTTPONLY = True

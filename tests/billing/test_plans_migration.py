@@ -31,7 +31,7 @@ def test_0003_plans_reverses_and_applies_again():
     definitions = _billing_code()
     assert _tables() == PLAN_TABLES
 
-    call_command("migrate", "billing", "0001", verbosity=0)
+    call_command("migrate", "billing", "0002", verbosity=0)
     try:
         assert _tables() == set()
         assert not any("usagerecord" in name for name in _billing_code())

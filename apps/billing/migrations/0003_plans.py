@@ -11,7 +11,7 @@ from apps.core.mechanisms.sql import SqlFile
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("billing", "0001_initial"),
+        ("billing", "0002_payments"),
         ("core", "0007_audit_api_key"),
     ]
 
