@@ -44,6 +44,9 @@ class PaymentRequest:
     customer_email: str = ""
     customer_phone: str = ""
     metadata: dict = field(default_factory=dict)
+    # Charge a payment method the customer saved earlier, with no redirect (a subscription's renewal):
+    # YooKassa's ``payment_method_id``, T-Bank's ``RebillId``.
+    saved_method: str = ""
 
 
 @dataclass(frozen=True)

@@ -146,6 +146,11 @@ class YooKassaProvider:
             "description": request.description[:128],
             "metadata": {**{k: str(v) for k, v in request.metadata.items()}, "kontora_key": request.key},
         }
+        if request.saved_method:
+            # An autopayment: the saved method's id and no confirmation (the customer is not there to confirm);
+            # YooKassa answers succeeded or canceled at once (pending while a 54-FZ receipt is registered).
+            del body["confirmation"]
+            body["payment_method_id"] = request.saved_method
         if request.receipt is not None:
             body["receipt"] = yookassa_receipt(request.receipt, request.currency)
         return self._payment_state(self._api.call(HttpVerb.POST, "/payments", body, key=request.key))

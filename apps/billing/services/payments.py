@@ -64,12 +64,16 @@ def payment_start(
     receipt_items=None,
     two_stage: bool = False,
     user=None,
+    saved_method: str = "",
 ) -> Payment:
     """Start a payment of ``amount`` in ``currency`` through ``gateway`` for ``purpose`` (a model instance,
     ``("ledger.invoice", id)``, or None) and return it with the provider's ``confirmation_url`` to send the
     customer to. A repeat of ``idempotency_key`` (a client's key, or a ``product_key``) returns the first
     payment (``is_replay``); if the first attempt died before it stored the provider's answer, the repeat asks
     the provider again with the same key and stores the answer.
+
+    ``saved_method`` charges a payment method the customer saved earlier, with no redirect (renewals: YooKassa's
+    payment_method_id, T-Bank's RebillId).
 
     Raises ValidationError for bad input (nothing is written) and ProviderError when the provider refuses
     (permanently: the payment is marked failed) or cannot be reached (it stays pending; repeat the call)."""
@@ -167,6 +171,7 @@ def payment_start(
         customer_email=payment.customer_email,
         customer_phone=payment.customer_phone,
         metadata={"payment": payment.pk},
+        saved_method=saved_method,
     )
     try:
         state = client_for(gateway).create_payment(request)
