@@ -9,6 +9,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+import time_machine
 
 from apps.billing.models import Payment, PaymentStatus, Subscription, SubscriptionStatus
 from apps.billing.services.renewals import (
@@ -18,6 +19,7 @@ from apps.billing.services.renewals import (
     subscriptions_renew_due,
 )
 from apps.billing.services.subscriptions import DUNNING_RETRY_DAYS, GRACE_DAYS
+from apps.billing.tasks import subscriptions_renew_due_task
 from apps.core.mechanisms.notifications import notification_render
 from apps.core.models import Notification
 from apps.ledger.models import Transaction
@@ -132,8 +134,9 @@ def test_a_declined_renewal_mails_the_owners_once_per_attempt_even_when_the_task
     subscription = _yookassa_subscription(customer)
     providers.yookassa.decline_saved = ["insufficient_funds", "insufficient_funds"]
 
-    for _run in range(2):
-        subscriptions_renew_due(now=DUE)
+    with time_machine.travel(DUE, tick=False):
+        for _run in range(2):
+            subscriptions_renew_due_task()  # the beat's task, run twice
 
     subscription.refresh_from_db()
     assert subscription.status == SubscriptionStatus.PAST_DUE

@@ -123,3 +123,16 @@ def test_a_higher_app_registers_the_check_of_its_own_purposes(providers, gateway
     flagged = set(Payment.objects.filter(refund_flagged_at__isnull=False).values_list("pk", flat=True))
     assert flagged == {dropped.pk}
     assert purposes_gone("nobody.registered", ["1"]) == {}
+
+
+def test_billings_periodic_tasks_are_in_the_database_and_name_real_tasks():
+    from celery import current_app
+    from django_celery_beat.models import PeriodicTask
+
+    import apps.billing.tasks  # noqa: F401  (registers the tasks, as the worker's autodiscovery does)
+    from apps.billing.schedules import TASKS
+
+    for spec in TASKS:
+        task = PeriodicTask.objects.select_related("crontab").get(name=spec.name)
+        assert (task.task, task.enabled, task.crontab.minute) == (spec.task, True, spec.minute)
+        assert spec.task in current_app.tasks
