@@ -261,7 +261,12 @@ class YooKassaStub(_Base):
                 "currency": payment["amount"]["currency"],
             }
             payment["refundable"] = True
-        payment["payment_method"] = {"type": "bank_card", "id": payment_id, "saved": False, "title": "Bank card *4444"}
+        payment["payment_method"] = {
+            "type": "bank_card",
+            "id": payment_id,
+            "saved": payment["_save"],
+            "title": "Bank card *4444",
+        }
         return payment
 
     @staticmethod
@@ -292,6 +297,7 @@ class YooKassaStub(_Base):
                 "refundable": False,
                 "test": True,
                 "_capture": body.get("capture", False),
+                "_save": bool(body.get("save_payment_method")),
                 "_receipt": body.get("receipt"),
             }
             if body.get("payment_method_id"):

@@ -11,15 +11,18 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from apps.billing.models import Payment, PaymentStatus, Subscription, SubscriptionStatus
+from apps.billing.models import Payment, PaymentStatus, Plan, Subscription, SubscriptionStatus
+from apps.billing.services.gateways import platform_gateway
+from apps.billing.services.payments import payment_start, payment_sync
 from apps.billing.services.renewals import (
     Outcome,
     period_advance,
     subscription_renew,
     subscriptions_renew_due,
 )
-from apps.billing.services.subscriptions import DUNNING_RETRY_DAYS, GRACE_DAYS
+from apps.billing.services.subscriptions import DUNNING_RETRY_DAYS, GRACE_DAYS, subscription_activate
 from apps.billing.tasks import subscriptions_renew_due_task
+from apps.core.mechanisms.idempotency import product_key
 from apps.core.mechanisms.notifications import notification_render
 from apps.core.models import Notification
 from apps.ledger.models import Transaction
@@ -228,3 +231,43 @@ def test_a_period_advances_by_a_calendar_month_or_year():
     assert period_advance(dt.datetime(2026, 11, 15, tzinfo=dt.UTC), "month") == dt.datetime(2026, 12, 15, tzinfo=dt.UTC)
     assert period_advance(dt.datetime(2026, 12, 15, tzinfo=dt.UTC), "month") == dt.datetime(2027, 1, 15, tzinfo=dt.UTC)
     assert period_advance(dt.datetime(2028, 2, 29, tzinfo=dt.UTC), "year") == dt.datetime(2029, 2, 28, tzinfo=dt.UTC)
+
+
+@pytest.mark.django_db
+def test_the_first_payment_saves_the_method_the_renewal_then_charges(providers, platform, customer):
+    plan = Plan.objects.get(code="start")
+    subscription = Subscription.objects.create(
+        organization=customer,
+        plan=plan,
+        price=plan.prices.get(currency_id="RUB", period="month"),
+        status=SubscriptionStatus.INCOMPLETE,
+        started_at=START,
+    )
+    first = payment_start(
+        gateway=platform_gateway("yookassa"),
+        amount="990.00",
+        currency="RUB",
+        purpose=subscription,
+        description="Start",
+        idempotency_key=product_key("test", "first-payment"),
+        return_url="https://kontora.example.com/billing/",
+        save_method_for=f"org-{customer.pk}",
+    )
+    assert _charges(providers)[0]["save_payment_method"] is True
+    providers.yookassa.pay(first.provider_payment_id)
+    payment_sync(payment=first)
+    first.refresh_from_db()
+    saved = first.metadata["saved_method"]
+    subscription_activate(
+        subscription=subscription,
+        period_start=START,
+        period_end=PERIOD_END,
+        provider="yookassa",
+        payment_method=saved,
+        event_key="test:first-payment",
+    )
+
+    renewal = subscription_renew(subscription=subscription, now=DUE)
+
+    assert renewal.outcome == Outcome.RENEWED
+    assert _charges(providers)[1]["payment_method_id"] == saved

@@ -122,6 +122,7 @@ class TBankProvider:
             confirmation_url=url or data.get("PaymentURL", ""),
             key=str(data.get("OrderId", "")),
             failure_reason=data.get("Message", "") if status in ("failed", "canceled") else "",
+            saved_method=str(data.get("RebillId") or ""),
             raw=data,
         )
 
@@ -136,6 +137,8 @@ class TBankProvider:
             "Description": request.description[:140],
             "PayType": "T" if request.two_stage else "O",
         }
+        if request.save_method_for:  # a parent payment: T-Bank saves the card and reports its RebillId
+            params.update(Recurrent="Y", CustomerKey=request.save_method_for[:36])
         if request.return_url:  # none for a charge of a saved card: the customer is not sent anywhere
             params.update(SuccessURL=request.return_url, FailURL=request.return_url)
         data = {
