@@ -79,7 +79,9 @@ def test_an_unreachable_provider_leaves_the_payment_for_the_next_run(providers, 
     assert payments_sweep(now=_later()).changed == 1
 
 
-def test_a_paid_payment_for_a_voided_invoice_is_flagged_for_refund_once(providers, gateway_for, organization, english):
+def test_a_paid_payment_for_a_voided_invoice_is_flagged_for_refund_once(providers, gateway_for, organization):
+    organization.language = "en"  # the reason is written in the organization's language
+    organization.save(update_fields=["language"])
     invoice = InvoiceFactory(organization=organization, issued=True)
     payment = _start(gateway_for("yookassa"), purpose=("ledger.invoice", invoice.pk), amount=str(invoice.total))
     invoice_void(invoice=invoice, user=None, reason="Issued twice")
