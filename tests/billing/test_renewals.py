@@ -12,6 +12,7 @@ import pytest
 import time_machine
 
 from apps.billing.models import Payment, PaymentStatus, Plan, Subscription, SubscriptionStatus
+from apps.billing.services import payments as payments_module
 from apps.billing.services.gateways import platform_gateway
 from apps.billing.services.payments import payment_start, payment_sync
 from apps.billing.services.renewals import (
@@ -28,6 +29,7 @@ from apps.core.models import Notification
 from apps.ledger.models import Transaction
 from tests.billing.conftest import CREDENTIALS
 from tests.billing.plan_helpers import START, catalogue, subscribed
+from tests.billing.provider_stubs import Crash
 from tests.core.factories import OrganizationFactory
 from tests.helpers import run_in_threads
 
@@ -271,3 +273,37 @@ def test_the_first_payment_saves_the_method_the_renewal_then_charges(providers, 
 
     assert renewal.outcome == Outcome.RENEWED
     assert _charges(providers)[1]["payment_method_id"] == saved
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("provider", ["yookassa", "tbank"])
+def test_a_worker_killed_after_the_charge_is_retried_without_a_second_charge(
+    providers, platform, customer, monkeypatch, provider
+):
+    subscription = subscribed(customer, "start", provider=provider, payment_method_id="1577432531275")
+    apply_for_real = payments_module.payment_apply_state
+
+    def killed_before_commit(**kwargs):
+        apply_for_real(**kwargs)
+        raise Crash("worker killed")
+
+    monkeypatch.setattr(payments_module, "payment_apply_state", killed_before_commit)
+    with pytest.raises(Crash):
+        subscription_renew(subscription=subscription, now=DUE)
+    assert Payment.objects.get().provider_payment_id == ""  # the provider's answer was lost with the worker
+    monkeypatch.setattr(payments_module, "payment_apply_state", apply_for_real)
+
+    renewal = subscription_renew(subscription=subscription, now=DUE)
+
+    assert renewal.outcome == Outcome.RENEWED
+    if provider == "yookassa":
+        keys = providers.yookassa.keys("Idempotence-Key")
+        assert len(keys) == 2
+        assert len(set(keys)) == 1  # the retry reached the same provider payment
+        assert len(providers.yookassa.payments) == 1
+    else:
+        assert [seen.body["OrderId"] for seen in providers.tbank.requests if seen.path.endswith("/Init")] == [
+            renewal.payment.provider_key
+        ] * 2
+        assert len(_charges(providers, "tbank")) == 1  # the order was charged once: the retry only read it
+    assert Transaction.objects.filter(organization=platform).count() == 1
