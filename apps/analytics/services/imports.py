@@ -441,13 +441,13 @@ def _conversion_tuple(row) -> tuple:
 
 
 def _cell(error) -> dict:
-    """A reader's bad cell as stored and reported (the reader's ``CellError``, or a mapping with its fields)."""
-    if isinstance(error, dict):
-        found = dict(error)
-    else:
-        found = {name: getattr(error, name, "") for name in ("line", "column", "raw", "expected")}
-        found["message"] = str(error)
-    found.setdefault("message", "")
+    """A reader's bad cell as stored and reported (the reader's ``CellError``, or a mapping with its fields);
+    its texts are made plain strings here, in the language active now (the reader's may be lazy)."""
+    get = error.get if isinstance(error, dict) else lambda name, default="": getattr(error, name, default)
+    found = {"line": get("line", None)}
+    for name in ("column", "raw", "expected"):
+        found[name] = str(get(name, "") or "")
+    found["message"] = str(get("message", "") or "") if isinstance(error, dict) else str(error)
     return found
 
 
