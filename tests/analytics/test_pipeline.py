@@ -248,3 +248,31 @@ def test_conversions_are_kept_once_per_transaction_id_and_take_their_latest_stat
 
     again = import_rows(import_job(source, b"again"), [rows])
     assert (again.rows_inserted, again.rows_updated, again.rows_unchanged) == (0, 0, 2)
+
+
+def test_the_database_refuses_a_fact_whose_campaign_belongs_to_another_source(source, organization):
+    from django.db import IntegrityError, connection, transaction
+
+    other = TrafficSourceFactory(organization=organization, name="Other")
+    import_rows(import_job(source), [fact_rows(1)])
+    import_rows(import_job(other), [fact_rows(1)])
+    foreign_campaign = Campaign.objects.get(source=other)
+    fact = MetricFact.objects.get(source=source)
+
+    with pytest.raises(IntegrityError, match="not of its source"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE analytics_metricfact SET campaign_id = %s WHERE id = %s", [foreign_campaign.pk, fact.pk])
+
+
+def test_the_database_refuses_to_delete_a_campaign_or_import_that_facts_name(source):
+    from django.db import IntegrityError, connection, transaction
+
+    job = import_rows(import_job(source), [fact_rows(1)])
+    campaign = Campaign.objects.get()
+
+    for table, pk in (("analytics_campaign", campaign.pk), ("analytics_importjob", job.pk)):
+        with (
+            pytest.raises(IntegrityError, match="has daily facts"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(f"DELETE FROM {table} WHERE id = %s", [pk])
