@@ -7,11 +7,17 @@
 """
 
 from .imports import import_job_create, import_job_run, import_rows
+from .payouts import payout_approve, payout_create, payout_pay, payout_reject, payout_reverse
 from .sources import traffic_source_get_or_create
 
 __all__ = [
     "import_job_create",
     "import_job_run",
     "import_rows",
+    "payout_approve",
+    "payout_create",
+    "payout_pay",
+    "payout_reject",
+    "payout_reverse",
     "traffic_source_get_or_create",
 ]
