@@ -32,6 +32,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from psycopg.types.json import Jsonb
 
 from apps.core.mechanisms.audit import audit_record
 from apps.core.mechanisms.exports import safe_text
@@ -80,6 +81,10 @@ _METRIC_COLUMNS = (
     "impressions, clicks, installs, conversions, events, spend, revenue, currency"
 )
 
+# COPY in binary: psycopg encodes each value by the column's type in C, a third faster than text for the
+# same rows (measured on the bench file).
+_METRIC_TYPES = ["int4", "date", *["text"] * 8, "int8", "int8", "int8", "int8", "jsonb", "numeric", "numeric", "text"]
+
 _CONVERSION_STAGE = """
     CREATE TEMPORARY TABLE {table} (
         line integer NOT NULL,
@@ -102,6 +107,11 @@ _CONVERSION_COLUMNS = (
     "line, click_id, transaction_id, event, status, payout, currency, click_time, conversion_time, "
     "campaign_id, campaign_name, country, os, sub_id"
 )
+
+_CONVERSION_TYPES = [
+    "int4", "text", "text", "text", "text", "numeric", "text", "timestamptz", "timestamptz", "text", "text", "text",
+    "text", "text",
+]  # fmt: skip
 
 # A campaign is matched by its external id, or by the name the files give when they carry no id: one text key
 # for both, so the staging rows find their campaign with a single hash join.
@@ -414,7 +424,7 @@ def _metric_tuple(row) -> tuple:
         row.clicks,
         row.installs,
         row.conversions,
-        json.dumps(events) if events else None,
+        Jsonb(events) if events else None,
         row.spend,
         row.revenue,
         row.currency or "",
