@@ -86,3 +86,27 @@ def test_a_file_with_bad_cells_imports_nothing_and_exits_with_an_error(tmp_path,
     job = ImportJob.objects.get()
     assert job.status == ImportJob.Status.REJECTED
     assert sorted(error["line"] for error in job.errors) == [2, 2, 2]
+
+
+def test_an_upload_runs_as_a_celery_task_once(organization):
+    from apps.analytics.tasks import traffic_import_task
+
+    source = TrafficSourceFactory(organization=organization)
+    job = import_job_create(organization=organization, source=source, file=MOLOCO)
+
+    assert traffic_import_task(job.pk) == ImportJob.Status.DONE
+    facts = MetricFact.objects.count()
+    assert traffic_import_task(job.pk) == ImportJob.Status.DONE  # a second delivery of the task
+    assert MetricFact.objects.count() == facts > 0
+
+
+def test_a_file_of_no_known_format_is_rejected_naming_the_formats_tried(tmp_path, organization, english):
+    path = tmp_path / "mystery.csv"
+    path.write_text("Foo,Bar\n1,2\n", encoding="utf-8")
+
+    with pytest.raises(CommandError) as refused:
+        run(path, "--org", organization.slug, "--source", "Moloco")
+
+    assert "moloco" in str(refused.value).lower()
+    assert ImportJob.objects.get().status == ImportJob.Status.REJECTED
+    assert MetricFact.objects.count() == 0
