@@ -276,3 +276,20 @@ def test_the_database_refuses_to_delete_a_campaign_or_import_that_facts_name(sou
             connection.cursor() as cursor,
         ):
             cursor.execute(f"DELETE FROM {table} WHERE id = %s", [pk])
+
+
+def test_a_folded_file_imported_again_changes_nothing(source):
+    day = date(2026, 5, 1)
+
+    def rows():
+        return [
+            MetricRow(2, day, "c1", "One", country="US", clicks=3, spend=Decimal("1.10")),
+            MetricRow(3, day, "c1", "One", country="US"),  # nothing reported: must not blank the row above
+        ]
+
+    import_rows(import_job(source), [rows()])
+    again = import_rows(import_job(source, force=True), [rows()])
+
+    assert (again.rows_inserted, again.rows_updated, again.rows_unchanged) == (0, 0, 1)
+    fact = MetricFact.objects.get()
+    assert (fact.clicks, fact.spend) == (3, Decimal("1.10"))
