@@ -28,7 +28,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -356,6 +356,15 @@ def import_job_run(*, job: ImportJob | int, progress: Callable[[int], None] | No
             job,
             status=ImportJob.Status.FAILED,
             message=_("The file could not be read: {error}").format(error=error),
+        )
+    except DatabaseError as error:
+        # Nothing was written (the upsert's transaction rolled back); the job says why instead of staying
+        # "running", and can be run again once the cause is fixed.
+        logger.exception("Traffic import %s refused by the database", job.pk)
+        return _finish(
+            job,
+            status=ImportJob.Status.FAILED,
+            message=_("The database refused the file's rows: {error}").format(error=str(error).strip()[:500]),
         )
 
 
