@@ -5,9 +5,18 @@ from __future__ import annotations
 import os
 
 import pytest
+from celery import signals as celery_signals
 from django.conf import settings
 
 from tests.core.factories import MembershipFactory, OrganizationFactory, UserFactory
+
+
+@celery_signals.setup_logging.connect
+def _logging_stays_djangos(**kwargs):
+    """A real Celery worker started by a test (celery.contrib.testing.worker) would configure logging for the
+    whole process: the root logger's handlers replaced and its level raised, for every later test. With a
+    receiver of this signal connected, Celery leaves logging as Django configured it."""
+    return None
 
 
 @pytest.fixture(autouse=True)

@@ -243,6 +243,52 @@ def _register_crypto_samples() -> None:
 _register_crypto_samples()
 
 
+# --- billing: subscriptions and usage (apps.billing.models.plans) ------------------------------------------------
+
+from apps.billing.models import Subscription, SubscriptionEvent, UsageCounter, UsageRecord, UsageThreshold  # noqa: E402
+from apps.billing.services.plans import plans_ensure_defaults  # noqa: E402
+
+
+def _billing_subscription(organization: Organization) -> Subscription:
+    plan = next(plan for plan in plans_ensure_defaults() if plan.code == "start")
+    return Subscription.objects.create(
+        organization=organization,
+        plan=plan,
+        price=plan.prices.get(currency_id="RUB", period="month"),
+        status="incomplete",
+    )
+
+
+def _billing_subscription_event(organization: Organization) -> SubscriptionEvent:
+    subscription = _billing_subscription(organization)
+    return SubscriptionEvent.objects.create(
+        organization=organization, subscription=subscription, key=f"sample:{subscription.pk}", kind="activate"
+    )
+
+
+def _billing_usage_counter(organization: Organization) -> UsageCounter:
+    return UsageCounter.objects.create(organization=organization, resource="seats", used=1)
+
+
+def _billing_usage_record(organization: Organization) -> UsageRecord:
+    return UsageRecord.objects.create(
+        organization=organization, resource="seats", amount=1, key=f"sample:{organization.pk}", kind="reserve"
+    )
+
+
+def _billing_usage_threshold(organization: Organization) -> UsageThreshold:
+    return UsageThreshold.objects.create(
+        organization=organization, resource="messages", period=_date(2026, 3, 1), percent=80, used=800, limit=1000
+    )
+
+
+TENANT_SAMPLES[Subscription] = _billing_subscription
+TENANT_SAMPLES[SubscriptionEvent] = _billing_subscription_event
+TENANT_SAMPLES[UsageCounter] = _billing_usage_counter
+TENANT_SAMPLES[UsageRecord] = _billing_usage_record
+TENANT_SAMPLES[UsageThreshold] = _billing_usage_threshold
+
+
 # --- the webhook inbox (apps.core.mechanisms.webhooks) -----------------------------------------------------
 
 
@@ -270,6 +316,45 @@ def _webhook_delivery(organization: Organization):
 from apps.core.models import WebhookDelivery as _WebhookDelivery  # noqa: E402
 
 TENANT_SAMPLES[_WebhookDelivery] = _webhook_delivery
+
+# --- domain events and notifications (apps.core.mechanisms.events, .notifications) ----------------------------
+
+from django.db import transaction as _transaction  # noqa: E402
+
+from apps.core.mechanisms import events as _events  # noqa: E402
+from apps.core.mechanisms import notifications as _notifications  # noqa: E402
+from apps.core.mechanisms.idempotency import product_key as _product_key  # noqa: E402
+from apps.core.models import DomainEvent, DomainEventDelivery, Notification  # noqa: E402
+
+
+def _domain_event(organization: Organization) -> DomainEvent:
+    with _transaction.atomic():
+        return _events.emit(
+            "samples.something_happened",
+            organization=organization,
+            payload={"sample": organization.pk},
+            aggregate=f"samples.thing:{organization.pk}",
+        )
+
+
+def _domain_event_delivery(organization: Organization) -> DomainEventDelivery:
+    return DomainEventDelivery.objects.create(event=_domain_event(organization), subscription="samples.subscriber")
+
+
+def _notification(organization: Organization) -> Notification:
+    with _transaction.atomic():
+        return _notifications.notify(
+            recipient=f"sample-{organization.pk}@example.com",
+            template="test_message",
+            context={},
+            key=_product_key("samples", "notification", organization.pk),
+            organization=organization,
+        )
+
+
+TENANT_SAMPLES[DomainEvent] = _domain_event
+TENANT_SAMPLES[DomainEventDelivery] = _domain_event_delivery
+TENANT_SAMPLES[Notification] = _notification
 
 
 # --- traffic analytics: sources, campaigns, imports, facts, conversions, payouts -----------------------------

@@ -6,3 +6,8 @@ class BillingConfig(AppConfig):
     name = "apps.billing"
     label = "billing"
     verbose_name = _("Billing")
+
+    def ready(self) -> None:
+        from .audit_actions import register_billing_action_labels
+
+        register_billing_action_labels()

@@ -13,6 +13,7 @@ class CoreConfig(AppConfig):
         from apps.core.admin_kit.dashboards import register_core_dashboard
         from apps.core.language.formatting import install_admin_number_display
         from apps.core.language.third_party_nouns import register_third_party_nouns
+        from apps.core.mechanisms import notifications  # noqa: F401  (registers the e-mail transport)
 
         register_core_dashboard()
         register_third_party_nouns()

@@ -530,3 +530,177 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} {self.event_type or '-'} {self.event_id or '#' + str(self.pk)}"
+
+
+# --- domain events and the notifications outbox (apps.core.mechanisms.events, .notifications) -------------
+
+
+class DomainEvent(TenantModel):
+    """Something that happened in a lower app that higher apps may act on («billing.payment_succeeded»).
+
+    Written in the transaction of the change it reports, so it exists exactly when the change does; delivered
+    to each subscription after the commit (see apps.core.mechanisms.events)."""
+
+    name = models.CharField(_("event"), max_length=100)
+    aggregate = models.CharField(
+        _("aggregate"),
+        max_length=200,
+        blank=True,
+        help_text=_("What the event is about («billing.payment:12»); events of one aggregate are delivered in order."),
+    )
+    payload = models.JSONField(_("payload"), default=dict, blank=True)
+    key = models.CharField(_("idempotency key"), max_length=128, null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(_("emitted"), auto_now_add=True)
+    settled_at = models.DateTimeField(
+        _("settled"),
+        null=True,
+        blank=True,
+        help_text=_("When every subscription had received the event or had given up on it."),
+    )
+
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "domain event"),
+        genitive=pgettext_lazy("genitive", "domain event"),
+        accusative_plural=pgettext_lazy("accusative plural", "domain events"),
+        genitive_plural=pgettext_lazy("genitive plural", "domain events"),
+        count=ngettext_lazy("%(count)s domain event", "%(count)s domain events", "count"),
+        gender=pgettext_lazy("grammatical gender", "domain event"),
+    )
+
+    class Meta:
+        verbose_name = _("domain event")
+        verbose_name_plural = _("domain events")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["organization", "aggregate", "id"], name="domainevent_aggregate"),
+            # The sweeper's scan: only events still owed to some subscription.
+            models.Index(
+                fields=["created_at"], condition=models.Q(settled_at__isnull=True), name="domainevent_unsettled"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.name}"
+
+
+class DomainEventDelivery(models.Model):
+    """One event delivered to one subscription: done once, whatever the number of task runs."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        DONE = "done", _("Delivered")
+        FAILED = "failed", _("Failed")
+
+    event = models.ForeignKey(
+        DomainEvent, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("domain event")
+    )
+    subscription = models.CharField(_("subscription"), max_length=100)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+
+    tenant_path = "event__organization"
+
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "event delivery"),
+        genitive=pgettext_lazy("genitive", "event delivery"),
+        accusative_plural=pgettext_lazy("accusative plural", "event deliveries"),
+        genitive_plural=pgettext_lazy("genitive plural", "event deliveries"),
+        count=ngettext_lazy("%(count)s event delivery", "%(count)s event deliveries", "count"),
+        gender=pgettext_lazy("grammatical gender", "event delivery"),
+    )
+
+    class Meta:
+        verbose_name = _("event delivery")
+        verbose_name_plural = _("event deliveries")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "subscription"], name="domaineventdelivery_once"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "done", "failed"]), name="domaineventdelivery_status_known"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="done") | models.Q(delivered_at__isnull=False),
+                name="domaineventdelivery_done_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.event_id} → {self.subscription}"
+
+
+class Notification(models.Model):
+    """One message to one recipient through one channel (e-mail, later messengers and SMS), unique by its key.
+
+    Written in the transaction of the change it tells about and sent by Celery after the commit (see
+    apps.core.mechanisms.notifications). Platform messages belong to no organization: superusers see them."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("organization")
+    )
+    channel = models.CharField(_("channel"), max_length=32)
+    recipient = models.CharField(_("recipient"), max_length=320)
+    template = models.CharField(_("template"), max_length=100)
+    context = models.JSONField(_("context"), default=dict, blank=True)
+    language = models.CharField(_("language"), max_length=8)
+    key = models.CharField(_("idempotency key"), max_length=128, unique=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    provider_message_id = models.CharField(_("provider's message id"), max_length=255, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("failed"), null=True, blank=True)
+
+    tenant_path = "organization"
+
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "notification"),
+        genitive=pgettext_lazy("genitive", "notification"),
+        accusative_plural=pgettext_lazy("accusative plural", "notifications"),
+        genitive_plural=pgettext_lazy("genitive plural", "notifications"),
+        count=ngettext_lazy("%(count)s notification", "%(count)s notifications", "count"),
+        gender=pgettext_lazy("grammatical gender", "notification"),
+    )
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["queued", "sent", "delivered", "failed"]),
+                name="notification_status_known",
+            ),
+            # Sent (or delivered) means the provider took it: the time and its id are there.
+            models.CheckConstraint(
+                condition=~models.Q(status__in=["sent", "delivered"]) | models.Q(sent_at__isnull=False),
+                name="notification_sent_has_time",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="notification_due"),
+            models.Index(fields=["channel", "provider_message_id"], name="notification_provider_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} → {self.recipient_masked}"
+
+    @property
+    def recipient_masked(self) -> str:
+        """The recipient with most of its name hidden («an***@example.com», «+7***45»)."""
+        name, at, domain = self.recipient.partition("@")
+        if at:
+            return f"{name[:2]}***@{domain}"
+        return f"{self.recipient[:2]}***{self.recipient[-2:]}" if len(self.recipient) > 6 else "***"

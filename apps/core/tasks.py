@@ -88,3 +88,35 @@ def webhook_deliveries_sweep_task() -> int:
     from apps.core.mechanisms.webhooks import webhook_deliveries_sweep
 
     return len(webhook_deliveries_sweep())
+
+
+# --- domain events and notifications (apps.core.mechanisms.events, .notifications) -----------------------
+
+from apps.core.mechanisms import events, notifications  # noqa: E402
+
+
+@shared_task(name=events.DELIVER_TASK)
+def domain_event_deliver_task(event_id: int) -> dict:
+    """Deliver one event to the subscriptions that still lack it (queued on commit by ``emit``, again on a
+    handler's failure and by the sweeper). Safe to run twice: a delivery done is not done again."""
+    return events.domain_event_deliver(event_id)
+
+
+@shared_task(name=events.SWEEP_TASK)
+def domain_events_sweep_task() -> int:
+    """Queue again the events some subscription still lacks (every minute, see migration 0009)."""
+    return events.domain_events_sweep()
+
+
+@shared_task(name=notifications.SEND_TASK)
+def notification_send_task(notification_id: int) -> str:
+    """Send one queued notification (queued on commit by ``notify``, again for a retry and by the sweeper).
+    Safe to run twice: only a queued notification is sent, under its row's lock."""
+    notification = notifications.notification_send(notification_id)
+    return notification.status if notification is not None else "missing"
+
+
+@shared_task(name=notifications.SWEEP_TASK)
+def notifications_sweep_task() -> int:
+    """Queue again the notifications due and not sent (every minute, see migration 0009)."""
+    return notifications.notifications_sweep()

@@ -365,6 +365,13 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Kontora <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- Domain events and notifications (apps.core.mechanisms.events, .notifications) ---------------------------
+
+# Attempts before a failing event handler's delivery, or a notification the provider keeps deferring, is
+# marked failed (the waits between them double, from 30 s and 1 min, up to an hour).
+DOMAIN_EVENTS_MAX_ATTEMPTS = env_int("DOMAIN_EVENTS_MAX_ATTEMPTS", 8)
+NOTIFICATIONS_MAX_ATTEMPTS = env_int("NOTIFICATIONS_MAX_ATTEMPTS", 8)
+
 # --- Security -------------------------------------------------------------------------------------------
 
 SESSION_COOKIE_HTTPONLY = True
@@ -372,6 +379,23 @@ CSRF_COOKIE_HTTPONLY = False  # the small JS client reads it to send X-CSRFToken
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# --- Secrets at rest and billing's platform accounts ---------------------------------------------------
+
+# Fernet keys of stored credentials (apps/core/mechanisms/secrets.py), comma-separated, the encrypting one
+# first. Empty here: development and tests derive one from SECRET_KEY; production settings require it.
+KONTORA_SECRET_KEYS = env_list("KONTORA_SECRET_KEYS")
+
+# The platform's own payment accounts (apps/billing/models/gateways.py, ``platform_gateway``): the operator's
+# organization (by slug) whose books receive platform payments, and each provider's credentials.
+KONTORA_PLATFORM_ORGANIZATION = env_str("KONTORA_PLATFORM_ORGANIZATION", "")
+KONTORA_PAYMENTS_TEST_MODE = env_bool("KONTORA_PAYMENTS_TEST_MODE", True)
+KONTORA_STRIPE_SECRET_KEY = env_str("KONTORA_STRIPE_SECRET_KEY", "")
+KONTORA_STRIPE_WEBHOOK_SECRET = env_str("KONTORA_STRIPE_WEBHOOK_SECRET", "")
+KONTORA_YOOKASSA_SHOP_ID = env_str("KONTORA_YOOKASSA_SHOP_ID", "")
+KONTORA_YOOKASSA_SECRET_KEY = env_str("KONTORA_YOOKASSA_SECRET_KEY", "")
+KONTORA_TBANK_TERMINAL_KEY = env_str("KONTORA_TBANK_TERMINAL_KEY", "")
+KONTORA_TBANK_PASSWORD = env_str("KONTORA_TBANK_PASSWORD", "")
 
 # --- Operations -----------------------------------------------------------------------------------------
 

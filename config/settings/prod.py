@@ -34,6 +34,20 @@ ALLOWED_HOSTS = [host.strip() for host in env_required("DJANGO_ALLOWED_HOSTS").s
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must list the site's host names, separated by commas.")
 
+# Stored credentials are encrypted with these keys (apps/core/mechanisms/secrets.py); in production they are
+# never derived from DJANGO_SECRET_KEY.
+KONTORA_SECRET_KEYS = [key.strip() for key in env_required("KONTORA_SECRET_KEYS").split(",") if key.strip()]
+try:
+    from cryptography.fernet import Fernet
+
+    for _key in KONTORA_SECRET_KEYS:
+        Fernet(_key)
+except ValueError:
+    raise ImproperlyConfigured(
+        "KONTORA_SECRET_KEYS must hold Fernet keys separated by commas, e.g. the output of "
+        "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`."
+    ) from None
+
 # HTTPS only. The proxy tells Django which scheme the client used; /healthz and /metrics answer on plain HTTP
 # too, because container health checks and Prometheus talk to the web containers directly.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -14,13 +14,18 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from cryptography.fernet import Fernet
 from django.conf import settings
 
 from tests.core.throwaway import stop_embedded
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 SECRET_KEY = secrets.token_urlsafe(50)
-PROD = {"DJANGO_SETTINGS_MODULE": "config.settings.prod", "DJANGO_SECRET_KEY": SECRET_KEY}
+PROD = {
+    "DJANGO_SETTINGS_MODULE": "config.settings.prod",
+    "DJANGO_SECRET_KEY": SECRET_KEY,
+    "KONTORA_SECRET_KEYS": Fernet.generate_key().decode(),
+}
 PROD_WITH_HOSTS = {**PROD, "DJANGO_ALLOWED_HOSTS": "example.com,www.example.com"}
 
 
@@ -200,3 +205,19 @@ def test_sentry_stays_off_without_a_dsn():
     result = run_script("import sentry_sdk\nresult = sentry_sdk.get_client().is_active()", PROD_WITH_HOSTS)
 
     assert result is False
+
+
+def test_production_refuses_to_start_without_the_keys_of_stored_secrets():
+    env = {name: value for name, value in PROD_WITH_HOSTS.items() if name != "KONTORA_SECRET_KEYS"}
+
+    done = run(["manage.py", "check"], env)
+
+    assert done.returncode != 0
+    assert "ImproperlyConfigured: KONTORA_SECRET_KEYS must be set in production" in done.stderr
+
+
+def test_production_refuses_a_malformed_secret_key():
+    done = run(["manage.py", "check"], {**PROD_WITH_HOSTS, "KONTORA_SECRET_KEYS": "not-a-fernet-key"})
+
+    assert done.returncode != 0
+    assert "KONTORA_SECRET_KEYS must hold Fernet keys separated by commas" in done.stderr

@@ -1,4 +1,5 @@
-"""Core's periodic tasks, installed by core's migrations 0004, 0006 and 0008 (see :mod:`apps.core.operations.beat`)."""
+"""Core's periodic tasks, installed by core's migrations 0004, 0006, 0008 and 0009
+(see :mod:`apps.core.operations.beat`)."""
 
 from __future__ import annotations
 
@@ -38,4 +39,23 @@ WEBHOOK_SWEEP = PeriodicTaskSpec(
     description="Queues again the verified webhook deliveries that have waited more than a few minutes, the "
     "retries that are overdue and the handlings that were interrupted. Handlers are idempotent, so a delivery "
     "queued twice still has one effect.",
+)
+# Domain events and notifications are queued on commit; these sweepers queue again what a process that died
+# after the commit left behind (see apps.core.mechanisms.events and .notifications). Every minute: each run
+# reads one partial index and queues only what is owed.
+EVENTS_SWEEP_TASK_NAME = "Deliver domain events left behind"
+EVENTS_SWEEP = PeriodicTaskSpec(
+    name=EVENTS_SWEEP_TASK_NAME,
+    task="apps.core.tasks.domain_events_sweep_task",
+    minute="*",
+    description="Queues again the delivery of each domain event older than a minute that a subscription has "
+    "not received yet (its on-commit dispatch was lost, or it waits for its turn or its retry).",
+)
+NOTIFICATIONS_SWEEP_TASK_NAME = "Send notifications left behind"
+NOTIFICATIONS_SWEEP = PeriodicTaskSpec(
+    name=NOTIFICATIONS_SWEEP_TASK_NAME,
+    task="apps.core.tasks.notifications_sweep_task",
+    minute="*",
+    description="Queues again each notification older than a minute that is still queued and due (its "
+    "on-commit dispatch was lost, or its retry time has come).",
 )

@@ -1,0 +1,122 @@
+"""What a traffic file reads into: the contract between the readers (this package) and the import pipeline.
+
+Pure Python, no database: a reader turns a file into these rows plus every bad cell it found; the pipeline
+decides whether to write. Missing numbers are None, never 0 (a network that did not report clicks did not
+report zero clicks).
+
+The entry points (apps.analytics.formats):
+
+    detect(sample: bytes, *, mapping: dict | None = None) -> Format      # raises FormatNotRecognized
+    read(stream: BinaryIO, *, format: Format | str | None = None, source_timezone: str = "UTC",
+         source_currency: str = "", mapping: dict | None = None, batch_size: int = 50_000) -> Reading
+    Reading.batches() -> Iterator[list[MetricRow] | list[ConversionRow]]; after iteration:
+    Reading.format, .errors (capped), .error_count (all), .warnings, .rows_read, .timezone
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Protocol
+
+from django.utils.translation import gettext_lazy as _
+
+METRIC = "metric"
+CONVERSION = "conversion"
+
+
+@dataclass(slots=True)
+class MetricRow:
+    """One daily fact at the grain the file carries."""
+
+    line: int  # file line number (1-based, header = 1) for lineage and errors
+    report_date: date
+    campaign_id: str  # external id; "" when the file has only a name
+    campaign_name: str
+    ad_group: str = ""  # ad group / ad set
+    creative: str = ""
+    placement: str = ""  # exchange / placement / publisher
+    country: str = ""  # ISO 3166-1 alpha-2, upper case; "" when absent
+    os: str = ""  # "ios" | "android" | other lower-case value; "" when absent
+    sub_id: str = ""
+    impressions: int | None = None  # None = missing, never 0
+    clicks: int | None = None
+    installs: int | None = None
+    conversions: int | None = None
+    events: dict[str, int] | None = None  # per-event counts where the file splits them
+    spend: Decimal | None = None
+    revenue: Decimal | None = None
+    currency: str = ""  # ISO 4217 upper case (from a column, a header such as "Sales in EUR", or the source)
+
+
+@dataclass(slots=True)
+class ConversionRow:
+    """A raw install, in-app event or tracker conversion."""
+
+    line: int
+    click_id: str
+    transaction_id: str
+    event: str
+    status: str
+    payout: Decimal | None
+    currency: str
+    click_time: datetime | None  # aware, in UTC
+    conversion_time: datetime  # aware, in UTC
+    campaign_id: str = ""
+    campaign_name: str = ""
+    country: str = ""
+    os: str = ""
+    sub_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CellError:
+    """A cell that could not be read: where it is, what it held and what form was expected."""
+
+    line: int
+    column: str
+    raw: str
+    expected: str  # already translated (a lazy string), e.g. "a date such as 2026-05-01"
+
+    def __str__(self) -> str:
+        if not self.raw:
+            text = _("Line {line}, column “{column}”: the cell is empty; expected {expected}.")
+        else:
+            text = _("Line {line}, column “{column}”: “{raw}” is not {expected}.")
+        return str(text.format(line=self.line, column=self.column, raw=self.raw, expected=self.expected))
+
+
+@dataclass(frozen=True, slots=True)
+class Warning_:  # the trailing underscore keeps clear of the builtin Warning
+    """A business-rule warning (clicks above impressions, negative spend, ...): shown, not fatal."""
+
+    line: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return str(
+            _("Line {line}, column “{column}”: {message}").format(
+                line=self.line, column=self.column, message=self.message
+            )
+        )
+
+
+class Format(Protocol):
+    code: str  # "moloco_csv", "moloco_json", "appsflyer_partners", ... "generic"
+    label: str  # translatable
+    kind: str  # METRIC | CONVERSION
+
+
+class FormatNotRecognized(ValueError):
+    """No known format fits the file's header; the message names every format tried."""
+
+    def __init__(self, message: str, *, tried: list[str], header: list[str] | None = None):
+        super().__init__(message)
+        self.tried = tried
+        self.header = header or []
+
+
+class UnreadableFile(ValueError):
+    """The file is not text in a supported shape (not UTF-8, not CSV/JSON, no header)."""
