@@ -587,9 +587,9 @@ class DomainEventDelivery(models.Model):
     """One event delivered to one subscription: done once, whatever the number of task runs."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        DONE = "done", _("Delivered")
-        FAILED = "failed", _("Failed")
+        PENDING = "pending", pgettext_lazy("event delivery status", "Pending")
+        DONE = "done", pgettext_lazy("event delivery status", "Delivered")
+        FAILED = "failed", pgettext_lazy("event delivery status", "Failed")
 
     event = models.ForeignKey(
         DomainEvent, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("domain event")
@@ -639,10 +639,10 @@ class Notification(models.Model):
     apps.core.mechanisms.notifications). Platform messages belong to no organization: superusers see them."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        SENT = "sent", _("Sent")
-        DELIVERED = "delivered", _("Delivered")
-        FAILED = "failed", _("Failed")
+        QUEUED = "queued", pgettext_lazy("notification status", "Queued")
+        SENT = "sent", pgettext_lazy("notification status", "Sent")
+        DELIVERED = "delivered", pgettext_lazy("notification status", "Delivered")
+        FAILED = "failed", pgettext_lazy("notification status", "Failed")
 
     organization = models.ForeignKey(
         Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("organization")

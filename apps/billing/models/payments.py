@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.core.accounts.tenancy import TenantModel
 
@@ -28,11 +29,11 @@ def _amount(verbose_name, **kwargs):
 
 
 class PaymentStatus(models.TextChoices):
-    PENDING = "pending", _("pending")
-    WAITING_FOR_CAPTURE = "waiting_for_capture", _("waiting for capture")
-    SUCCEEDED = "succeeded", _("succeeded")
-    CANCELED = "canceled", _("canceled")
-    FAILED = "failed", _("failed")
+    PENDING = "pending", pgettext_lazy("payment status", "pending")
+    WAITING_FOR_CAPTURE = "waiting_for_capture", pgettext_lazy("payment status", "waiting for capture")
+    SUCCEEDED = "succeeded", pgettext_lazy("payment status", "succeeded")
+    CANCELED = "canceled", pgettext_lazy("payment status", "canceled")
+    FAILED = "failed", pgettext_lazy("payment status", "failed")
 
 
 # Where each status may go. Succeeded, canceled and failed are final: a provider's later word about a final
@@ -136,9 +137,9 @@ class Payment(TenantModel):
 
 
 class RefundStatus(models.TextChoices):
-    PENDING = "pending", _("pending")
-    SUCCEEDED = "succeeded", _("succeeded")
-    CANCELED = "canceled", _("canceled or failed")
+    PENDING = "pending", pgettext_lazy("refund status", "pending")
+    SUCCEEDED = "succeeded", pgettext_lazy("refund status", "succeeded")
+    CANCELED = "canceled", pgettext_lazy("refund status", "canceled or failed")
 
 
 class Refund(TenantModel):
