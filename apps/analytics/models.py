@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.core.accounts.tenancy import TenantModel
 
@@ -193,11 +194,11 @@ class ImportJob(TenantModel):
     it, its counts, timing, warnings and the report of its bad cells."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
-        REJECTED = "rejected", _("Rejected")
+        QUEUED = "queued", pgettext_lazy("import status", "Queued")
+        RUNNING = "running", pgettext_lazy("import status", "Running")
+        DONE = "done", pgettext_lazy("import status", "Done")
+        FAILED = "failed", pgettext_lazy("import status", "Failed")
+        REJECTED = "rejected", pgettext_lazy("import status", "Rejected")
 
     source = models.ForeignKey(
         TrafficSource, on_delete=models.PROTECT, related_name="imports", verbose_name=_("traffic source")
@@ -416,11 +417,11 @@ class Payout(TenantModel):
     against income) → paid (the receivable moves to cash), or rejected, or reversed (the posting reversed)."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        APPROVED = "approved", _("Approved")
-        PAID = "paid", _("Paid")
-        REJECTED = "rejected", _("Rejected")
-        REVERSED = "reversed", _("Reversed")
+        PENDING = "pending", pgettext_lazy("payout status", "Pending")
+        APPROVED = "approved", pgettext_lazy("payout status", "Approved")
+        PAID = "paid", pgettext_lazy("payout status", "Paid")
+        REJECTED = "rejected", pgettext_lazy("payout status", "Rejected")
+        REVERSED = "reversed", pgettext_lazy("payout status", "Reversed")
 
     program = models.ForeignKey(
         AffiliateProgram, on_delete=models.PROTECT, related_name="payouts", verbose_name=_("affiliate program")
