@@ -24,9 +24,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext_lazy, pgettext_lazy
 
 from apps.core.accounts.tenancy import TenantModel
+from apps.core.language.nouns import NounForms
 
 # Amounts: the ledger's width (28 significant digits, 8 decimals: the largest precision Kontora supports).
 AMOUNT_DIGITS = 28
@@ -75,6 +76,15 @@ class TrafficSource(TenantModel):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "traffic source"),
+        genitive=pgettext_lazy("genitive", "traffic source"),
+        accusative_plural=pgettext_lazy("accusative plural", "traffic sources"),
+        genitive_plural=pgettext_lazy("genitive plural", "traffic sources"),
+        count=ngettext_lazy("%(count)s traffic source", "%(count)s traffic sources", "count"),
+        gender=pgettext_lazy("grammatical gender", "traffic source"),
+    )
+
     class Meta:
         verbose_name = _("traffic source")
         verbose_name_plural = _("traffic sources")
@@ -98,6 +108,15 @@ class AffiliateProgram(TenantModel):
     name = models.CharField(_("name"), max_length=200)
     external_id = models.CharField(_("external id"), max_length=255, blank=True, default="")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "affiliate program"),
+        genitive=pgettext_lazy("genitive", "affiliate program"),
+        accusative_plural=pgettext_lazy("accusative plural", "affiliate programs"),
+        genitive_plural=pgettext_lazy("genitive plural", "affiliate programs"),
+        count=ngettext_lazy("%(count)s affiliate program", "%(count)s affiliate programs", "count"),
+        gender=pgettext_lazy("grammatical gender", "affiliate program"),
+    )
 
     class Meta:
         verbose_name = _("affiliate program")
@@ -131,6 +150,15 @@ class Offer(TenantModel):
     external_id = models.CharField(_("external id"), max_length=255, blank=True, default="")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "offer"),
+        genitive=pgettext_lazy("genitive", "offer"),
+        accusative_plural=pgettext_lazy("accusative plural", "offers"),
+        genitive_plural=pgettext_lazy("genitive plural", "offers"),
+        count=ngettext_lazy("%(count)s offer", "%(count)s offers", "count"),
+        gender=pgettext_lazy("grammatical gender", "offer"),
+    )
+
     class Meta:
         verbose_name = _("offer")
         verbose_name_plural = _("offers")
@@ -163,6 +191,15 @@ class Campaign(TenantModel):
         Offer, on_delete=models.PROTECT, null=True, blank=True, related_name="campaigns", verbose_name=_("offer")
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "campaign"),
+        genitive=pgettext_lazy("genitive", "campaign"),
+        accusative_plural=pgettext_lazy("accusative plural", "campaigns"),
+        genitive_plural=pgettext_lazy("genitive plural", "campaigns"),
+        count=ngettext_lazy("%(count)s campaign", "%(count)s campaigns", "count"),
+        gender=pgettext_lazy("grammatical gender", "campaign"),
+    )
 
     class Meta:
         verbose_name = _("campaign")
@@ -242,6 +279,15 @@ class ImportJob(TenantModel):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "import"),
+        genitive=pgettext_lazy("genitive", "import"),
+        accusative_plural=pgettext_lazy("accusative plural", "imports"),
+        genitive_plural=pgettext_lazy("genitive plural", "imports"),
+        count=ngettext_lazy("%(count)s import", "%(count)s imports", "count"),
+        gender=pgettext_lazy("grammatical gender", "import"),
+    )
 
     class Meta:
         verbose_name = _("import")
@@ -334,6 +380,15 @@ class MetricFact(TenantModel):
     )
     line = models.PositiveIntegerField(_("file line"))
 
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "daily metric"),
+        genitive=pgettext_lazy("genitive", "daily metric"),
+        accusative_plural=pgettext_lazy("accusative plural", "daily metrics"),
+        genitive_plural=pgettext_lazy("genitive plural", "daily metrics"),
+        count=ngettext_lazy("%(count)s daily metric", "%(count)s daily metrics", "count"),
+        gender=pgettext_lazy("grammatical gender", "daily metric"),
+    )
+
     class Meta:
         verbose_name = _("daily metric")
         verbose_name_plural = _("daily metrics")
@@ -400,6 +455,15 @@ class Conversion(TenantModel):
     )
     line = models.PositiveIntegerField(_("file line"), null=True, blank=True)
 
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "conversion"),
+        genitive=pgettext_lazy("genitive", "conversion"),
+        accusative_plural=pgettext_lazy("accusative plural", "conversions"),
+        genitive_plural=pgettext_lazy("genitive plural", "conversions"),
+        count=ngettext_lazy("%(count)s conversion", "%(count)s conversions", "count"),
+        gender=pgettext_lazy("grammatical gender", "conversion"),
+    )
+
     class Meta:
         verbose_name = _("conversion")
         verbose_name_plural = _("conversions")
@@ -465,6 +529,15 @@ class Payout(TenantModel):
     approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
     paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
     reversed_at = models.DateTimeField(_("reversed"), null=True, blank=True)
+
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "payout"),
+        genitive=pgettext_lazy("genitive", "payout"),
+        accusative_plural=pgettext_lazy("accusative plural", "payouts"),
+        genitive_plural=pgettext_lazy("genitive plural", "payouts"),
+        count=ngettext_lazy("%(count)s payout", "%(count)s payouts", "count"),
+        gender=pgettext_lazy("grammatical gender", "payout"),
+    )
 
     class Meta:
         verbose_name = _("payout")
