@@ -159,7 +159,7 @@ class PayoutAdmin(KontoraModelAdmin):
         if done:
             self.message_user(request, done_message(done), messages.SUCCESS)
 
-    @admin.action(description=_("Approve the selected payouts (post them to the books)"), permissions=["move"])
+    @admin.action(description=_("Approve payouts (post them to the books)"), permissions=["move"])
     def approve_payouts(self, request, queryset):
         self._each(
             request,
@@ -168,7 +168,7 @@ class PayoutAdmin(KontoraModelAdmin):
             lambda n: ngettext("{count} payout approved.", "{count} payouts approved.", n).format(count=n),
         )
 
-    @admin.action(description=_("Reject the selected payouts"), permissions=["move"])
+    @admin.action(description=_("Reject payouts…"), permissions=["move"])
     def reject_payouts(self, request, queryset):
         return self._with_reason(
             request,
@@ -179,7 +179,7 @@ class PayoutAdmin(KontoraModelAdmin):
             done=lambda n: ngettext("{count} payout rejected.", "{count} payouts rejected.", n).format(count=n),
         )
 
-    @admin.action(description=_("Reverse the selected approved payouts"), permissions=["move"])
+    @admin.action(description=_("Reverse approved payouts…"), permissions=["move"])
     def reverse_payouts(self, request, queryset):
         return self._with_reason(
             request,
@@ -201,7 +201,7 @@ class PayoutAdmin(KontoraModelAdmin):
             form = ReasonForm()
         return self._page(request, queryset, action=action, title=title, form=form, submit=title)
 
-    @admin.action(description=_("Record the selected payout as paid…"), permissions=["move"])
+    @admin.action(description=_("Record a payout as paid…"), permissions=["move"])
     def pay_payout(self, request, queryset):
         if queryset.count() != 1:
             self.message_user(request, _("Choose exactly one payout to record as paid."), messages.WARNING)
