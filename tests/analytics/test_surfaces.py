@@ -262,3 +262,20 @@ def test_a_payout_through_the_api_is_created_approved_and_paid_once(api, organiz
     assert Transaction.objects.filter(organization=organization).count() == 2
     refused = api.post(f"{BASE}/payouts/{pk}/reverse/", {}, format="json")
     assert refused.status_code == 400
+
+
+def test_a_viewer_of_an_organization_cannot_upload_into_its_source_from_the_admin(
+    admin_client, owner, other_organization, django_capture_on_commit_callbacks
+):
+    from tests.core.factories import MembershipFactory
+
+    MembershipFactory(user=owner, organization=other_organization, role=Role.VIEWER)
+    read_only_source = TrafficSourceFactory(organization=other_organization)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = admin_client.post(
+            reverse("admin:analytics_importjob_add"), {"source": read_only_source.pk, "file": upload()}
+        )
+
+    assert response.status_code == 200  # the form again, with the refusal
+    assert (len(callbacks), ImportJob.objects.count()) == (0, 0)

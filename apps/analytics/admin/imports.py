@@ -14,6 +14,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.accounts.roles import write_power
+from apps.core.accounts.tenancy import has_power
 from apps.core.admin_kit.base import KontoraModelAdmin
 from apps.core.mechanisms.idempotency import is_replay
 from apps.core.mechanisms.jobs import enqueue_on_commit
@@ -50,6 +52,10 @@ class ImportUploadForm(forms.ModelForm):
         if self.errors:
             return
         data = self.cleaned_data
+        if not has_power(self.service_user, write_power("analytics"), data["source"].organization_id):
+            # The sources offered are those the user may read; importing needs the power to write there.
+            self.add_error("source", _("Your role may not import traffic into this organization."))
+            return
         try:
             self.saved = import_job_create(
                 organization=data["source"].organization_id,
