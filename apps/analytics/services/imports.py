@@ -10,7 +10,8 @@ API) and scheduled pulls.
    the job keeps the valid rows) and gets a CSV report of every bad cell.
 4. Then, in ONE transaction under an advisory lock per traffic source: campaigns seen for the first time are
    created (set-based), and one ``INSERT … ON CONFLICT (natural key) DO UPDATE … WHERE … IS DISTINCT FROM``
-   writes the facts, counting exactly what was inserted, updated (restated) and left unchanged. A killed
+   writes the facts that differ from the stored ones (the rest are filtered out first, so a re-import reads
+   and leaves them), counting exactly what was inserted, updated (restated) and left unchanged. A killed
    import therefore leaves nothing half-visible (the staging table dies with its session) and is re-run.
 
 No row is saved through the ORM: at a million rows a file, per-row saves are what makes other tools slow.
