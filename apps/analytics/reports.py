@@ -284,7 +284,9 @@ def reconciliation_list(
     currency = Currency.objects.get(pk=organization.reporting_currency_id)
     converter = Converter(organization, currency)
     groups = (
-        DailyRollup.objects.filter(organization_id=organization.pk, report_date__gte=date_from, report_date__lte=date_to)
+        DailyRollup.objects.filter(
+            organization_id=organization.pk, report_date__gte=date_from, report_date__lte=date_to
+        )
         .exclude(currency="")
         .values("report_date", "campaign__name", "source__kind", "currency")
         .annotate(spend=Sum("spend"))
