@@ -426,11 +426,21 @@ def _analytics_payout(organization: Organization):
     )
 
 
+def _analytics_rollup(organization: Organization):
+    from apps.analytics.models import DailyRollup
+    from apps.analytics.rollups import rollup_refresh
+
+    job = _analytics_import(organization)
+    rollup_refresh(organization_id=organization.pk, source_id=job.source_id, import_job=job)
+    return DailyRollup.objects.filter(source_id=job.source_id).first()
+
+
 def _register_analytics_samples() -> None:
     from apps.analytics.models import (
         AffiliateProgram,
         Campaign,
         Conversion,
+        DailyRollup,
         ImportJob,
         MetricFact,
         Offer,
@@ -448,6 +458,7 @@ def _register_analytics_samples() -> None:
             MetricFact: _analytics_fact,
             Conversion: _analytics_conversion,
             Payout: _analytics_payout,
+            DailyRollup: _analytics_rollup,
         }
     )
 

@@ -5,37 +5,84 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('analytics', '0001_initial'),
-        ('core', '0009_domain_events_notifications'),
+        ("analytics", "0001_initial"),
+        ("core", "0009_domain_events_notifications"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DailyRollup',
+            name="DailyRollup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('report_date', models.DateField(verbose_name='report date')),
-                ('time_zone', models.CharField(max_length=64, verbose_name='time zone')),
-                ('country', models.CharField(blank=True, db_collation='C', default='', max_length=2, verbose_name='country')),
-                ('os', models.CharField(blank=True, db_collation='C', default='', max_length=32, verbose_name='OS')),
-                ('currency', models.CharField(blank=True, default='', max_length=10, verbose_name='currency')),
-                ('impressions', models.BigIntegerField(blank=True, null=True, verbose_name='impressions')),
-                ('clicks', models.BigIntegerField(blank=True, null=True, verbose_name='clicks')),
-                ('installs', models.BigIntegerField(blank=True, null=True, verbose_name='installs')),
-                ('conversions', models.BigIntegerField(blank=True, null=True, verbose_name='conversions')),
-                ('spend', models.DecimalField(blank=True, decimal_places=8, max_digits=28, null=True, verbose_name='spend')),
-                ('revenue', models.DecimalField(blank=True, decimal_places=8, max_digits=28, null=True, verbose_name='revenue')),
-                ('fact_count', models.PositiveIntegerField(verbose_name='daily metrics')),
-                ('campaign', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='analytics.campaign', verbose_name='campaign')),
-                ('organization', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organization', verbose_name='organization')),
-                ('source', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='analytics.trafficsource', verbose_name='traffic source')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("report_date", models.DateField(verbose_name="report date")),
+                ("time_zone", models.CharField(max_length=64, verbose_name="time zone")),
+                (
+                    "country",
+                    models.CharField(blank=True, db_collation="C", default="", max_length=2, verbose_name="country"),
+                ),
+                ("os", models.CharField(blank=True, db_collation="C", default="", max_length=32, verbose_name="OS")),
+                ("currency", models.CharField(blank=True, default="", max_length=10, verbose_name="currency")),
+                ("impressions", models.BigIntegerField(blank=True, null=True, verbose_name="impressions")),
+                ("clicks", models.BigIntegerField(blank=True, null=True, verbose_name="clicks")),
+                ("installs", models.BigIntegerField(blank=True, null=True, verbose_name="installs")),
+                ("conversions", models.BigIntegerField(blank=True, null=True, verbose_name="conversions")),
+                (
+                    "spend",
+                    models.DecimalField(blank=True, decimal_places=8, max_digits=28, null=True, verbose_name="spend"),
+                ),
+                (
+                    "revenue",
+                    models.DecimalField(blank=True, decimal_places=8, max_digits=28, null=True, verbose_name="revenue"),
+                ),
+                ("fact_count", models.PositiveIntegerField(verbose_name="daily metrics")),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="analytics.campaign",
+                        verbose_name="campaign",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.organization",
+                        verbose_name="organization",
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="analytics.trafficsource",
+                        verbose_name="traffic source",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'daily rollup',
-                'verbose_name_plural': 'daily rollups',
-                'constraints': [models.UniqueConstraint(models.F('organization'), models.F('report_date'), models.F('source'), models.F('campaign'), models.F('country'), models.F('os'), models.F('currency'), models.F('time_zone'), name='analytics_rollup_key')],
+                "verbose_name": "daily rollup",
+                "verbose_name_plural": "daily rollups",
+                "constraints": [
+                    models.UniqueConstraint(
+                        models.F("organization"),
+                        models.F("report_date"),
+                        models.F("source"),
+                        models.F("campaign"),
+                        models.F("country"),
+                        models.F("os"),
+                        models.F("currency"),
+                        models.F("time_zone"),
+                        name="analytics_rollup_key",
+                    )
+                ],
             },
         ),
     ]
