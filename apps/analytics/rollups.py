@@ -13,7 +13,7 @@ from datetime import date
 
 from django.db import connection, transaction
 
-from .models import DailyRollup, ImportJob
+from .models import ImportJob
 
 # The import pipeline's lock (services.imports.LOCK_NAMESPACE): a refresh of a source waits for an import
 # writing into it and the other way round, so the sums are never read from a half-written source; two
@@ -68,10 +68,3 @@ def rollup_refresh(
         parameters = {"organization": organization_id, "source": source_id, "date_from": date_from, "date_to": date_to}
         cursor.execute(_REFRESH, parameters)
     return date_from, date_to
-
-
-def rollup_rows(*, organization_id: int, date_from: date, date_to: date):
-    """The organization's rollup rows of a date range (the ``(organization, report_date, …)`` key serves it)."""
-    return DailyRollup.objects.filter(
-        organization_id=organization_id, report_date__gte=date_from, report_date__lte=date_to
-    )
