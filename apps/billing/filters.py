@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core.filters import IsoDateTimeFilter, NumberFilter
 
-from .models import Payment, PaymentStatus, Provider, Refund, RefundStatus
+from .models import Payment, PaymentStatus, Provider, Refund, RefundStatus, Subscription, SubscriptionStatus
+from .models.plans import CURRENT_STATUSES
 
 
 class PaymentFilter(django_filters.FilterSet):
@@ -37,3 +38,17 @@ class RefundFilter(django_filters.FilterSet):
     class Meta:
         model = Refund
         fields = ["organization", "status", "payment", "provider"]
+
+
+class SubscriptionFilter(django_filters.FilterSet):
+    organization = django_filters.CharFilter(field_name="organization__slug", label=_("Organization (slug)"))
+    status = django_filters.MultipleChoiceFilter(choices=SubscriptionStatus.choices, label=_("Status"))
+    current = django_filters.BooleanFilter(method="filter_current", label=_("Current (its plan applies now)"))
+
+    class Meta:
+        model = Subscription
+        fields = ["organization", "status", "current"]
+
+    def filter_current(self, queryset, name, value):
+        statuses = [status.value for status in CURRENT_STATUSES]
+        return queryset.filter(status__in=statuses) if value else queryset.exclude(status__in=statuses)

@@ -170,23 +170,30 @@ def test_the_plans_are_public(db):
     assert "seats" in start["limits"]
 
 
+def test_another_organization_s_subscription_cannot_be_canceled(api, other_organization):
+    theirs = TENANT_SAMPLES[Subscription](other_organization)
+    assert api.post(f"{API}/subscriptions/{theirs.pk}/cancel/").status_code == 404
+    assert api.get(f"{API}/usage/", {"organization": other_organization.slug}).json() == []
+
+
 def test_the_subscription_is_read_canceled_at_period_end_and_resumed(api, organization):
     plan = next(p for p in plans_ensure_defaults() if p.code == "start")
     now = timezone.now()
-    Subscription.objects.create(
+    subscription = Subscription.objects.create(
         organization=organization, plan=plan, price=plan.prices.get(currency_id="RUB", period="month"),
         status="active", current_period_start=now - dt.timedelta(days=3),
         current_period_end=now + dt.timedelta(days=27),
     )  # fmt: skip
-    read = api.get(f"{API}/subscription/")
+    read = api.get(f"{API}/subscriptions/", {"current": "true", "organization": organization.slug})
     assert read.status_code == 200, read.json()
-    assert (read.json()["plan"], read.json()["status"]) == ("start", "active")
-    assert read.json()["price"]["currency"] == "RUB"
+    [current] = read.json()["results"]
+    assert (current["id"], current["plan"], current["status"]) == (subscription.pk, "start", "active")
+    assert current["price"] == {"currency": "RUB", "period": "month", "amount": current["price"]["amount"]}
 
-    canceled = api.post(f"{API}/subscription/cancel/")
+    canceled = api.post(f"{API}/subscriptions/{subscription.pk}/cancel/")
     assert canceled.status_code == 200
     assert canceled.json()["cancel_at_period_end"] is True
-    resumed = api.post(f"{API}/subscription/resume/")
+    resumed = api.post(f"{API}/subscriptions/{subscription.pk}/resume/")
     assert resumed.json()["cancel_at_period_end"] is False
 
 
@@ -198,7 +205,7 @@ def test_a_viewer_may_not_cancel_the_subscription(organization, member_of):
         status="active", current_period_start=now, current_period_end=now + dt.timedelta(days=30),
     )  # fmt: skip
     viewer = _client(member_of(organization, "viewer"))
-    assert viewer.post(f"{API}/subscription/cancel/").status_code == 403
+    assert viewer.post(f"{API}/subscriptions/{subscription.pk}/cancel/").status_code == 403
     subscription.refresh_from_db()
     assert subscription.cancel_at_period_end is False
 
@@ -207,7 +214,7 @@ def test_usage_and_limits(api, organization):
     plans_ensure_defaults()
     response = api.get(f"{API}/usage/")
     assert response.status_code == 200
-    body = response.json()
+    [body] = response.json()
     assert body["organization"] == organization.slug
     resources = {line["resource"]: line for line in body["usage"]}
     assert "seats" in resources

@@ -5,8 +5,8 @@
   the same payment on a repeat); ``POST /payments/{id}/refunds/`` refunds it (``GET`` lists its refunds),
   ``…/capture/`` and ``…/cancel/`` a held payment, ``…/sync/`` asks the provider again.
 - ``/refunds/``: list and read; ``POST`` refunds the ``payment`` named in the body.
-- ``/subscription/?organization=<slug>``: the organization's current subscription; ``POST
-  /subscription/change-plan/``, ``…/cancel/``, ``…/resume/``.
+- ``/subscriptions/?current=true&organization=<slug>``: the organization's current subscription (and its
+  past ones without ``current``); ``POST /subscriptions/{id}/change-plan/``, ``…/cancel/``, ``…/resume/``.
 - ``/plans/``: the public catalogue (no sign-in needed); ``/usage/?organization=<slug>``: usage and limits.
 
 A provider that refuses answers 502 (``provider_refused``), one that cannot be reached 503
@@ -19,21 +19,20 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from apps.core.accounts.roles import write_power
-from apps.core.accounts.tenancy import has_power, scope
+from apps.core.accounts.tenancy import scope
 from apps.core.api.errors import IDEMPOTENCY_CONFLICT, ErrorSerializer, error_response
 from apps.core.api.idempotency import created_status, idempotency_key, key_parameter
-from apps.core.api.organizations import organization_for
 from apps.core.api.viewsets import TenantScopedMixin
+from apps.core.selectors import organization_list
 
 from .. import selectors
-from ..filters import PaymentFilter, RefundFilter
-from ..models import GatewayAccount, Payment, Plan, Refund, Subscription
+from ..filters import PaymentFilter, RefundFilter, SubscriptionFilter
+from ..models import GatewayAccount, Payment, Plan, Refund, Subscription, UsageCounter
 from ..providers import ProviderError
 from ..services.payments import payment_cancel, payment_capture, payment_start, payment_sync, require_billing_power
 from ..services.refunds import refund_create
@@ -330,115 +329,96 @@ class PlanViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return super().list(request, *args, **kwargs)
 
 
-class SubscriptionViewSet(viewsets.GenericViewSet):
-    """The organization's current subscription and the changes its owner may ask for."""
+class SubscriptionViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Your organizations' subscriptions (``?current=true``: the one whose plan applies now) and the changes an
+    owner may ask for on the current one."""
 
     queryset = Subscription.objects.all()
     serializer_class = SubscriptionSerializer
-    pagination_class = None
-    filter_backends = []
+    filterset_class = SubscriptionFilter
+    ordering_fields = ["started_at", "id"]
+    ordering = ["-started_at", "-id"]
 
-    def _organization(self, request):
-        return organization_for(request, request.query_params.get("organization") or request.data.get("organization"))
+    def get_queryset(self):
+        return selectors.subscription_list(user=self.request.user).select_related(
+            "scheduled_plan", "pending_plan", "pending_price__currency"
+        )
 
-    def _current(self, request) -> Subscription:
-        organization = self._organization(request)
-        subscription = selectors.subscription_current(organization=organization)
-        if subscription is None:
-            raise exceptions.NotFound(_("The organization has no current subscription: it is on the free plan."))
-        return subscription
-
-    def _writable(self, request) -> Subscription:
-        subscription = self._current(request)
-        if not has_power(request.user, write_power("billing"), subscription.organization_id):
-            raise exceptions.PermissionDenied(_("Your role in this organization does not allow changing billing."))
-        return subscription
+    def get_serializer_class(self):
+        return PlanChangeInputSerializer if self.action == "change_plan" else SubscriptionSerializer
 
     def _answer(self, subscription: Subscription) -> Response:
-        fresh = (
-            selectors.subscription_list(user=self.request.user)
-            .select_related("scheduled_plan", "pending_plan", "pending_price__currency")
-            .get(pk=subscription.pk)
-        )
-        return Response(SubscriptionSerializer(fresh).data)
-
-    @extend_schema(
-        summary=gettext_lazy("The organization's current subscription"),
-        parameters=[ORGANIZATION],
-        responses={200: SubscriptionSerializer, **ERRORS},
-    )
-    def list(self, request):
-        return self._answer(self._current(request))
+        return Response(SubscriptionSerializer(self.get_queryset().get(pk=subscription.pk)).data)
 
     @extend_schema(
         summary=gettext_lazy("Move to another plan: a dearer one now (after paying the difference), a cheaper one "
                              "from the next period"),
-        parameters=[ORGANIZATION],
         request=PlanChangeInputSerializer,
         responses={200: PlanChangeSerializer, **ERRORS},
         examples=[OpenApiExample("To the Pro plan", request_only=True, value={"plan": "pro"})],
     )  # fmt: skip
-    @action(detail=False, methods=["post"], url_path="change-plan")
-    def change_plan(self, request):
-        subscription = self._writable(request)
+    @action(detail=True, methods=["post"], url_path="change-plan", filterset_class=None)
+    def change_plan(self, request, pk=None):
+        subscription = self.get_object()
         serializer = PlanChangeInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        plan = Plan.objects.filter(code=serializer.validated_data["plan"], is_active=True).first()
+        code = serializer.validated_data["plan"]
+        plan = Plan.objects.filter(code=code, is_active=True).first()
         if plan is None:
-            raise ValidationError(
-                {"plan": _("There is no plan {code} on offer.").format(code=serializer.validated_data["plan"])}
-            )
+            raise ValidationError({"plan": _("There is no plan {code} on offer.").format(code=code)})
         change = subscription_change_plan(subscription=subscription, plan=plan, user=request.user)
         body = self._answer(change.subscription).data
         return Response({"kind": change.kind, "amount_due": str(change.amount_due), "subscription": body})
 
     @extend_schema(
         summary=gettext_lazy("Cancel when the period ends (resume undoes it)"),
-        parameters=[ORGANIZATION],
         request=None,
         responses={200: SubscriptionSerializer, **ERRORS},
     )
-    @action(detail=False, methods=["post"])
-    def cancel(self, request):
-        subscription = self._writable(request)
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def cancel(self, request, pk=None):
+        subscription = self.get_object()
         return self._answer(subscription_cancel(subscription=subscription, at_period_end=True, user=request.user))
 
     @extend_schema(
         summary=gettext_lazy("Undo a cancel or a downgrade scheduled for the period end"),
-        parameters=[ORGANIZATION],
         request=None,
         responses={200: SubscriptionSerializer, **ERRORS},
     )
-    @action(detail=False, methods=["post"])
-    def resume(self, request):
-        subscription = self._writable(request)
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def resume(self, request, pk=None):
+        subscription = self.get_object()
         return self._answer(subscription_resume(subscription=subscription, user=request.user))
 
 
-class UsageViewSet(viewsets.GenericViewSet):
-    """What the organization has used of each limited resource, against its plan's limits."""
+class UsageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """For each of your organizations (``?organization=<slug>`` for one): its plan and what it has used of
+    each limited resource against the plan's limits."""
 
+    queryset = UsageCounter.objects.all()
     serializer_class = UsageSerializer
     pagination_class = None
     filter_backends = []
 
     @extend_schema(
-        summary=gettext_lazy("Usage and limits"), parameters=[ORGANIZATION], responses={200: UsageSerializer, **ERRORS}
+        summary=gettext_lazy("Usage and limits"), parameters=[ORGANIZATION], responses={200: UsageSerializer(many=True)}
     )
-    def list(self, request):
-        organization = organization_for(request, request.query_params.get("organization"))
-        plan = selectors.plan_of(organization=organization)
-        lines = selectors.usage_summary(organization=organization)
-        return Response(
-            UsageSerializer(
-                {"organization": organization.slug, "plan": plan.code if plan else None, "usage": lines}
-            ).data
-        )
+    def list(self, request, *args, **kwargs):
+        organizations = organization_list(user=request.user).order_by("name")
+        slug = request.query_params.get("organization")
+        if slug:
+            organizations = organizations.filter(slug=slug)
+        answer = []
+        for organization in organizations[:50]:
+            plan = selectors.plan_of(organization=organization)
+            lines = selectors.usage_summary(organization=organization)
+            answer.append({"organization": organization.slug, "plan": plan.code if plan else None, "usage": lines})
+        return Response(UsageSerializer(answer, many=True).data)
 
 
 def register(router) -> None:
     router.register("payments", PaymentViewSet, basename="billing-payment")
     router.register("refunds", RefundViewSet, basename="billing-refund")
     router.register("plans", PlanViewSet, basename="billing-plan")
-    router.register("subscription", SubscriptionViewSet, basename="billing-subscription")
+    router.register("subscriptions", SubscriptionViewSet, basename="billing-subscription")
     router.register("usage", UsageViewSet, basename="billing-usage")
