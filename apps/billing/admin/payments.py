@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from apps.core.accounts.tenancy import sees_everything
 from apps.core.admin_kit.base import admin_page_media
+from apps.core.money.amounts import quantum
 
 from ..models import Payment, PaymentStatus, Refund, RefundStatus, UnmatchedRefund
 from ..selectors import payment_refunded_amount
@@ -187,7 +188,8 @@ class PaymentAdmin(ReadOnlyAdmin):
             for error in form.non_field_errors():
                 self.message_user(request, error, messages.ERROR)
         else:
-            form = RefundForm(initial={"amount": remaining, "idempotency_key": uuid.uuid4().hex})
+            shown = remaining.quantize(quantum(payment.currency.precision))
+            form = RefundForm(initial={"amount": shown, "idempotency_key": uuid.uuid4().hex})
         context = {
             **self.admin_site.each_context(request),
             "title": _("Refund a payment"),
