@@ -300,3 +300,69 @@ def test_an_organization_s_own_stripe_account_cannot_change_a_plan(providers, ga
 
     subscription.refresh_from_db()
     assert subscription.status == "incomplete"
+
+
+@pytest.fixture
+def stripe_subscription(gateway_for, organization, other_organization):
+    """An organization subscribed to «pro» through the platform's Stripe account, and that gateway."""
+    from tests.billing.plan_helpers import subscribed
+    from tests.billing.webhook_payloads import STRIPE_SECRET
+
+    catalogue()
+    platform = gateway_for("stripe", organization=other_organization, webhook_secret=STRIPE_SECRET, is_platform=True)
+    subscription = subscribed(
+        organization,
+        "pro",
+        currency="USD",
+        start=dt.datetime(2026, 12, 1, tzinfo=dt.UTC),
+        provider="stripe",
+        provider_subscription_id="sub_1QKontoraPro01",
+    )
+    return platform, subscription
+
+
+@pytest.mark.django_db
+def test_a_failed_subscription_invoice_makes_it_past_due_once_per_attempt(providers, stripe_subscription):
+    platform, subscription = stripe_subscription
+    invoice = stripe_invoice(
+        invoice_id="in_1QKontoraFail1", subscription_id="sub_1QKontoraPro01", metadata={}, start=1, end=2
+    )
+    invoice.update(status="open", amount_paid=0, attempt_count=1)
+
+    post(platform, stripe_event("invoice.payment_failed", invoice))
+    post(platform, stripe_event("invoice.payment_failed", invoice))  # Stripe's same attempt, told twice
+    process_all()
+
+    subscription.refresh_from_db()
+    assert (subscription.status, subscription.renewal_attempts) == ("past_due", 1)
+    assert AuditLog.objects.filter(action="billing.subscription.renewal_failed").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_deleted_stripe_subscription_ends_ours_and_the_organization_is_on_the_free_plan(
+    providers, stripe_subscription, organization
+):
+    platform, subscription = stripe_subscription
+    data = {
+        "id": "sub_1QKontoraPro01",
+        "object": "subscription",
+        "status": "canceled",
+        "cancel_at_period_end": False,
+        "customer": "cus_QKontoraTest01",
+        "metadata": {},
+    }
+
+    post(platform, stripe_event("customer.subscription.deleted", data))
+    # A late "updated" saying it will cancel at the period end comes after the end: nothing more happens.
+    post(
+        platform,
+        stripe_event("customer.subscription.updated", {**data, "status": "active", "cancel_at_period_end": True}),
+    )
+    process_all()
+
+    subscription.refresh_from_db()
+    assert subscription.status == "canceled"
+    assert Subscription.objects.current().get(organization=organization).plan.code == "free"
+    assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {Status.PROCESSED}
+    changes = DomainEvent.objects.filter(name="billing.subscription_changed", organization=organization)
+    assert [event.payload["change"] for event in changes] == ["cancel"]
