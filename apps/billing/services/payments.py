@@ -306,6 +306,10 @@ def payment_apply_state(*, payment: Payment, state: PaymentState) -> list[str]:
             _apply_unmatched_refunds(locked)
         elif "fee" in changed:
             fee_post(payment=locked)
+        if status_changed:  # the live return page, and a checkout's subscription (see services/checkout.py)
+            from .checkout import payment_status_changed
+
+            payment_status_changed(payment=locked)
         return list(changed)
 
 
