@@ -1,4 +1,4 @@
-"""The demo organization's payments from its customers, through its own YooKassa account in test mode.
+"""The demo organization's payments from its customers, through its own T-Bank terminal in test mode.
 
 No provider is called: each payment is stored as payment_start stores one, then the provider's word about it
 (succeeded with its fee, or still pending) is applied through :func:`payment_apply_state`, which books it
@@ -17,7 +17,7 @@ from ..providers import PaymentState, RefundState, derived_key, receipt_build
 from ..services.payments import payment_apply_state
 from ..services.refunds import refund_apply_state
 
-GATEWAY_NAME = "ЮKassa, тестовый магазин"
+GATEWAY_NAME = "Т-Банк, тестовый терминал"
 
 # n, description, amount, fee, status, customer e-mail
 PAYMENTS = [
@@ -47,7 +47,7 @@ PAYMENTS = [
     ),
     (4, "Оплата заказа № 1027: настройка", Decimal("2500.00"), None, PaymentStatus.PENDING, "orlova@example.ru"),
 ]
-REFUND = (3, "demo-refund-1026", Decimal("1200.00"))  # part of order 1026 given back
+REFUND = (3, "7003100026", Decimal("1200.00"))  # part of order 1026 given back
 
 
 def _gateway(organization) -> GatewayAccount:
@@ -55,18 +55,18 @@ def _gateway(organization) -> GatewayAccount:
     if gateway is None:
         gateway = GatewayAccount.objects.create(
             organization=organization,
-            provider=Provider.YOOKASSA,
+            provider=Provider.TBANK,
             mode=GatewayMode.TEST,
             name=GATEWAY_NAME,
-            # A test shop's made-up credentials: nothing calls YooKassa in the demo.
-            credentials={"shop_id": "100500", "secret_key": "test_demo_not_a_real_key"},
+            # A test terminal's made-up credentials: nothing calls T-Bank in the demo.
+            credentials={"terminal_key": "1700000000000DEMO", "password": "demo-not-a-password"},
             supports_two_stage=True,
         )
     return gateway
 
 
 def _provider_id(n: int) -> str:
-    return f"2e0c{n:04d}-000f-5000-8000-00000000d{n:03d}"
+    return f"70031{n:05d}"  # T-Bank's PaymentId is a number
 
 
 def seed(*, organization, user) -> None:
