@@ -238,3 +238,37 @@ def test_a_downgrade_from_the_billing_page_is_scheduled_for_the_period_end(signe
     assert subscription.plan.code == "pro"
     assert subscription.scheduled_plan.code == "start"
     assert Payment.objects.count() == 1
+
+
+def test_choosing_again_after_a_declined_payment_starts_a_new_one(signed_in, organization, settings):
+    platform(settings, yookassa=False, stub=True)
+    catalogue_without_trials()
+    _choose(signed_in, organization)
+    first = Payment.objects.get()
+    signed_in.post(f"/en/billing/checkout/stub/{first.pk}/", {"outcome": "decline"})
+
+    response = _choose(signed_in, organization)
+
+    second = Payment.objects.exclude(pk=first.pk).get()
+    assert response["Location"] == f"/en/billing/checkout/stub/{second.pk}/"
+    assert (second.purpose_id, second.status) == (first.purpose_id, PaymentStatus.PENDING)
+    assert Subscription.objects.filter(organization=organization, plan__code="pro").count() == 1
+
+
+def test_a_payment_for_a_subscription_ended_meanwhile_still_applies(signed_in, organization, settings):
+    from apps.billing.services.checkout import stub_payment_complete
+    from apps.billing.services.subscriptions import subscription_cancel
+
+    platform(settings, yookassa=False, stub=True)
+    catalogue_without_trials()
+    _choose(signed_in, organization)
+    payment = Payment.objects.get()
+    subscription = Subscription.objects.get(organization=organization, plan__code="pro")
+    subscription_cancel(subscription=subscription, at_period_end=False)
+
+    stub_payment_complete(payment=payment, succeeded=True)
+
+    assert Payment.objects.get().status == PaymentStatus.SUCCEEDED  # booked; the subscription stays ended
+    subscription.refresh_from_db()
+    assert subscription.status == SubscriptionStatus.CANCELED
+    assert plan_of(organization=organization).code == "free"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import logging
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
@@ -52,6 +53,8 @@ from .subscriptions import (
     subscription_start,
     subscription_upgrade_paid,
 )
+
+logger = logging.getLogger(__name__)
 
 SUBSCRIPTION_PURPOSE = "billing.subscription"
 LIVE_EVENT = "billing.payment_status"
@@ -194,6 +197,16 @@ def _pay(*, subscription: Subscription, amount: Decimal, currency: str, descript
     return payment, False
 
 
+def _attempt(subscription: Subscription) -> int:
+    """The number of the subscription's payments that failed or were canceled: part of the next payment's key,
+    so that choosing the plan again after a declined payment starts a new one, while a pending one is reused."""
+    return Payment.objects.filter(
+        purpose_type=SUBSCRIPTION_PURPOSE,
+        purpose_id=str(subscription.pk),
+        status__in=[PaymentStatus.FAILED, PaymentStatus.CANCELED],
+    ).count()
+
+
 def checkout_start(*, organization, plan: Plan, currency: str, period: str, user, return_url) -> Checkout:
     """Subscribe ``organization`` to ``plan`` (priced in ``currency`` per ``period``), or move its current paid
     subscription to it, and start the payment that is due. ``return_url(payment)`` gives the address the
@@ -208,7 +221,7 @@ def checkout_start(*, organization, plan: Plan, currency: str, period: str, user
             return Checkout(kind=change.kind, subscription=change.subscription)
         subscription = change.subscription
         amount, price = change.amount_due, subscription.pending_price
-        key = product_key("billing-upgrade", subscription.pk, price.pk, amount)
+        key = product_key("billing-upgrade", subscription.pk, price.pk, amount, _attempt(subscription))
         description = _plan_line(plan, price.period)
     else:
         subscription = (
@@ -232,7 +245,7 @@ def checkout_start(*, organization, plan: Plan, currency: str, period: str, user
                 subscription=subscription,
             )
         amount = subscription.price.amount
-        key = product_key("billing-checkout", subscription.pk)
+        key = product_key("billing-checkout", subscription.pk, _attempt(subscription))
         description = _plan_line(plan, period)
     if amount <= 0:
         raise ValidationError(_("There is nothing to pay for this plan."))
@@ -280,17 +293,28 @@ def payment_status_changed(*, payment: Payment) -> None:
     subscription = subscription_of_payment(payment)
     if subscription is not None and payment.status == PaymentStatus.SUCCEEDED:
         key = f"billing.payment:{payment.pk}"
-        if subscription.status == SubscriptionStatus.INCOMPLETE:
-            start = payment.succeeded_at or timezone.now()
-            subscription_activate(
-                subscription=subscription,
-                period_start=start,
-                period_end=add_period(start, subscription.price.period if subscription.price_id else "month"),
-                provider=payment.gateway.provider,
-                event_key=key,
+        try:
+            if subscription.status == SubscriptionStatus.INCOMPLETE:
+                start = payment.succeeded_at or timezone.now()
+                subscription_activate(
+                    subscription=subscription,
+                    period_start=start,
+                    period_end=add_period(start, subscription.price.period if subscription.price_id else "month"),
+                    provider=payment.gateway.provider,
+                    event_key=key,
+                )
+            elif subscription.pending_plan_id and subscription.pending_amount == payment.amount:
+                subscription_upgrade_paid(subscription=subscription, event_key=key)
+        except ValidationError:
+            # The subscription changed meanwhile (ended, its upgrade withdrawn): the payment itself stands and
+            # is booked; the money is the operator's to refund (the sweeper flags payments without a purpose).
+            # Raising here would undo the payment's state and make the provider's deliveries fail forever.
+            logger.warning(
+                "Payment %s succeeded but subscription %s could not be updated from it",
+                payment.pk,
+                subscription.pk,
+                exc_info=True,
             )
-        elif subscription.pending_plan_id and subscription.pending_amount == payment.amount:
-            subscription_upgrade_paid(subscription=subscription, event_key=key)
     payload = {
         "payment": payment.pk,
         "status": payment.status,
