@@ -112,7 +112,11 @@ def pricing(request):
     organization = None
     current_plan = None
     if request.user.is_authenticated:
-        organization = _organizations(request.user).filter(pk__in=list(memberships(request.user))).first()
+        organizations = _organizations(request.user)
+        slug = request.GET.get("org")
+        organization = (
+            organizations.filter(slug=slug) if slug else organizations.filter(pk__in=list(memberships(request.user)))
+        ).first()
         if organization is not None:
             current_plan = selectors.plan_of(organization=organization)
     cards = []

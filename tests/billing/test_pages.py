@@ -272,3 +272,27 @@ def test_a_payment_for_a_subscription_ended_meanwhile_still_applies(signed_in, o
     subscription.refresh_from_db()
     assert subscription.status == SubscriptionStatus.CANCELED
     assert plan_of(organization=organization).code == "free"
+
+
+def test_a_dollar_checkout_goes_to_stripe_without_a_russian_receipt(
+    signed_in, organization, providers, settings, django_capture_on_commit_callbacks
+):
+    platform(settings, yookassa=False)
+    settings.KONTORA_STRIPE_SECRET_KEY = "sk_test_51HxKontoraTestKey0000000000004242"
+    catalogue_without_trials()
+
+    response = _choose(signed_in, organization, currency="USD", period="year")
+
+    payment = Payment.objects.get()
+    assert response["Location"].startswith("https://checkout.stripe.com/c/pay/")
+    assert (payment.gateway.provider, payment.amount, payment.currency_id) == ("stripe", Decimal("390.00"), "USD")
+    assert payment.receipt == {}
+    assert not providers.yookassa.requests
+
+    providers.stripe.pay(payment.provider_payment_id)
+    with django_capture_on_commit_callbacks(execute=True):
+        payment_sync(payment=payment)
+    subscription = subscription_current(organization=organization)
+    assert subscription.plan.code == "pro"
+    assert subscription.provider == "stripe"
+    assert (subscription.current_period_end - subscription.current_period_start).days in (365, 366)
