@@ -13,6 +13,7 @@ from apps.billing.models import Payment, PaymentStatus
 from apps.billing.services.checkout import stub_payment_complete
 from apps.core.accounts.roles import Role
 from tests.billing.pages_helpers import catalogue_without_trials
+from tests.browser.test_csp import RECORD_VIOLATIONS
 from tests.core.factories import OrganizationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -57,6 +58,7 @@ def test_pricing_stub_checkout_live_status_and_the_new_plan(billing_server, brow
     owner = member_of(organization, role=Role.OWNER, email="owner@example.com")
     page = browser_page
     page.set_viewport_size({"width": 1366, "height": 900})
+    page.add_init_script(RECORD_VIOLATIONS)
     _sign_in(page, billing_server, owner)
 
     page.goto(f"{billing_server}/en/billing/pricing/?currency=RUB&period=month")
@@ -85,3 +87,4 @@ def test_pricing_stub_checkout_live_status_and_the_new_plan(billing_server, brow
     expect(page.locator("[data-billing-plan]")).to_have_attribute("data-billing-plan", "pro")
     expect(page.locator(f"[data-payment='{payment.pk}']")).to_contain_text("Receipt (PDF)")
     page.screenshot(path="var/browser-billing-account.png", full_page=True)
+    assert page.evaluate("window.cspViolations") == []  # no inline script or style on the way
