@@ -85,6 +85,7 @@ def test_checkout_starts_the_payment_at_the_platform_gateway_and_redirects_to_th
     assert sent["receipt"]["customer"] == {"email": "owner@example.com"}  # 54-FZ
     assert sent["receipt"]["items"][0]["amount"] == {"value": "2990.00", "currency": "RUB"}
     assert sent["confirmation"]["return_url"] == "http://testserver/en/billing/return/"
+    assert sent["save_payment_method"] is True  # the renewals charge the saved method
 
     # Choosing again while the first payment is pending reuses the subscription and the payment.
     again = _choose(signed_in, organization)

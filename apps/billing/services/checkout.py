@@ -58,6 +58,8 @@ logger = logging.getLogger(__name__)
 
 SUBSCRIPTION_PURPOSE = "billing.subscription"
 LIVE_EVENT = "billing.payment_status"
+# The keys of checkout payments (a renewal's payment has its own, and its own activation in renewals.py).
+CHECKOUT_KEY_PREFIXES = ("billing-checkout:", "billing-upgrade:")
 STUB_GATEWAY_NAME = "Stub checkout (test mode)"
 
 
@@ -162,8 +164,12 @@ def _stub_payment(*, gateway, amount, currency, subscription, description, key, 
     return payment
 
 
-def _pay(*, subscription: Subscription, amount: Decimal, currency: str, description: str, key, user, return_url):
-    """Start the payment of ``amount`` for ``subscription`` at the platform's provider (or the stub)."""
+def _pay(
+    *, subscription: Subscription, amount: Decimal, currency: str, description: str, key, user, return_url, first: bool
+):
+    """Start the payment of ``amount`` for ``subscription`` at the platform's provider (or the stub). A first
+    payment asks YooKassa and T-Bank to save the payment method, which the renewals charge later (Stripe
+    renews its own subscriptions)."""
     try:
         gateway = platform_gateway(provider_for(currency))
     except GatewayNotConfigured:
@@ -193,6 +199,7 @@ def _pay(*, subscription: Subscription, amount: Decimal, currency: str, descript
         customer_email=getattr(user, "email", None) or None,
         receipt_items=_receipt_items(description, amount) if gateway.provider != Provider.STRIPE else None,
         user=user,
+        save_method_for=f"org-{subscription.organization_id}" if first and gateway.provider != Provider.STRIPE else "",
     )
     return payment, False
 
@@ -257,6 +264,7 @@ def checkout_start(*, organization, plan: Plan, currency: str, period: str, user
         key=key,
         user=user,
         return_url=return_url,
+        first=subscription.status == SubscriptionStatus.INCOMPLETE,
     )
     return Checkout(kind="payment", subscription=subscription, payment=payment, stub=stub)
 
@@ -288,10 +296,11 @@ def payment_status_changed(*, payment: Payment) -> None:
     changed: a checkout payment that succeeded activates its subscription (or applies its upgrade), once,
     keyed by the payment; and the pages waiting for the payment hear its new status (after the commit).
 
-    Renewal payments (bbeat) are not touched here: their subscription is neither awaiting its first payment
-    nor waiting for an upgrade's amount."""
+    Only checkout payments (their keys start with ``CHECKOUT_KEY_PREFIXES``) change a subscription here;
+    renewals (services/renewals.py) activate their periods themselves."""
     subscription = subscription_of_payment(payment)
-    if subscription is not None and payment.status == PaymentStatus.SUCCEEDED:
+    is_checkout = payment.idempotency_key.startswith(CHECKOUT_KEY_PREFIXES)
+    if subscription is not None and is_checkout and payment.status == PaymentStatus.SUCCEEDED:
         key = f"billing.payment:{payment.pk}"
         try:
             if subscription.status == SubscriptionStatus.INCOMPLETE:
@@ -301,6 +310,7 @@ def payment_status_changed(*, payment: Payment) -> None:
                     period_start=start,
                     period_end=add_period(start, subscription.price.period if subscription.price_id else "month"),
                     provider=payment.gateway.provider,
+                    payment_method=payment.metadata.get("saved_method", ""),
                     event_key=key,
                 )
             elif subscription.pending_plan_id and subscription.pending_amount == payment.amount:
