@@ -114,6 +114,7 @@ class YooKassaProvider:
             if income is not None:
                 fee = amount - income
         details = data.get("cancellation_details") or {}
+        method = data.get("payment_method") or {}
         return PaymentState(
             provider_id=data["id"],
             status=status,  # YooKassa's statuses are ours: pending, waiting_for_capture, succeeded, canceled
@@ -124,6 +125,7 @@ class YooKassaProvider:
             confirmation_url=(data.get("confirmation") or {}).get("confirmation_url", ""),
             key=(data.get("metadata") or {}).get("kontora_key", ""),
             failure_reason=" / ".join(filter(None, [details.get("party"), details.get("reason")])),
+            saved_method=str(method.get("id", "")) if method.get("saved") else "",
             raw=data,
         )
 
@@ -148,6 +150,13 @@ class YooKassaProvider:
             "description": request.description[:128],
             "metadata": {**{k: str(v) for k, v in request.metadata.items()}, "kontora_key": request.key},
         }
+        if request.save_method_for:
+            body["save_payment_method"] = True
+        if request.saved_method:
+            # An autopayment: the saved method's id and no confirmation (the customer is not there to confirm);
+            # YooKassa answers succeeded or canceled at once (pending while a 54-FZ receipt is registered).
+            del body["confirmation"]
+            body["payment_method_id"] = request.saved_method
         if request.receipt is not None:
             body["receipt"] = yookassa_receipt(request.receipt, request.currency)
         return self._payment_state(self._api.call(HttpVerb.POST, "/payments", body, key=request.key))
