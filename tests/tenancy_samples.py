@@ -426,3 +426,100 @@ TENANT_SAMPLES[GatewayAccount] = _billing_gateway
 TENANT_SAMPLES[Payment] = _billing_payment
 TENANT_SAMPLES[Refund] = _billing_refund
 TENANT_SAMPLES[UnmatchedRefund] = _billing_unmatched_refund
+
+# --- traffic analytics: sources, campaigns, imports, facts, conversions, payouts -----------------------------
+
+
+def _analytics_source(organization: Organization):
+    from tests.analytics.factories import TrafficSourceFactory
+
+    return TrafficSourceFactory(organization=organization)
+
+
+def _analytics_program(organization: Organization):
+    from tests.analytics.factories import AffiliateProgramFactory
+
+    return AffiliateProgramFactory(organization=organization)
+
+
+def _analytics_offer(organization: Organization):
+    from apps.analytics.models import Offer
+
+    return Offer.objects.create(organization=organization, program=_analytics_program(organization), name="Offer")
+
+
+def _analytics_import(organization: Organization):
+    """An import of a few rows, through the pipeline (its facts and campaigns stay inside the organization)."""
+    from apps.analytics.services import import_rows
+    from tests.analytics.factories import fact_rows, import_job
+
+    return import_rows(import_job(_analytics_source(organization)), [fact_rows(2)])
+
+
+def _analytics_campaign(organization: Organization):
+    from apps.analytics.models import Campaign
+
+    return Campaign.objects.get(source=_analytics_import(organization).source, external_id="cmp-0")
+
+
+def _analytics_fact(organization: Organization):
+    from apps.analytics.models import MetricFact
+
+    return MetricFact.objects.filter(import_job=_analytics_import(organization)).first()
+
+
+def _analytics_conversion(organization: Organization):
+    import datetime as dt
+
+    from apps.analytics.models import Conversion
+
+    source = _analytics_source(organization)
+    return Conversion.objects.create(
+        organization=organization,
+        source=source,
+        transaction_id="tx-sample",
+        event="install",
+        conversion_time=dt.datetime(2026, 5, 1, tzinfo=dt.UTC),
+    )
+
+
+def _analytics_payout(organization: Organization):
+    from apps.analytics.services import payout_create
+
+    return payout_create(
+        organization=organization,
+        program=_analytics_program(organization),
+        period_start=_date(2026, 4, 1),
+        period_end=_date(2026, 4, 30),
+        amount=_Decimal("100.00"),
+        currency="USD",
+    )
+
+
+def _register_analytics_samples() -> None:
+    from apps.analytics.models import (
+        AffiliateProgram,
+        Campaign,
+        Conversion,
+        ImportJob,
+        MetricFact,
+        Offer,
+        Payout,
+        TrafficSource,
+    )
+
+    TENANT_SAMPLES.update(
+        {
+            TrafficSource: _analytics_source,
+            AffiliateProgram: _analytics_program,
+            Offer: _analytics_offer,
+            Campaign: _analytics_campaign,
+            ImportJob: _analytics_import,
+            MetricFact: _analytics_fact,
+            Conversion: _analytics_conversion,
+            Payout: _analytics_payout,
+        }
+    )
+
+
+_register_analytics_samples()

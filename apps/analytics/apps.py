@@ -6,3 +6,8 @@ class AnalyticsConfig(AppConfig):
     name = "apps.analytics"
     label = "analytics"
     verbose_name = _("Traffic")
+
+    def ready(self) -> None:
+        from .audit_actions import register_analytics_action_labels
+
+        register_analytics_action_labels()

@@ -1,1 +1,498 @@
-"""Data and invariants of this app. Tenant rows subclass apps.core.accounts.tenancy.TenantModel."""
+"""Traffic: where the numbers come from (sources, programs, offers, campaigns), the daily facts and conversions
+the files carry, the imports that loaded them, and the affiliate payouts that reach the books.
+
+What the database guarantees, whatever writes the rows (the import pipeline's set-based SQL, the ORM, raw
+SQL):
+
+- a daily fact exists once per natural key (organization, source, campaign, report date and every cut). An
+  absent cut is ``""``, never NULL, so the key is NOT NULL and the unique constraint really holds: a NULL in
+  a unique key would let the same row in twice;
+- a missing metric is NULL, never 0; amounts are NUMERIC, never float;
+- a conversion exists once per (source, transaction id);
+- a campaign is matched once per source by its external id, or by the name the files give when they carry
+  no id; the name shown to people can be changed without breaking that match;
+- an import job of a file exists once per (source, file hash) unless the import was forced, so the same file
+  uploaded twice is applied once;
+- an approved payout holds its posting, a paid one its payment, a reversed one its reversal.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from apps.core.accounts.tenancy import TenantModel
+
+# Amounts: the ledger's width (28 significant digits, 8 decimals: the largest precision Kontora supports).
+AMOUNT_DIGITS = 28
+AMOUNT_PLACES = 8
+CUT_LENGTH = 255
+# The cuts of the natural key compare byte by byte: a linguistic collation makes each comparison in its
+# unique index several times dearer, and a key only needs to tell "same" from "different".
+BYTES = "C"
+
+
+def AmountField(verbose_name, **kwargs):  # reads like a field class, as it stands for one
+    return models.DecimalField(verbose_name, max_digits=AMOUNT_DIGITS, decimal_places=AMOUNT_PLACES, **kwargs)
+
+
+class TrafficSource(TenantModel):
+    """An ad network, attribution platform or tracker whose exports are imported, with the time zone and
+    currency its files are written in and the column mapping saved for its generic CSV files."""
+
+    class Kind(models.TextChoices):
+        AD_NETWORK = "ad_network", _("Ad network")
+        ATTRIBUTION = "attribution", _("Attribution platform")
+        TRACKER = "tracker", _("Tracker")
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.AD_NETWORK)
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="UTC", help_text=_("The time zone the source's report dates are in.")
+    )
+    currency = models.CharField(
+        _("currency"),
+        max_length=10,
+        blank=True,
+        default="",
+        help_text=_("The currency of amounts when a file does not name one."),
+    )
+    column_mapping = models.JSONField(
+        _("column mapping"),
+        default=dict,
+        blank=True,
+        help_text=_("For generic CSV files: our field name to the column name in the source's files."),
+    )
+    expected_delay = models.DurationField(
+        _("expected delay"),
+        default=timedelta(days=1),
+        help_text=_("How old the newest data may be before the source is flagged as stale."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("traffic source")
+        verbose_name_plural = _("traffic sources")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                "organization",
+                "name",
+                name="analytics_source_name_unique",
+                violation_error_message=_("This organization already has a traffic source of this name."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AffiliateProgram(TenantModel):
+    """An affiliate program (network) that pays for conversions: the counterparty of payouts."""
+
+    name = models.CharField(_("name"), max_length=200)
+    external_id = models.CharField(_("external id"), max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("affiliate program")
+        verbose_name_plural = _("affiliate programs")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                "organization",
+                "name",
+                name="analytics_program_name_unique",
+                violation_error_message=_("This organization already has an affiliate program of this name."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Offer(TenantModel):
+    """An offer of an affiliate program that campaigns promote."""
+
+    program = models.ForeignKey(
+        AffiliateProgram,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="offers",
+        verbose_name=_("affiliate program"),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    external_id = models.CharField(_("external id"), max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("offer")
+        verbose_name_plural = _("offers")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Campaign(TenantModel):
+    """A campaign of a traffic source, created the first time a file names it.
+
+    Files are matched by ``external_id`` when they carry one, else by ``match_name`` (the name exactly as the
+    files write it); ``name`` is what people see and may be changed freely without breaking the match.
+    """
+
+    source = models.ForeignKey(
+        TrafficSource, on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("traffic source")
+    )
+    external_id = models.CharField(_("external id"), max_length=CUT_LENGTH, blank=True, default="")
+    match_name = models.CharField(
+        _("name in files"),
+        max_length=CUT_LENGTH,
+        blank=True,
+        default="",
+        help_text=_("The name as the source's files write it; files without an id are matched by it."),
+    )
+    name = models.CharField(_("name"), max_length=CUT_LENGTH)
+    offer = models.ForeignKey(
+        Offer, on_delete=models.PROTECT, null=True, blank=True, related_name="campaigns", verbose_name=_("offer")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                "source",
+                "external_id",
+                condition=~Q(external_id=""),
+                name="analytics_campaign_external_id_unique",
+                violation_error_message=_("This traffic source already has a campaign with this id."),
+            ),
+            models.UniqueConstraint(
+                "source",
+                "match_name",
+                condition=Q(external_id=""),
+                name="analytics_campaign_match_name_unique",
+                violation_error_message=_("This traffic source already has a campaign without an id of this name."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ImportJob(TenantModel):
+    """One file imported into a traffic source: the file (kept in storage with its hash), what happened to
+    it, its counts, timing, warnings and the report of its bad cells."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", pgettext_lazy("import status", "Queued")
+        RUNNING = "running", pgettext_lazy("import status", "Running")
+        DONE = "done", pgettext_lazy("import status", "Done")
+        FAILED = "failed", pgettext_lazy("import status", "Failed")
+        REJECTED = "rejected", pgettext_lazy("import status", "Rejected")
+
+    source = models.ForeignKey(
+        TrafficSource, on_delete=models.PROTECT, related_name="imports", verbose_name=_("traffic source")
+    )
+    file = models.FileField(_("file"), upload_to="analytics/imports/%Y/%m/", max_length=500)
+    file_name = models.CharField(_("file name"), max_length=255, blank=True, default="")
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    format = models.CharField(
+        _("format"), max_length=32, blank=True, default="", help_text=_("Empty: detected from the file's header.")
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
+    keep_valid = models.BooleanField(
+        _("import the valid rows"),
+        default=False,
+        help_text=_("Import the valid rows of a file with errors and leave the bad ones in the error report."),
+    )
+    forced = models.BooleanField(
+        _("forced"), default=False, help_text=_("Imported again although the same file was imported before.")
+    )
+    rows_read = models.PositiveIntegerField(_("rows read"), default=0)
+    rows_inserted = models.PositiveIntegerField(_("rows inserted"), default=0)
+    rows_updated = models.PositiveIntegerField(_("rows updated"), default=0)
+    rows_unchanged = models.PositiveIntegerField(_("rows unchanged"), default=0)
+    rows_rejected = models.PositiveIntegerField(_("rows rejected"), default=0)
+    error_count = models.PositiveIntegerField(_("bad cells"), default=0)
+    errors = models.JSONField(_("bad cells (first ones)"), default=list, blank=True)
+    warnings = models.JSONField(_("warnings"), default=list, blank=True)
+    error_report = models.FileField(
+        _("error report"), upload_to="analytics/import-errors/%Y/%m/", max_length=500, blank=True
+    )
+    message = models.TextField(_("message"), blank=True, default="")
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True, default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # Failed and rejected jobs do not hold the file's place: fixing the cause and importing again is
+            # the normal way forward.
+            models.UniqueConstraint(
+                "source",
+                "sha256",
+                condition=Q(forced=False, status__in=["queued", "running", "done"]),
+                name="analytics_import_file_once",
+                violation_error_message=_("This file has already been imported into this traffic source."),
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    rows_read__gte=F("rows_inserted") + F("rows_updated") + F("rows_unchanged") + F("rows_rejected")
+                ),
+                name="analytics_import_counts_add_up",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "-created_at"], name="analytics_import_org_created")]
+
+    def __str__(self) -> str:
+        return self.file_name or f"#{self.pk}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {self.Status.DONE, self.Status.FAILED, self.Status.REJECTED}
+
+
+class MetricFact(TenantModel):
+    """One day of a campaign at the grain its file carries: the cuts present ("" when absent), the metrics
+    (NULL when missing, never 0) and the import and file line it came from (lineage)."""
+
+    # A fact table grows to tens of millions of rows and an import writes a million at once, so its references
+    # are checked once per statement rather than once per row: no per-row foreign keys (four checks a row made
+    # an import several times slower), but the statement triggers of sql/analytics_fact_references.*.sql,
+    # which refuse any written fact whose campaign, source, organization and import do not belong together,
+    # and sql/analytics_fact_referenced.*.sql, which refuses to delete a campaign or import that facts name.
+    # The natural key's unique index starts with the organization, so no index of its own is needed either.
+    organization = models.ForeignKey(
+        "core.Organization",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        verbose_name=_("organization"),
+    )
+    report_date = models.DateField(_("report date"))
+    time_zone = models.CharField(_("time zone"), max_length=64)
+    source = models.ForeignKey(
+        TrafficSource,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        verbose_name=_("traffic source"),
+    )
+    campaign = models.ForeignKey(
+        Campaign,
+        on_delete=models.PROTECT,
+        related_name="facts",
+        db_index=False,
+        db_constraint=False,
+        verbose_name=_("campaign"),
+    )
+    ad_group = models.CharField(_("ad group"), max_length=CUT_LENGTH, blank=True, default="", db_collation=BYTES)
+    creative = models.CharField(_("creative"), max_length=CUT_LENGTH, blank=True, default="", db_collation=BYTES)
+    placement = models.CharField(_("placement"), max_length=CUT_LENGTH, blank=True, default="", db_collation=BYTES)
+    country = models.CharField(_("country"), max_length=2, blank=True, default="", db_collation=BYTES)
+    os = models.CharField(_("OS"), max_length=32, blank=True, default="", db_collation=BYTES)
+    sub_id = models.CharField(_("sub-id"), max_length=CUT_LENGTH, blank=True, default="", db_collation=BYTES)
+    impressions = models.BigIntegerField(_("impressions"), null=True, blank=True)
+    clicks = models.BigIntegerField(_("clicks"), null=True, blank=True)
+    installs = models.BigIntegerField(_("installs"), null=True, blank=True)
+    conversions = models.BigIntegerField(_("conversions"), null=True, blank=True)
+    events = models.JSONField(_("events"), null=True, blank=True)
+    spend = AmountField(_("spend"), null=True, blank=True)
+    revenue = AmountField(_("revenue"), null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=10, blank=True, default="")
+    import_job = models.ForeignKey(
+        ImportJob,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        verbose_name=_("import"),
+    )
+    line = models.PositiveIntegerField(_("file line"))
+
+    class Meta:
+        verbose_name = _("daily metric")
+        verbose_name_plural = _("daily metrics")
+        constraints = [
+            models.UniqueConstraint(
+                "organization",
+                "source",
+                "campaign",
+                "report_date",
+                "ad_group",
+                "creative",
+                "placement",
+                "country",
+                "os",
+                "sub_id",
+                name="analytics_fact_natural_key",
+            ),
+        ]
+        indexes = [
+            # Dashboards and reports read a date range of one organization.
+            models.Index(fields=["organization", "report_date"], name="analytics_fact_org_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_date} {self.campaign_id}"
+
+
+class Conversion(TenantModel):
+    """One install, in-app event or tracker conversion, once per (source, transaction id)."""
+
+    organization = models.ForeignKey(
+        "core.Organization", on_delete=models.PROTECT, related_name="+", db_index=False, verbose_name=_("organization")
+    )
+    source = models.ForeignKey(
+        TrafficSource, on_delete=models.PROTECT, related_name="+", db_index=False, verbose_name=_("traffic source")
+    )
+    campaign = models.ForeignKey(
+        Campaign,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="conversions",
+        verbose_name=_("campaign"),
+    )
+    click_id = models.CharField(_("click id"), max_length=CUT_LENGTH, blank=True, default="")
+    transaction_id = models.CharField(_("transaction id"), max_length=CUT_LENGTH)
+    event = models.CharField(_("event"), max_length=CUT_LENGTH, blank=True, default="")
+    status = models.CharField(_("status"), max_length=64, blank=True, default="")
+    payout = AmountField(_("payout"), null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=10, blank=True, default="")
+    click_time = models.DateTimeField(_("click time"), null=True, blank=True)
+    conversion_time = models.DateTimeField(_("conversion time"))
+    country = models.CharField(_("country"), max_length=2, blank=True, default="")
+    os = models.CharField(_("OS"), max_length=32, blank=True, default="")
+    sub_id = models.CharField(_("sub-id"), max_length=CUT_LENGTH, blank=True, default="")
+    import_job = models.ForeignKey(
+        ImportJob,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("import"),
+    )
+    line = models.PositiveIntegerField(_("file line"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("conversion")
+        verbose_name_plural = _("conversions")
+        constraints = [
+            models.UniqueConstraint("source", "transaction_id", name="analytics_conversion_transaction_unique"),
+        ]
+        indexes = [models.Index(fields=["organization", "conversion_time"], name="analytics_conv_org_time")]
+
+    def __str__(self) -> str:
+        return self.transaction_id
+
+
+class Payout(TenantModel):
+    """What an affiliate program owes for a period: pending → approved (posted to the books as a receivable
+    against income) → paid (the receivable moves to cash), or rejected, or reversed (the posting reversed)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", pgettext_lazy("payout status", "Pending")
+        APPROVED = "approved", pgettext_lazy("payout status", "Approved")
+        PAID = "paid", pgettext_lazy("payout status", "Paid")
+        REJECTED = "rejected", pgettext_lazy("payout status", "Rejected")
+        REVERSED = "reversed", pgettext_lazy("payout status", "Reversed")
+
+    program = models.ForeignKey(
+        AffiliateProgram, on_delete=models.PROTECT, related_name="payouts", verbose_name=_("affiliate program")
+    )
+    offer = models.ForeignKey(
+        Offer, on_delete=models.PROTECT, null=True, blank=True, related_name="payouts", verbose_name=_("offer")
+    )
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    amount = AmountField(_("amount"))
+    currency = models.ForeignKey(
+        "core.Currency", on_delete=models.PROTECT, related_name="+", verbose_name=_("currency")
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    approval_transaction = models.ForeignKey(
+        "ledger.Transaction",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approval posting"),
+    )
+    payment_transaction = models.ForeignKey(
+        "ledger.Transaction",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("payment posting"),
+    )
+    reversal_transaction = models.ForeignKey(
+        "ledger.Transaction",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reversal posting"),
+    )
+    note = models.TextField(_("note"), blank=True, default="")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+    paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
+    reversed_at = models.DateTimeField(_("reversed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("payout")
+        verbose_name_plural = _("payouts")
+        ordering = ["-period_end", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="analytics_payout_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")), name="analytics_payout_period_order"
+            ),
+            # The status and the postings move together: the books never disagree with the payout.
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "rejected"], approval_transaction__isnull=True)
+                | Q(status__in=["approved", "paid", "reversed"], approval_transaction__isnull=False),
+                name="analytics_payout_approval_posted",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="paid", payment_transaction__isnull=False)
+                | (~Q(status="paid") & Q(payment_transaction__isnull=True)),
+                name="analytics_payout_payment_posted",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="reversed", reversal_transaction__isnull=False)
+                | (~Q(status="reversed") & Q(reversal_transaction__isnull=True)),
+                name="analytics_payout_reversal_posted",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "period_end"], name="analytics_payout_org_period")]
+
+    def __str__(self) -> str:
+        return f"{self.program_id} {self.period_start}–{self.period_end}"

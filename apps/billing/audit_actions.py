@@ -36,6 +36,7 @@ PAYMENT_LABELS = {
     "billing.payment.amount_mismatch": _("Payment amount differs from the one asked"),
     "billing.refund.create": _("Refund asked"),
     "billing.refund.state": _("Refund status changed by the provider"),
+    "billing.payment.refund_flagged": _("Payment flagged for refund: what it paid for is gone"),
 }
 
 

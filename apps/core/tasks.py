@@ -64,6 +64,7 @@ def fx_rates_fetch_task(self, date: str | None = None) -> dict:
 
 # --- webhook inbox ---------------------------------------------------------------------------------------
 
+# The name is written out: the inbox queues it by name (apps.core.mechanisms.webhooks.PROCESS_TASK).
 WEBHOOK_DELIVERY_PROCESS_TASK = "apps.core.tasks.webhook_delivery_process_task"
 # The name is written out: the periodic task in the database (migration 0008) refers to it.
 WEBHOOK_DELIVERIES_SWEEP_TASK = "apps.core.tasks.webhook_deliveries_sweep_task"

@@ -230,6 +230,25 @@ class YooKassaStub(_Base):
         self.payments: dict[str, dict] = {}
         self.refunds: dict[str, dict] = {}
         self.by_key: dict[tuple[str, str], dict] = {}
+        # The answer to the next autopayments (payment_method_id): None charges the saved method, a reason
+        # ("insufficient_funds", "permission_revoked"…) declines it.
+        self.decline_saved: list[str | None] = []
+
+    def _autopayment(self, payment: dict, method_id: str) -> None:
+        """An autopayment succeeds or is canceled at once; the saved method is shown as the answer shows it."""
+        reason = self.decline_saved.pop(0) if self.decline_saved else None
+        payment.pop("confirmation", None)
+        payment["payment_method"] = {"type": "bank_card", "id": method_id, "saved": True, "title": "Bank card *4444"}
+        if reason:
+            payment.update(status="canceled", cancellation_details={"party": "payment_network", "reason": reason})
+        else:
+            payment.update(
+                status="succeeded",
+                paid=True,
+                captured_at="2026-12-05T07:30:00.000Z",
+                income_amount=payment["amount"],
+                refundable=True,
+            )
 
     def pay(self, payment_id: str, *, income: str | None = None) -> dict:
         payment = self.payments[payment_id]
@@ -242,7 +261,12 @@ class YooKassaStub(_Base):
                 "currency": payment["amount"]["currency"],
             }
             payment["refundable"] = True
-        payment["payment_method"] = {"type": "bank_card", "id": payment_id, "saved": False, "title": "Bank card *4444"}
+        payment["payment_method"] = {
+            "type": "bank_card",
+            "id": payment_id,
+            "saved": payment["_save"],
+            "title": "Bank card *4444",
+        }
         return payment
 
     @staticmethod
@@ -263,7 +287,7 @@ class YooKassaStub(_Base):
                 "amount": body["amount"],
                 "confirmation": {
                     "type": "redirect",
-                    "return_url": body["confirmation"]["return_url"],
+                    "return_url": body.get("confirmation", {}).get("return_url", ""),
                     "confirmation_url": f"https://yoomoney.ru/checkout/payments/v2/contract?orderId={payment_id}",
                 },
                 "created_at": "2026-12-05T07:29:00.000Z",
@@ -273,8 +297,11 @@ class YooKassaStub(_Base):
                 "refundable": False,
                 "test": True,
                 "_capture": body.get("capture", False),
+                "_save": bool(body.get("save_payment_method")),
                 "_receipt": body.get("receipt"),
             }
+            if body.get("payment_method_id"):
+                self._autopayment(payment, body["payment_method_id"])
             self.payments[payment_id] = payment
             answer = self.view(payment)
         elif seen.method == "GET" and path.startswith("/payments/"):
@@ -331,13 +358,15 @@ TBANK_TERMINAL, TBANK_PASSWORD = "1321054611234DEMO", "Dfsfh56dgKl"
 
 
 class TBankStub(_Base):
-    """securepay.tinkoff.ru/v2: Init, GetState, Confirm, Cancel; every request's Token is checked."""
+    """securepay.tinkoff.ru/v2: Init, Charge, GetState, Confirm, Cancel; every request's Token is checked."""
 
     def __init__(self):
         super().__init__()
         self.orders: dict[str, dict] = {}  # by OrderId: T-Bank keeps an OrderId unique per terminal
         self.by_payment: dict[str, dict] = {}
         self.cancels: dict[str, dict] = {}  # by ExternalRequestId
+        # The answer to the next Charges (RebillId): None charges the card, an error code declines it.
+        self.decline_charges: list[tuple[str, str] | None] = []
 
     def pay(self, payment_id: str) -> dict:
         order = self.by_payment[payment_id]
@@ -387,6 +416,30 @@ class TBankStub(_Base):
             return 200, {"Success": False, "ErrorCode": "7", "Message": "Неверный статус транзакции.", "Details": ""}
         if method == "GetState":
             return 200, self._answer(order, Amount=order["Amount"] - order["_refunded"], Message="OK")
+        if method == "Charge":
+            if order["Status"] != "NEW":
+                return 200, {
+                    "Success": False,
+                    "ErrorCode": "4",
+                    "Message": "Запрашиваемое состояние транзакции является неверным.",
+                    "Details": "Изменение статуса недопустимо.",
+                }
+            declined = self.decline_charges.pop(0) if self.decline_charges else None
+            if declined:
+                order["Status"] = "REJECTED"
+                code, message = declined
+                return 200, {
+                    "Success": False,
+                    "ErrorCode": code,
+                    "Message": message,
+                    "Details": "",
+                    **{key: order[key] for key in ("PaymentId", "OrderId")},
+                    "Status": "REJECTED",
+                    "TerminalKey": TBANK_TERMINAL,
+                }
+            order["Status"] = "CONFIRMED" if order["_pay_type"] == "O" else "AUTHORIZED"
+            order["_rebill"] = body["RebillId"]
+            return 200, self._answer(order, Amount=order["Amount"])
         if method == "Confirm":
             order["Status"] = "CONFIRMED"
             order["Amount"] = body.get("Amount", order["Amount"])

@@ -105,6 +105,12 @@ class Payment(TenantModel):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     succeeded_at = models.DateTimeField(_("succeeded at"), null=True, blank=True, editable=False)
+    # Set by the sweeper when a paid payment's purpose is gone or cancelled (an invoice voided): a person
+    # decides whether to refund it; nothing is refunded automatically.
+    refund_flagged_at = models.DateTimeField(_("flagged for refund"), null=True, blank=True, editable=False)
+    refund_flag_reason = models.CharField(
+        _("why it should be refunded"), max_length=250, blank=True, default="", editable=False
+    )
 
     noun_forms = NounForms(
         accusative=pgettext_lazy("accusative", "payment"),

@@ -44,6 +44,12 @@ class PaymentRequest:
     customer_email: str = ""
     customer_phone: str = ""
     metadata: dict = field(default_factory=dict)
+    # Charge a payment method the customer saved earlier, with no redirect (a subscription's renewal):
+    # YooKassa's ``payment_method_id``, T-Bank's ``RebillId``.
+    saved_method: str = ""
+    # Ask the provider to save the method the customer pays with, for later charges (a subscription's first
+    # payment): YooKassa ``save_payment_method``, T-Bank ``Recurrent=Y`` with ``CustomerKey`` = this value.
+    save_method_for: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,9 @@ class PaymentState:
     # Another id the provider names the payment by in refunds and events (Stripe's PaymentIntent ``pi_…``).
     reference: str | None = ""
     failure_reason: str = ""
+    # The saved payment method to charge next time, when the provider saved one (YooKassa's
+    # ``payment_method.id`` with ``saved: true``; T-Bank's ``RebillId``, given in its notifications).
+    saved_method: str = ""
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 
 

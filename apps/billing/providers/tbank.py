@@ -1,5 +1,5 @@
-"""T-Bank (Tinkoff) internet acquiring over its HTTP API (no maintained SDK): Init, Confirm, Cancel, GetState
-at https://securepay.tinkoff.ru/v2/. Amounts are kopecks; our provider key is the OrderId, which T-Bank keeps
+"""T-Bank (Tinkoff) internet acquiring over its HTTP API (no maintained SDK): Init, Charge, Confirm, Cancel,
+GetState at https://securepay.tinkoff.ru/v2/. Amounts are kopecks; our provider key is the OrderId, which T-Bank keeps
 unique per terminal, so a repeated Init reaches the same order.
 
 Every request is signed with ``Token``: the values of the request's root scalar parameters (nested objects
@@ -107,7 +107,8 @@ class TBankProvider:
             )
         return data
 
-    def _payment_state(self, data: dict, *, amount: Decimal | None = None, url: str = "") -> PaymentState:
+    @staticmethod
+    def _payment_state(data: dict, *, amount: Decimal | None = None, url: str = "") -> PaymentState:
         status = _PAYMENT_STATUS.get(data.get("Status", ""), "pending")
         total = _rubles(data["Amount"]) if data.get("Amount") is not None else amount
         if data.get("Status") in _REFUND_STATUS:
@@ -122,6 +123,7 @@ class TBankProvider:
             confirmation_url=url or data.get("PaymentURL", ""),
             key=str(data.get("OrderId", "")),
             failure_reason=data.get("Message", "") if status in ("failed", "canceled") else "",
+            saved_method=str(data.get("RebillId") or ""),
             raw=data,
         )
 
@@ -135,9 +137,11 @@ class TBankProvider:
             "OrderId": request.key,
             "Description": request.description[:140],
             "PayType": "T" if request.two_stage else "O",
-            "SuccessURL": request.return_url,
-            "FailURL": request.return_url,
         }
+        if request.save_method_for:  # a parent payment: T-Bank saves the card and reports its RebillId
+            params.update(Recurrent="Y", CustomerKey=request.save_method_for[:36])
+        if request.return_url:  # none for a charge of a saved card: the customer is not sent anywhere
+            params.update(SuccessURL=request.return_url, FailURL=request.return_url)
         data = {
             key: value for key, value in (("Email", request.customer_email), ("Phone", request.customer_phone)) if value
         }
@@ -145,7 +149,16 @@ class TBankProvider:
             params["DATA"] = data
         if request.receipt is not None:
             params["Receipt"] = tbank_receipt(request.receipt)
-        return self._payment_state(self._call("Init", params), amount=request.amount)
+        init = self._call("Init", params)
+        if not request.saved_method:
+            return self._payment_state(init, amount=request.amount)
+        # A charge of the saved card: Init, then Charge with the RebillId instead of sending the customer to
+        # PaymentURL (https://developer.tbank.ru/eacq/api/charge). Init with the same OrderId returns the same
+        # order, so a retry charges only an order that is still NEW; one already charged is only read.
+        if init.get("Status") != "NEW":
+            return self._payment_state(self._call("GetState", {"PaymentId": init["PaymentId"]}), amount=request.amount)
+        charged = self._call("Charge", {"PaymentId": init["PaymentId"], "RebillId": request.saved_method})
+        return self._payment_state({"Amount": init.get("Amount"), **charged}, amount=request.amount)
 
     def fetch_payment(self, provider_payment_id: str) -> PaymentState:
         return self._payment_state(self._call("GetState", {"PaymentId": provider_payment_id}))
@@ -189,3 +202,8 @@ class TBankProvider:
             currency="RUB",
             raw=data,
         )
+
+
+# A payment as T-Bank describes it (an answer or a notification: the same fields), to our state.
+payment_state = TBankProvider._payment_state
+REFUND_STATUSES = frozenset(_REFUND_STATUS)

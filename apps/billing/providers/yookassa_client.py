@@ -103,7 +103,8 @@ class YooKassaProvider:
             raise NotConfigured("YooKassa: the gateway needs its shop_id and secret_key.", provider=PROVIDER)
         self._api = _ShopClient(str(shop_id), secret_key)
 
-    def _payment_state(self, data: dict) -> PaymentState:
+    @staticmethod
+    def _payment_state(data: dict) -> PaymentState:
         amount = _amount(data["amount"])
         status = data["status"]
         captured = fee = None
@@ -113,6 +114,7 @@ class YooKassaProvider:
             if income is not None:
                 fee = amount - income
         details = data.get("cancellation_details") or {}
+        method = data.get("payment_method") or {}
         return PaymentState(
             provider_id=data["id"],
             status=status,  # YooKassa's statuses are ours: pending, waiting_for_capture, succeeded, canceled
@@ -123,10 +125,12 @@ class YooKassaProvider:
             confirmation_url=(data.get("confirmation") or {}).get("confirmation_url", ""),
             key=(data.get("metadata") or {}).get("kontora_key", ""),
             failure_reason=" / ".join(filter(None, [details.get("party"), details.get("reason")])),
+            saved_method=str(method.get("id", "")) if method.get("saved") else "",
             raw=data,
         )
 
-    def _refund_state(self, data: dict) -> RefundState:
+    @staticmethod
+    def _refund_state(data: dict) -> RefundState:
         details = data.get("cancellation_details") or {}
         return RefundState(
             provider_id=data["id"],
@@ -146,6 +150,13 @@ class YooKassaProvider:
             "description": request.description[:128],
             "metadata": {**{k: str(v) for k, v in request.metadata.items()}, "kontora_key": request.key},
         }
+        if request.save_method_for:
+            body["save_payment_method"] = True
+        if request.saved_method:
+            # An autopayment: the saved method's id and no confirmation (the customer is not there to confirm);
+            # YooKassa answers succeeded or canceled at once (pending while a 54-FZ receipt is registered).
+            del body["confirmation"]
+            body["payment_method_id"] = request.saved_method
         if request.receipt is not None:
             body["receipt"] = yookassa_receipt(request.receipt, request.currency)
         return self._payment_state(self._api.call(HttpVerb.POST, "/payments", body, key=request.key))
@@ -177,3 +188,8 @@ class YooKassaProvider:
 
     def fetch_refund(self, provider_refund_id: str, *, provider_payment_id: str = "") -> RefundState:
         return self._refund_state(self._api.call(HttpVerb.GET, f"/refunds/{provider_refund_id}"))
+
+
+# A payment or refund as YooKassa's API describes it, to our state (webhooks apply the object they re-fetched).
+payment_state = YooKassaProvider._payment_state
+refund_state = YooKassaProvider._refund_state

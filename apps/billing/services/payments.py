@@ -28,6 +28,7 @@ from apps.core.money.amounts import check_precision, to_decimal
 
 from ..models import PAYMENT_TRANSITIONS, CaptureMode, GatewayAccount, Payment, PaymentStatus, UnmatchedRefund
 from ..providers import PaymentRequest, PaymentState, ProviderError, Receipt, client_for, derived_key, receipt_build
+from .outcomes import payment_announce
 from .postings import fee_post, payment_post
 
 
@@ -64,12 +65,19 @@ def payment_start(
     receipt_items=None,
     two_stage: bool = False,
     user=None,
+    saved_method: str = "",
+    save_method_for: str = "",
 ) -> Payment:
     """Start a payment of ``amount`` in ``currency`` through ``gateway`` for ``purpose`` (a model instance,
     ``("ledger.invoice", id)``, or None) and return it with the provider's ``confirmation_url`` to send the
     customer to. A repeat of ``idempotency_key`` (a client's key, or a ``product_key``) returns the first
     payment (``is_replay``); if the first attempt died before it stored the provider's answer, the repeat asks
     the provider again with the same key and stores the answer.
+
+    ``saved_method`` charges a payment method the customer saved earlier, with no redirect (renewals: YooKassa's
+    payment_method_id, T-Bank's RebillId); ``save_method_for`` (a customer's id, e.g. ``org-12``) asks the
+    provider to save the method paid with, for a subscription's first payment (the provider's state then names
+    it: ``PaymentState.saved_method``, to pass to ``subscription_activate(payment_method=...)``).
 
     Raises ValidationError for bad input (nothing is written) and ProviderError when the provider refuses
     (permanently: the payment is marked failed) or cannot be reached (it stays pending; repeat the call)."""
@@ -167,6 +175,8 @@ def payment_start(
         customer_email=payment.customer_email,
         customer_phone=payment.customer_phone,
         metadata={"payment": payment.pk},
+        saved_method=saved_method,
+        save_method_for=save_method_for,
     )
     try:
         state = client_for(gateway).create_payment(request)
@@ -234,8 +244,14 @@ def payment_apply_state(*, payment: Payment, state: PaymentState) -> list[str]:
                 f"state of {state.provider_id} applied to payment {locked.pk} ({locked.provider_payment_id})"
             )
         reference = state.reference or ""
-        if reference and locked.metadata.get("provider_reference") != reference:
-            changed["metadata"] = {**locked.metadata, "provider_reference": reference}
+        metadata = {
+            **locked.metadata,
+            **({"provider_reference": reference} if reference else {}),
+            # The method the provider saved for later charges (a subscription's first payment).
+            **({"saved_method": state.saved_method} if state.saved_method else {}),
+        }
+        if metadata != locked.metadata:
+            changed["metadata"] = metadata
         if state.confirmation_url and not locked.confirmation_url:
             changed["confirmation_url"] = state.confirmation_url
         # What the provider may report as the payment's amount: what was asked, or (YooKassa, after a partial
@@ -306,6 +322,12 @@ def payment_apply_state(*, payment: Payment, state: PaymentState) -> list[str]:
             _apply_unmatched_refunds(locked)
         elif "fee" in changed:
             fee_post(payment=locked)
+        if status_changed:
+            payment_announce(payment=locked)  # domain events and the receipt e-mail, in this transaction
+            # The live return page, and a checkout's subscription (see services/checkout.py).
+            from .checkout import payment_status_changed
+
+            payment_status_changed(payment=locked)
         return list(changed)
 
 

@@ -37,6 +37,8 @@ from apps.billing.models import (
 )
 from apps.core.mechanisms.idempotency import IdempotencyConflict, ProductKey, display_key, stored_key
 
+from .usage_warnings import usage_threshold_notify
+
 THRESHOLDS = (80, 100)  # percent of the limit: crossing one is recorded once per month and reported
 
 
@@ -324,4 +326,9 @@ def _record_thresholds(organization, resource: str, period, used: int, limit: in
             )
             if cursor.fetchone() is not None:
                 crossed.append(percent)
+    for percent in crossed:
+        # In the same transaction as the threshold's row: the owners hear of it once, and only if it stands.
+        usage_threshold_notify(
+            organization=organization, resource=resource, period=month, percent=percent, used=used, limit=limit
+        )
     return crossed

@@ -48,6 +48,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core.mechanisms.audit import audit_record, register_action_labels
 from apps.core.mechanisms.idempotency import mark_replay, replay_of, stored_key
+from apps.core.mechanisms.jobs import enqueue_swept_on_commit
 from apps.core.models import DomainEvent, DomainEventDelivery
 
 logger = logging.getLogger(__name__)
@@ -162,8 +163,9 @@ def emit(name: str, *, organization, payload: dict, aggregate: str = "", key=Non
     return mark_replay(event, not created)
 
 
-def dispatch_on_commit(event_id: int) -> None:
-    transaction.on_commit(lambda: dispatch(event_id))
+def dispatch_on_commit(event_id: int, *, countdown: float | None = None) -> None:
+    """Queue the delivery after commit; a broker that is away is logged and left to the sweeper."""
+    enqueue_swept_on_commit(DELIVER_TASK, event_id, countdown=countdown)
 
 
 def dispatch(event_id: int, *, countdown: float | None = None) -> None:
@@ -292,7 +294,7 @@ def _record_failure(delivery: DomainEventDelivery, error: Exception, moment) -> 
         delay = retry_delay(delivery.attempts)
         delivery.next_attempt_at = moment + delay
         event_id = delivery.event_id
-        transaction.on_commit(lambda: dispatch(event_id, countdown=delay.total_seconds()))
+        dispatch_on_commit(event_id, countdown=delay.total_seconds())
         result = "retry"
     delivery.save(update_fields=["attempts", "error", "status", "next_attempt_at"])
     return result

@@ -49,6 +49,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core.mechanisms.audit import audit_record, register_action_labels
 from apps.core.mechanisms.idempotency import mark_replay, replay_of, stored_key
+from apps.core.mechanisms.jobs import enqueue_swept_on_commit
 from apps.core.models import Notification
 
 logger = logging.getLogger(__name__)
@@ -202,8 +203,9 @@ def notify(
     return mark_replay(notification, False)
 
 
-def dispatch_on_commit(notification_id: int) -> None:
-    transaction.on_commit(lambda: dispatch(notification_id))
+def dispatch_on_commit(notification_id: int, *, countdown: float | None = None) -> None:
+    """Queue the send after commit; a broker that is away is logged and left to the sweeper."""
+    enqueue_swept_on_commit(SEND_TASK, notification_id, countdown=countdown)
 
 
 def dispatch(notification_id: int, *, countdown: float | None = None) -> None:
@@ -234,7 +236,7 @@ def notification_send(notification_id: int, *, now=None) -> Notification | None:
                 delay = retry_delay(notification.attempts)
                 notification.error = reason[:4000]
                 notification.next_attempt_at = moment + delay
-                transaction.on_commit(lambda: dispatch(notification_id, countdown=delay.total_seconds()))
+                dispatch_on_commit(notification_id, countdown=delay.total_seconds())
                 logger.warning(
                     "notification #%s: attempt %d failed, retried in %s: %s",
                     notification_id,

@@ -17,6 +17,7 @@ from .invoices import (
     invoice_void,
     invoices_mark_overdue,
 )
+from .invoices.accounts import _account_on_first_use as account_on_first_use
 from .posting import (
     BATCH_LIMIT,
     POSTABLE_KINDS,
@@ -43,6 +44,7 @@ from .recurring import (
 )
 
 __all__ = [
+    "account_on_first_use",
     "BATCH_LIMIT",
     "POSTABLE_KINDS",
     "Leg",

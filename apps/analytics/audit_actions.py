@@ -1,0 +1,22 @@
+"""The labels of analytics' audit actions (``apps.core.mechanisms.audit``): how the admin and the API name them."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from apps.core.mechanisms.audit import register_action_labels
+
+LABELS = {
+    "analytics.source.create": _("Traffic source created"),
+    "analytics.import.create": _("Traffic file uploaded for import"),
+    "analytics.import.done": _("Traffic file imported"),
+    "analytics.payout.create": _("Affiliate payout recorded"),
+    "analytics.payout.approve": _("Affiliate payout approved"),
+    "analytics.payout.pay": _("Affiliate payout received"),
+    "analytics.payout.reverse": _("Affiliate payout reversed"),
+    "analytics.payout.reject": _("Affiliate payout rejected"),
+}
+
+
+def register_analytics_action_labels() -> None:
+    register_action_labels(LABELS)

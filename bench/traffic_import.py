@@ -1,0 +1,148 @@
+"""Traffic import speed and memory: the import_traffic pipeline against a plain COPY of the same file.
+
+Generates a Moloco-style dashboard CSV (TRAFFIC_BENCH_ROWS rows, default 1,000,000; about 3% of them in EUR)
+and, in one run:
+- imports it through the same pipeline as ``manage.py import_traffic`` (reader, COPY into staging, one
+  set-based upsert);
+- loads the same file with a plain ``COPY … FROM STDIN (FORMAT csv)`` into an empty table of the same
+  columns, the ceiling any importer can reach;
+- imports it again (forced: the pipeline really runs) and counts the facts it changed (must be 0);
+- imports a restated copy in which 1% of the rows have a new spend, and counts the facts it changed;
+- imports a copy with 3 bad cells and counts the bad cells found (and that nothing was written).
+
+Figures: import_rows_per_s, copy_rows_per_s, import_vs_copy, import_s, reimport_s, reimport_rows_changed,
+restate_rows_changed, peak_rss_mb (the whole process, generation included), errors_found_in_bad_file,
+bad_file_rows_written. The 30-day dashboard over 10,000,000 facts (dashboard_30d_ms_10m) is not measured
+yet: the dashboards and their rollups are the next step.
+
+    .venv/bin/python bench/run.py traffic_import
+    TRAFFIC_BENCH_ROWS=100000 .venv/bin/python bench/run.py traffic_import     # a quicker run
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+from _django import figure
+from django.db import connection
+
+ROWS = int(os.environ.get("TRAFFIC_BENCH_ROWS", "1000000"))
+HEADER = "Date,Campaign,Campaign ID,Ad Group,Creative,Exchange,Country,OS,Impressions,Clicks,Installs,Spend,Currency\n"
+COUNTRIES = ["US", "DE", "GB", "FR", "BR", "IN", "JP", "KR", "TR", "MX", "ES", "IT"]
+EXCHANGES = ["UNITY", "APPLOVIN", "IRONSOURCE", "MINTEGRAL", "VUNGLE", "CHARTBOOST", "INMOBI", "PANGLE", "FYBER", "ADX"]
+
+
+def line(index: int, *, restated: bool = False) -> str:
+    """Row ``index``: every row a distinct natural key (30 days x 50 campaigns x 20 creatives x 10 exchanges x
+    12 countries), numbers from the index so that a restated copy differs exactly where it should."""
+    rest = index
+    day, rest = rest % 30, rest // 30
+    campaign, rest = rest % 50, rest // 50
+    creative, rest = rest % 20, rest // 20
+    exchange, rest = rest % 10, rest // 10
+    country = COUNTRIES[rest % len(COUNTRIES)]
+    impressions = 1000 + index % 9973
+    clicks = impressions // 37
+    installs = clicks // 11
+    cents = 1000 + index % 50000
+    if restated and index % 100 == 7:
+        cents += 1
+    currency = "EUR" if index % 33 == 0 else "USD"
+    os_name = "IOS" if campaign % 2 else "ANDROID"
+    return (
+        f"2026-04-{day + 1:02d},Campaign {campaign},cmp-{campaign},Group {campaign % 5},creative_{creative},"
+        f"{EXCHANGES[exchange]},{country},{os_name},{impressions},{clicks},{installs},{cents // 100}.{cents % 100:02d},"
+        f"{currency}\n"
+    )
+
+
+def write_file(path: Path, count: int, *, restated: bool = False, bad_cells: bool = False) -> None:
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.write(HEADER)
+        chunk = []
+        for index in range(count):
+            text = line(index, restated=restated)
+            if bad_cells and index in (10, 20, 30):
+                cells = text.rstrip("\n").split(",")
+                column = {10: 0, 20: 8, 30: 11}[index]  # a date, a count and an amount that are not
+                cells[column] = {0: "2026-02-31", 8: "many", 11: "12..5"}[column]
+                text = ",".join(cells) + "\n"
+            chunk.append(text)
+            if len(chunk) == 10000:
+                out.write("".join(chunk))
+                chunk.clear()
+        out.write("".join(chunk))
+
+
+def run_import(organization, source, path: Path, *, force: bool = False):
+    from apps.analytics.services import import_job_create, import_job_run
+
+    started = time.perf_counter()
+    job = import_job_create(organization=organization, source=source, file=path, force=force)
+    job = import_job_run(job=job)
+    return job, time.perf_counter() - started
+
+
+def plain_copy(path: Path) -> float:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DROP TABLE IF EXISTS bench_traffic_copy; CREATE UNLOGGED TABLE bench_traffic_copy (report_date date, "
+            "campaign text, campaign_id text, ad_group text, creative text, exchange text, country text, os text, "
+            "impressions bigint, clicks bigint, installs bigint, spend numeric, currency text)"
+        )
+        started = time.perf_counter()
+        with (
+            cursor.copy("COPY bench_traffic_copy FROM STDIN (FORMAT csv, HEADER true)") as copy,
+            path.open("rb") as stream,
+        ):
+            for chunk in iter(lambda: stream.read(1024 * 1024), b""):
+                copy.write(chunk)
+        elapsed = time.perf_counter() - started
+        cursor.execute("DROP TABLE bench_traffic_copy")
+    return elapsed
+
+
+def main() -> None:
+    from apps.analytics.models import ImportJob, MetricFact
+    from apps.analytics.services import traffic_source_get_or_create
+    from apps.core.models import Organization
+
+    organization = Organization.objects.create(name="Traffic bench", slug=f"traffic-bench-{int(time.time() * 1000)}")
+    source, _created = traffic_source_get_or_create(organization=organization, name="Moloco")
+    with tempfile.TemporaryDirectory(prefix="traffic-bench-") as folder:
+        original, restated, bad = Path(folder, "moloco.csv"), Path(folder, "restated.csv"), Path(folder, "bad.csv")
+        write_file(original, ROWS)
+
+        job, import_s = run_import(organization, source, original)
+        assert job.status == ImportJob.Status.DONE, job.message
+        assert job.rows_inserted == ROWS, (job.rows_inserted, ROWS)
+        copy_s = plain_copy(original)
+
+        again, reimport_s = run_import(organization, source, original, force=True)
+        write_file(restated, ROWS, restated=True)
+        restate, _restate_s = run_import(organization, source, restated)
+
+        write_file(bad, min(ROWS, 1000), bad_cells=True)
+        before = MetricFact.objects.filter(organization=organization).count()
+        refused, _bad_s = run_import(organization, source, bad)
+        written = MetricFact.objects.filter(organization=organization).count() - before
+
+    figure("rows", ROWS)
+    figure("import_s", import_s)
+    figure("import_rows_per_s", ROWS / import_s)
+    figure("copy_rows_per_s", ROWS / copy_s)
+    figure("import_vs_copy", copy_s / import_s)
+    figure("reimport_s", reimport_s)
+    figure("reimport_rows_changed", again.rows_inserted + again.rows_updated)
+    figure("restate_rows_changed", restate.rows_inserted + restate.rows_updated)
+    figure("peak_rss_mb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    figure("errors_found_in_bad_file", refused.error_count)
+    figure("bad_file_rows_written", written)
+
+
+if __name__ == "__main__":
+    main()

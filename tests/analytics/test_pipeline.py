@@ -1,0 +1,295 @@
+"""The import pipeline on rows built in code: exact counts, idempotent re-imports, restatements, lineage,
+every bad cell reported with nothing written, and the valid rows kept only when asked."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+
+from apps.analytics.models import Campaign, Conversion, ImportJob, MetricFact
+from apps.analytics.services import import_rows
+from apps.core.mechanisms.idempotency import is_replay
+from tests.analytics.factories import (
+    ConversionRow,
+    MetricRow,
+    TrafficSourceFactory,
+    fact_rows,
+    import_job,
+    reading_of,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def source(organization):
+    return TrafficSourceFactory(organization=organization, name="Moloco", time_zone="America/Los_Angeles")
+
+
+def batches(rows, size=4):
+    return [rows[i : i + size] for i in range(0, len(rows), size)]
+
+
+def counts(job):
+    return (job.rows_read, job.rows_inserted, job.rows_updated, job.rows_unchanged, job.rows_rejected)
+
+
+def test_first_import_inserts_every_row_creates_campaigns_and_records_lineage(source):
+    rows = fact_rows(10)
+    job = import_rows(import_job(source), batches(rows), reading=reading_of(rows, timezone="America/Los_Angeles"))
+
+    assert job.status == ImportJob.Status.DONE
+    assert counts(job) == (10, 10, 0, 0, 0)
+    assert sorted(Campaign.objects.filter(source=source).values_list("external_id", flat=True)) == [
+        "cmp-0",
+        "cmp-1",
+        "cmp-2",
+    ]
+    fact = MetricFact.objects.get(creative="creative-3")
+    assert (fact.import_job_id, fact.line) == (job.pk, 5)
+    assert fact.campaign.external_id == "cmp-0"
+    assert fact.time_zone == "America/Los_Angeles"
+    assert (fact.impressions, fact.clicks, fact.installs) == (1003, 13, 3)
+    assert (fact.spend, fact.currency) == (Decimal("4.50"), "USD")
+    assert fact.organization_id == source.organization_id
+
+
+def test_missing_metrics_stay_null_never_zero(source):
+    rows = [MetricRow(line=2, report_date=date(2026, 5, 1), campaign_id="", campaign_name="Brand", spend=None)]
+    import_rows(import_job(source), [rows])
+
+    fact = MetricFact.objects.get()
+    assert (fact.impressions, fact.clicks, fact.installs, fact.conversions, fact.spend, fact.events) == (
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+    )
+
+
+def test_the_same_rows_again_change_nothing_and_keep_their_first_lineage(source):
+    rows = fact_rows(10)
+    first = import_rows(import_job(source), batches(rows), reading=reading_of(rows))
+
+    again = import_rows(import_job(source, force=True), batches(fact_rows(10)), reading=reading_of(rows))
+
+    assert counts(again) == (10, 0, 0, 10, 0)
+    assert MetricFact.objects.count() == 10
+    assert set(MetricFact.objects.values_list("import_job_id", flat=True)) == {first.pk}
+
+
+def test_a_restated_export_replaces_exactly_what_the_network_restated(source):
+    import_rows(import_job(source), batches(fact_rows(10)))
+    restated = fact_rows(10)
+    restated[1].spend = Decimal("99.99")
+    restated[7].clicks = None  # a number withdrawn is a change too
+    restated.append(
+        MetricRow(line=12, report_date=date(2026, 5, 2), campaign_id="cmp-0", campaign_name="Campaign 0", clicks=5)
+    )
+
+    job = import_rows(import_job(source, b"restated"), batches(restated))
+
+    assert counts(job) == (11, 1, 2, 8, 0)
+    changed = MetricFact.objects.filter(import_job=job).order_by("line")
+    assert [(f.creative, f.spend, f.clicks) for f in changed] == [
+        ("creative-1", Decimal("99.99"), 11),
+        ("creative-7", Decimal("8.50"), None),
+        ("", None, 5),
+    ]
+
+
+def test_rows_that_share_a_key_fold_into_one_fact_adding_up_their_metrics_and_events(source):
+    day = date(2026, 5, 1)
+    rows = [
+        MetricRow(2, day, "c1", "One", country="US", clicks=3, spend=Decimal("1.10"), events={"purchase": 2}),
+        MetricRow(3, day, "c1", "One", country="US", clicks=4, spend=Decimal("2.20"), events={"purchase": 1, "af": 5}),
+        MetricRow(4, day, "c1", "One", country="US", clicks=None, spend=None),
+    ]
+    job = import_rows(import_job(source), [rows], reading=reading_of(rows))
+
+    fact = MetricFact.objects.get()
+    assert (fact.clicks, fact.spend, fact.impressions, fact.line) == (7, Decimal("3.30"), None, 2)
+    assert fact.events == {"purchase": 3, "af": 5}
+    assert counts(job) == (3, 1, 0, 0, 0)
+
+
+def test_rows_of_one_key_in_two_currencies_are_reported_and_nothing_is_written(source, english):
+    day = date(2026, 5, 1)
+    rows = [
+        MetricRow(2, day, "c1", "One", spend=Decimal("1"), currency="USD"),
+        MetricRow(3, day, "c1", "One", spend=Decimal("1"), currency="EUR"),
+        MetricRow(4, day, "c2", "Two", spend=Decimal("1"), currency="EUR"),
+    ]
+    job = import_rows(import_job(source), [rows], reading=reading_of(rows))
+
+    assert job.status == ImportJob.Status.REJECTED
+    assert MetricFact.objects.count() == 0
+    assert Campaign.objects.count() == 0
+    assert job.errors[0]["line"] == 2
+    assert job.errors[0]["raw"] == "EUR / USD"
+
+
+def test_a_file_with_bad_cells_imports_nothing_and_reports_every_bad_cell(source, english):
+    rows = fact_rows(5)
+    bad = [
+        {"line": 3, "column": "Spend", "raw": "12,3,4", "expected": "a number", "message": "Line 3: bad spend"},
+        {"line": 9, "column": "Date", "raw": "31.02.2026", "expected": "a date", "message": "Line 9: bad date"},
+        {"line": 9, "column": "Country", "raw": "=cmd()", "expected": "a country", "message": "Line 9: bad country"},
+    ]
+    job = import_rows(import_job(source), batches(rows), reading=reading_of(rows, errors=bad, bad_rows=2))
+
+    assert job.status == ImportJob.Status.REJECTED
+    assert (job.rows_read, job.rows_inserted, job.rows_rejected, job.error_count) == (7, 0, 2, 3)
+    assert "3 bad cells; nothing was imported" in job.message
+    assert MetricFact.objects.count() == 0
+    assert Campaign.objects.count() == 0
+    report = list(csv.reader(io.StringIO(job.error_report.read().decode("utf-8-sig"))))
+    assert report[0] == ["line", "column", "value", "expected", "message"]
+    assert [(r[0], r[1], r[2]) for r in report[1:]] == [
+        ("3", "Spend", "12,3,4"),
+        ("9", "Date", "31.02.2026"),
+        ("9", "Country", "'=cmd()"),  # neutralised: a spreadsheet must not run it
+    ]
+
+
+def test_keep_valid_imports_the_valid_rows_and_quarantines_the_rest(source, english):
+    rows = fact_rows(5)
+    bad = [{"line": 8, "column": "Spend", "raw": "x", "expected": "a number"}]
+    job = import_rows(
+        import_job(source, keep_valid=True), batches(rows), reading=reading_of(rows, errors=bad, bad_rows=1)
+    )
+
+    assert job.status == ImportJob.Status.DONE
+    assert counts(job) == (6, 5, 0, 0, 1)
+    assert MetricFact.objects.count() == 5
+    assert job.error_report.name
+    assert "1 bad cell" in job.message
+
+
+def test_a_renamed_campaign_keeps_matching_its_files(source):
+    rows = [
+        MetricRow(2, date(2026, 5, 1), "77", "Summer", clicks=1),
+        MetricRow(3, date(2026, 5, 1), "", "No id campaign", clicks=1),
+    ]
+    import_rows(import_job(source), [rows])
+    Campaign.objects.filter(source=source).update(name="Renamed by the buyer")
+
+    again = [
+        MetricRow(2, date(2026, 5, 2), "77", "Summer (new name at the network)", clicks=2),
+        MetricRow(3, date(2026, 5, 2), "", "No id campaign", clicks=2),
+    ]
+    import_rows(import_job(source, b"next day"), [again])
+
+    assert Campaign.objects.filter(source=source).count() == 2
+    assert set(Campaign.objects.values_list("name", flat=True)) == {"Renamed by the buyer"}
+    assert MetricFact.objects.count() == 4
+
+
+def test_campaigns_and_facts_of_another_source_are_apart(source, organization):
+    other = TrafficSourceFactory(organization=organization, name="AppsFlyer")
+    import_rows(import_job(source), [fact_rows(3)])
+    job = import_rows(import_job(other), [fact_rows(3)])
+
+    assert counts(job) == (3, 3, 0, 0, 0)
+    assert Campaign.objects.count() == 6
+
+
+def test_an_import_killed_midway_leaves_nothing_and_runs_again(source):
+    job = import_job(source)
+    rows = fact_rows(8)
+
+    def dying():
+        yield rows[:4]
+        raise KeyboardInterrupt  # the worker is stopped between two batches
+
+    with pytest.raises(KeyboardInterrupt):
+        import_rows(job, dying())
+    assert MetricFact.objects.count() == 0
+    assert Campaign.objects.count() == 0
+
+    again = import_rows(job, batches(rows))
+    assert counts(again) == (8, 8, 0, 0, 0)
+
+
+def test_a_finished_job_is_not_applied_twice(source):
+    job = import_job(source)
+    import_rows(job, [fact_rows(3)])
+
+    replay = import_rows(job, [fact_rows(4)])
+
+    assert is_replay(replay)
+    assert replay.rows_inserted == 3
+    assert MetricFact.objects.count() == 3
+
+
+def test_progress_is_reported_after_each_batch(source):
+    seen = []
+    import_rows(import_job(source), batches(fact_rows(10), size=4), progress=seen.append)
+    assert seen == [4, 8, 10]
+
+
+def test_conversions_are_kept_once_per_transaction_id_and_take_their_latest_status(source):
+    at = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+    rows = [
+        ConversionRow(2, "clk1", "tx1", "install", "pending", Decimal("1.20"), "USD", None, at, campaign_id="c1"),
+        ConversionRow(3, "clk2", "tx2", "purchase", "approved", Decimal("5"), "USD", at, at, campaign_name="Brand"),
+        ConversionRow(4, "clk1", "tx1", "install", "approved", Decimal("1.20"), "USD", None, at, campaign_id="c1"),
+    ]
+    job = import_rows(import_job(source), [rows])
+    assert (job.rows_inserted, job.rows_unchanged) == (2, 0)
+    assert Conversion.objects.get(transaction_id="tx1").status == "approved"
+    assert Conversion.objects.get(transaction_id="tx2").campaign.name == "Brand"
+
+    again = import_rows(import_job(source, b"again"), [rows])
+    assert (again.rows_inserted, again.rows_updated, again.rows_unchanged) == (0, 0, 2)
+
+
+def test_the_database_refuses_a_fact_whose_campaign_belongs_to_another_source(source, organization):
+    from django.db import IntegrityError, connection, transaction
+
+    other = TrafficSourceFactory(organization=organization, name="Other")
+    import_rows(import_job(source), [fact_rows(1)])
+    import_rows(import_job(other), [fact_rows(1)])
+    foreign_campaign = Campaign.objects.get(source=other)
+    fact = MetricFact.objects.get(source=source)
+
+    with pytest.raises(IntegrityError, match="not of its source"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE analytics_metricfact SET campaign_id = %s WHERE id = %s", [foreign_campaign.pk, fact.pk])
+
+
+def test_the_database_refuses_to_delete_a_campaign_or_import_that_facts_name(source):
+    from django.db import IntegrityError, connection, transaction
+
+    job = import_rows(import_job(source), [fact_rows(1)])
+    campaign = Campaign.objects.get()
+
+    for table, pk in (("analytics_campaign", campaign.pk), ("analytics_importjob", job.pk)):
+        with (
+            pytest.raises(IntegrityError, match="has daily facts"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(f"DELETE FROM {table} WHERE id = %s", [pk])
+
+
+def test_a_folded_file_imported_again_changes_nothing(source):
+    day = date(2026, 5, 1)
+
+    def rows():
+        return [
+            MetricRow(2, day, "c1", "One", country="US", clicks=3, spend=Decimal("1.10")),
+            MetricRow(3, day, "c1", "One", country="US"),  # nothing reported: must not blank the row above
+        ]
+
+    import_rows(import_job(source), [rows()])
+    again = import_rows(import_job(source, force=True), [rows()])
+
+    assert (again.rows_inserted, again.rows_updated, again.rows_unchanged) == (0, 0, 1)
+    fact = MetricFact.objects.get()
+    assert (fact.clicks, fact.spend) == (3, Decimal("1.10"))
