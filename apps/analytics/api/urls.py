@@ -3,6 +3,8 @@ apps.core.api.viewsets.TenantModelViewSet so every queryset is scoped before fil
 
 from rest_framework.routers import SimpleRouter
 
+from . import reports
+
 router = SimpleRouter()
 
-urlpatterns = router.urls
+urlpatterns = [*router.urls, *reports.urlpatterns]

@@ -41,6 +41,7 @@ from apps.core.mechanisms.idempotency import mark_replay
 from apps.core.realtime.events import publish
 
 from ..models import ImportJob, TrafficSource
+from ..rollups import rollup_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -369,7 +370,7 @@ def import_job_run(*, job: ImportJob | int, progress: Callable[[int], None] | No
                 mapping=source.column_mapping or None,
                 batch_size=BATCH_SIZE,
             )
-            return import_rows(job, reading.batches(), reading=reading, progress=progress)
+            job = import_rows(job, reading.batches(), reading=reading, progress=progress)
     except not_recognized as error:
         return _finish(job, status=ImportJob.Status.REJECTED, message=str(error))
     except (OSError, UnicodeDecodeError, ValueError) as error:
@@ -387,6 +388,10 @@ def import_job_run(*, job: ImportJob | int, progress: Callable[[int], None] | No
             status=ImportJob.Status.FAILED,
             message=_("The database refused the file's rows: {error}").format(error=str(error).strip()[:500]),
         )
+    # The days the file changed are summed again for the reports (a rejected job changed none; a replay sums
+    # the same days again, which changes nothing).
+    rollup_refresh(organization_id=job.organization_id, source_id=job.source_id, import_job=job)
+    return job
 
 
 def _claim(job_id: int) -> ImportJob:
