@@ -12,8 +12,10 @@ and, in one run:
 
 Figures: import_rows_per_s, copy_rows_per_s, import_vs_copy, import_s, reimport_s, reimport_rows_changed,
 restate_rows_changed, peak_rss_mb (the whole process, generation included), errors_found_in_bad_file,
-bad_file_rows_written. The 30-day dashboard over 10,000,000 facts (dashboard_30d_ms_10m) is not measured
-yet: the dashboards and their rollups are the next step.
+bad_file_rows_written, and dashboard_30d_ms_10m: the median time of a 30-day daily traffic report
+(``apps.analytics.reports.traffic_report``, read from the rollup, EUR converted at each day's rate) of an
+organization holding TRAFFIC_BENCH_DASHBOARD_FACTS facts (default 10,000,000, generated in SQL and rolled up
+with ``rollup_refresh``; dashboard_rollup_s is that refresh).
 
     .venv/bin/python bench/run.py traffic_import
     TRAFFIC_BENCH_ROWS=100000 .venv/bin/python bench/run.py traffic_import     # a quicker run
@@ -21,16 +23,18 @@ yet: the dashboards and their rollups are the next step.
 
 from __future__ import annotations
 
+import io
 import os
 import resource
 import tempfile
 import time
 from pathlib import Path
 
-from _django import figure
+from _django import figure, median
 from django.db import connection
 
 ROWS = int(os.environ.get("TRAFFIC_BENCH_ROWS", "1000000"))
+DASHBOARD_FACTS = int(os.environ.get("TRAFFIC_BENCH_DASHBOARD_FACTS", "10000000"))
 HEADER = "Date,Campaign,Campaign ID,Ad Group,Creative,Exchange,Country,OS,Impressions,Clicks,Installs,Spend,Currency\n"
 COUNTRIES = ["US", "DE", "GB", "FR", "BR", "IN", "JP", "KR", "TR", "MX", "ES", "IT"]
 EXCHANGES = ["UNITY", "APPLOVIN", "IRONSOURCE", "MINTEGRAL", "VUNGLE", "CHARTBOOST", "INMOBI", "PANGLE", "FYBER", "ADX"]
@@ -106,6 +110,82 @@ def plain_copy(path: Path) -> float:
     return elapsed
 
 
+# Facts n = 0 … count-1: 30 days x 50 campaigns, a distinct creative per (campaign, day), 12 countries, 1 in
+# 33 in EUR. One statement, so the statement-level reference checks run once.
+_DASHBOARD_FACTS = """
+    INSERT INTO analytics_metricfact (organization_id, source_id, campaign_id, report_date, time_zone, ad_group,
+        creative, placement, country, os, sub_id, impressions, clicks, installs, spend, currency, import_job_id, line)
+    SELECT %(organization)s, %(source)s, (%(campaigns)s::bigint[])[1 + (n / 30) %% 50], DATE '2026-04-01' + (n %% 30),
+           'UTC', '', 'creative_' || (n / 1500), '',
+           (ARRAY['US','DE','GB','FR','BR','IN','JP','KR','TR','MX','ES','IT'])[1 + (n / 1500) %% 12],
+           CASE WHEN (n / 30) %% 2 = 1 THEN 'ios' ELSE 'android' END, '',
+           1000 + n %% 9973, (1000 + n %% 9973) / 37, (1000 + n %% 9973) / 407, (1000 + n %% 50000) / 100.0,
+           CASE WHEN n %% 33 = 0 THEN 'EUR' ELSE 'USD' END, %(job)s, 2
+    FROM generate_series(0, %(count)s - 1) AS n
+"""
+
+
+def dashboard(count: int) -> tuple[float, float]:
+    """The rollup refresh of ``count`` generated facts and the median time of a 30-day daily report (ms)."""
+    from datetime import date
+    from decimal import Decimal
+
+    from apps.analytics.models import Campaign
+    from apps.analytics.reports import traffic_report
+    from apps.analytics.rollups import rollup_refresh
+    from apps.analytics.services import import_job_create, traffic_source_get_or_create
+    from apps.core.models import FxRate, Organization
+
+    organization = Organization.objects.create(
+        name="Dashboard bench", slug=f"dashboard-bench-{int(time.time() * 1000)}", reporting_currency_id="USD"
+    )
+    source, _created = traffic_source_get_or_create(organization=organization, name="Moloco")
+    job = import_job_create(organization=organization, source=source, file=io.BytesIO(b"generated"), file_name="g")
+    campaigns = [
+        Campaign.objects.create(organization=organization, source=source, external_id=f"cmp-{i}", name=f"C {i}").pk
+        for i in range(50)
+    ]
+    for day in range(1, 31):
+        FxRate.objects.update_or_create(
+            organization=organization,
+            date=date(2026, 4, day),
+            base_id="EUR",
+            quote_id="USD",
+            source="manual",
+            defaults={"rate": Decimal("1.08") + Decimal(day) / 1000},
+        )
+    parameters = {
+        "organization": organization.pk,
+        "source": source.pk,
+        "campaigns": campaigns,
+        "job": job.pk,
+        "count": count,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_DASHBOARD_FACTS, parameters)
+        cursor.execute("ANALYZE analytics_metricfact")
+    started = time.perf_counter()
+    rollup_refresh(
+        organization_id=organization.pk, source_id=source.pk, date_from=date(2026, 4, 1), date_to=date(2026, 4, 30)
+    )
+    rollup_s = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE analytics_dailyrollup")
+    samples = []
+    for _run in range(7):
+        started = time.perf_counter()
+        report = traffic_report(
+            organization=organization, date_from=date(2026, 4, 1), date_to=date(2026, 4, 30), group_by="day"
+        )
+        samples.append((time.perf_counter() - started) * 1000)
+    assert len(report.rows) == 30, len(report.rows)
+    # The bench database is shared by every bench run: ten million facts are not left behind.
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM analytics_dailyrollup WHERE organization_id = %s", [organization.pk])
+        cursor.execute("DELETE FROM analytics_metricfact WHERE organization_id = %s", [organization.pk])
+    return rollup_s, median(samples)
+
+
 def main() -> None:
     from apps.analytics.models import ImportJob, MetricFact
     from apps.analytics.services import traffic_source_get_or_create
@@ -142,6 +222,11 @@ def main() -> None:
     figure("peak_rss_mb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     figure("errors_found_in_bad_file", refused.error_count)
     figure("bad_file_rows_written", written)
+    if DASHBOARD_FACTS:
+        rollup_s, dashboard_ms = dashboard(DASHBOARD_FACTS)
+        figure("dashboard_facts", DASHBOARD_FACTS)
+        figure("dashboard_rollup_s", rollup_s)
+        figure("dashboard_30d_ms_10m", dashboard_ms)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,8 @@ urlpatterns = [
     # script. Swagger UI itself comes from the drf-spectacular-sidecar wheel (SWAGGER_UI_DIST), not a CDN.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Payment providers post to one fixed address, whatever the language: outside i18n_patterns.
+    path("billing/webhooks/", include("apps.billing.urls_webhooks")),
 ]
 
 # Customer pages carry their language in the path: /ru/…, /en/….
@@ -29,6 +31,7 @@ urlpatterns += i18n_patterns(
     path("", include(("apps.core.urls", "pages"))),
     path("accounts/", include("allauth.urls")),
     path("ledger/", include("apps.ledger.urls")),
+    path("billing/", include("apps.billing.urls")),
     prefix_default_language=True,
 )
 

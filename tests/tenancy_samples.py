@@ -357,6 +357,76 @@ TENANT_SAMPLES[DomainEventDelivery] = _domain_event_delivery
 TENANT_SAMPLES[Notification] = _notification
 
 
+# --- billing: gateways, payments and refunds (apps.billing.models.gateways, .payments) -------------------------
+
+from apps.billing.models import GatewayAccount, Payment, Refund, UnmatchedRefund  # noqa: E402
+
+
+def _billing_gateway(organization: Organization) -> GatewayAccount:
+    return GatewayAccount.objects.create(
+        organization=organization,
+        provider="yookassa",
+        name="Sample shop",
+        credentials={"shop_id": "506751", "secret_key": "test_SampleSecretKey0000000000000000"},
+    )
+
+
+def _billing_payment(organization: Organization) -> Payment:
+    """A succeeded payment (as the provider's word leaves it), so that a refund of it can be sampled too."""
+    import uuid
+
+    from django.utils import timezone
+
+    return Payment.objects.create(
+        organization=organization,
+        gateway=_billing_gateway(organization),
+        amount=_Decimal("1500.00"),
+        currency_id="RUB",
+        status="succeeded",
+        captured_amount=_Decimal("1500.00"),
+        fee=_Decimal("52.50"),
+        net=_Decimal("1447.50"),
+        provider_payment_id=f"2f{uuid.uuid4().hex[:6]}-000f-5000-8000-1b68e7b15f3f",
+        idempotency_key=f"sample-{uuid.uuid4().hex}",
+        provider_key=uuid.uuid4().hex[:32],
+        description="Sample order",
+        succeeded_at=timezone.now(),
+    )
+
+
+def _billing_refund(organization: Organization) -> Refund:
+    import uuid
+
+    payment = _billing_payment(organization)
+    return Refund.objects.create(
+        organization=organization,
+        payment=payment,
+        amount=_Decimal("500.00"),
+        status="succeeded",
+        provider_refund_id=f"rf{uuid.uuid4().hex[:10]}",
+        idempotency_key=f"sample-{uuid.uuid4().hex}",
+        provider_key=uuid.uuid4().hex[:32],
+        reason="Sample",
+    )
+
+
+def _billing_unmatched_refund(organization: Organization) -> UnmatchedRefund:
+    import uuid
+
+    return UnmatchedRefund.objects.create(
+        organization=organization,
+        gateway=_billing_gateway(organization),
+        provider_refund_id=f"rf{uuid.uuid4().hex[:10]}",
+        provider_payment_id="2f000000-000f-5000-8000-1b68e7b15f3f",
+        state={"status": "succeeded", "amount": "10.00"},
+    )
+
+
+TENANT_SAMPLES[GatewayAccount] = _billing_gateway
+TENANT_SAMPLES[Payment] = _billing_payment
+TENANT_SAMPLES[Refund] = _billing_refund
+TENANT_SAMPLES[UnmatchedRefund] = _billing_unmatched_refund
+
 # --- traffic analytics: sources, campaigns, imports, facts, conversions, payouts -----------------------------
 
 
@@ -426,11 +496,21 @@ def _analytics_payout(organization: Organization):
     )
 
 
+def _analytics_rollup(organization: Organization):
+    from apps.analytics.models import DailyRollup
+    from apps.analytics.rollups import rollup_refresh
+
+    job = _analytics_import(organization)
+    rollup_refresh(organization_id=organization.pk, source_id=job.source_id, import_job=job)
+    return DailyRollup.objects.filter(source_id=job.source_id).first()
+
+
 def _register_analytics_samples() -> None:
     from apps.analytics.models import (
         AffiliateProgram,
         Campaign,
         Conversion,
+        DailyRollup,
         ImportJob,
         MetricFact,
         Offer,
@@ -448,6 +528,7 @@ def _register_analytics_samples() -> None:
             MetricFact: _analytics_fact,
             Conversion: _analytics_conversion,
             Payout: _analytics_payout,
+            DailyRollup: _analytics_rollup,
         }
     )
 

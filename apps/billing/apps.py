@@ -9,5 +9,7 @@ class BillingConfig(AppConfig):
 
     def ready(self) -> None:
         from .audit_actions import register_billing_action_labels
+        from .webhooks import webhook_sources_register
 
         register_billing_action_labels()
+        webhook_sources_register()

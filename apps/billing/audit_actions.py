@@ -27,6 +27,7 @@ PLAN_LABELS = {
 # Gateways, payments and refunds (apps.billing.services.gateways, .payments, .refunds).
 PAYMENT_LABELS = {
     "billing.gateway.platform_sync": _("Platform payment gateway updated from the environment"),
+    "billing.gateway.save": _("Payment gateway saved"),
     "billing.payment.start": _("Payment started"),
     "billing.payment.provider_refused": _("Payment refused by the provider"),
     "billing.payment.capture": _("Payment capture asked"),

@@ -228,3 +228,59 @@ def payment_is_fully_refunded(*, payment: Payment) -> bool:
         total=Sum("amount")
     )["total"]
     return payment.captured_amount > 0 and (succeeded or 0) == payment.captured_amount
+
+
+# --- the admin's billing panel and the API's lists -----------------------------------------------------------
+
+
+def payment_list_detailed(*, user) -> QuerySet[Payment]:
+    """Payments with what their pages and the API show: gateway, currency, organization (one query a page)."""
+    return scope(Payment.objects.select_related("gateway", "currency", "organization"), user)
+
+
+def refund_list_detailed(*, user) -> QuerySet[Refund]:
+    """Refunds with their payment's currency and gateway (the amount's precision), one query a page."""
+    return scope(Refund.objects.select_related("payment__currency", "payment__gateway", "organization"), user)
+
+
+@dataclass(frozen=True)
+class BillingFigures:
+    revenue_by_day: list[tuple[dt.date, str, Decimal]]  # (day, currency, captured) of succeeded payments
+    revenue_totals: dict[str, Decimal]  # currency → captured in the window
+    failed_payments: int
+    mrr: dict[str, Decimal]  # currency → monthly recurring revenue of current paid subscriptions
+    days: int
+
+
+def billing_figures(*, user, days: int = 30, now: dt.datetime | None = None) -> BillingFigures:
+    """The admin panel's figures over what ``user`` sees: money taken per day (by the day it succeeded, in
+    the server's time zone) in the last ``days`` days, failed payments in the same window, and the MRR of the
+    current paid subscriptions (a yearly price counts a twelfth a month; trials count nothing)."""
+    from django.db.models import Count
+    from django.db.models.functions import TruncDate
+
+    now = now or timezone.now()
+    since = now - dt.timedelta(days=days)
+    payments = scope(Payment.objects.all(), user)
+    daily = (
+        payments.filter(status="succeeded", succeeded_at__gte=since)
+        .annotate(day=TruncDate("succeeded_at"))
+        .values("day", "currency_id")
+        .annotate(total=Sum("captured_amount"))
+        .order_by("day", "currency_id")
+    )
+    revenue = [(row["day"], row["currency_id"], row["total"]) for row in daily]
+    totals: dict[str, Decimal] = {}
+    for _day, currency, amount in revenue:
+        totals[currency] = totals.get(currency, Decimal(0)) + amount
+    failed = payments.filter(status="failed", created_at__gte=since).aggregate(n=Count("pk"))["n"]
+    mrr: dict[str, Decimal] = {}
+    subscriptions = (
+        scope(Subscription.objects.all(), user)
+        .filter(status__in=(SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE), price__isnull=False)
+        .values_list("price__currency_id", "price__period", "price__amount")
+    )
+    for currency, period, amount in subscriptions:
+        monthly = amount / 12 if period == "year" else amount
+        mrr[currency] = mrr.get(currency, Decimal(0)) + monthly
+    return BillingFigures(revenue, totals, failed, mrr, days)

@@ -396,6 +396,17 @@ KONTORA_YOOKASSA_SHOP_ID = env_str("KONTORA_YOOKASSA_SHOP_ID", "")
 KONTORA_YOOKASSA_SECRET_KEY = env_str("KONTORA_YOOKASSA_SECRET_KEY", "")
 KONTORA_TBANK_TERMINAL_KEY = env_str("KONTORA_TBANK_TERMINAL_KEY", "")
 KONTORA_TBANK_PASSWORD = env_str("KONTORA_TBANK_PASSWORD", "")
+# Billing's stub checkout page (apps/billing/services/checkout.py): when the platform has no gateway configured,
+# a checkout goes to a labelled test page of our own. Works only together with KONTORA_PAYMENTS_TEST_MODE;
+# production settings switch it off whatever the environment says.
+KONTORA_BILLING_STUB_CHECKOUT = env_bool("KONTORA_BILLING_STUB_CHECKOUT", False)
+# The platform's VAT code on subscription receipts and invoices (YooKassa's numbering: 1 no VAT, 4 20%…), and the
+# seller's details printed on invoices for bank transfer (name, tax id, bank account; several lines allowed).
+KONTORA_BILLING_VAT_CODE = env_int("KONTORA_BILLING_VAT_CODE", 1)
+# Which platform provider takes subscription payments: roubles (default yookassa) and other currencies (stripe).
+KONTORA_BILLING_PROVIDER_RUB = env_str("KONTORA_BILLING_PROVIDER_RUB", "yookassa")
+KONTORA_BILLING_PROVIDER_OTHER = env_str("KONTORA_BILLING_PROVIDER_OTHER", "stripe")
+KONTORA_BILLING_SELLER_DETAILS = env_str("KONTORA_BILLING_SELLER_DETAILS", "").replace("\\n", "\n")
 
 # --- Operations -----------------------------------------------------------------------------------------
 

@@ -48,6 +48,9 @@ except ValueError:
         "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`."
     ) from None
 
+# Billing's stub checkout page never exists in production, whatever the environment says.
+KONTORA_BILLING_STUB_CHECKOUT = False
+
 # HTTPS only. The proxy tells Django which scheme the client used; /healthz and /metrics answer on plain HTTP
 # too, because container health checks and Prometheus talk to the web containers directly.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -13,13 +13,14 @@ from django.contrib import admin
 from django.forms import ModelChoiceField, ModelMultipleChoiceField
 from django.urls import reverse
 
+from apps.billing.models import Plan
 from apps.core.accounts.roles import Role
 from apps.core.accounts.tenancy import is_tenant_model, tenant_path
 from apps.core.models import Currency
 from tests.tenancy_samples import TENANT_SAMPLES
 
 # Shared by every organization on purpose: reference data with no tenant.
-GLOBAL_MODELS = {Currency}
+GLOBAL_MODELS = {Currency, Plan}  # Plan: billing's public catalogue of plans
 
 pytestmark = pytest.mark.django_db
 

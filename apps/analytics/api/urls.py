@@ -3,10 +3,10 @@ areas added side by side merge cleanly)."""
 
 from rest_framework.routers import SimpleRouter
 
-from . import payouts, upload
+from . import payouts, reports, upload
 
 router = SimpleRouter()
 upload.register(router)
 payouts.register(router)
 
-urlpatterns = router.urls
+urlpatterns = [*router.urls, *reports.urlpatterns]

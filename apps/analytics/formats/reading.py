@@ -12,6 +12,7 @@ import csv
 import io
 import itertools
 import json
+import operator
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
@@ -42,6 +43,8 @@ SAMPLE_BYTES = 64 * 1024
 ERROR_LIMIT = 1000
 WARNING_LIMIT = 1000
 CACHE_SIZE = 10_000  # distinct cells remembered per column kind (dates, countries, platforms, currencies)
+# Lines split at once by the csv module when they hold no quote (see _csv_blocks).
+CSV_BLOCK_LINES = 2048
 DETECT_ROWS = 20  # data rows looked at to recognise a format (AppsFlyer raw installs vs in-app events)
 _TOTAL_ROWS = frozenset({"total", "totals", "summary", "итого", "всего", "итого:", "total:"})
 _TOTAL_STARTS = frozenset("TtSsИиВв ")
@@ -118,26 +121,64 @@ def _csv_records(text: io.TextIOWrapper) -> tuple[str, Iterator[Record]]:
     head += text.readline()  # finish the last line of the sample
     lines = io.StringIO(head, newline="").readlines()
     delimiter = _sniff_delimiter(lines[:50])
-    reader = csv.reader(itertools.chain(lines, text), delimiter=delimiter)
+    return delimiter, itertools.chain.from_iterable(_csv_blocks(itertools.chain(lines, text), delimiter))
 
-    def records() -> Iterator[Record]:
-        start = 1
+
+def _csv_blocks(lines: Iterator[str], delimiter: str) -> Iterator[list[Record]]:
+    """The records of a CSV text, a list of them at a time.
+
+    The text is opened with ``newline=""``, so every line it yields ends at the first line break. A block of
+    lines without a quote character can hold no quoted field (no delimiter or line break inside a cell), so
+    each of its lines is exactly one record and its line number is its position: the block is split by the
+    csv module in one call, with no Python code per row. From the first block with a quote (or anything the
+    csv module refuses) on, the records are read one by one as before, line numbers counted by the reader."""
+    consumed = 0  # physical lines handed out so far
+    while True:
+        block: list[str] = []
         try:
-            for cells in reader:
-                line, start = start, reader.line_num + 1
-                if not "".join(cells).strip():
-                    continue
-                yield line, cells
+            block.extend(itertools.islice(lines, CSV_BLOCK_LINES))  # keeps the lines read before a bad byte
         except UnicodeDecodeError as error:
             raise UnreadableFile(
-                str(_("The file is not UTF-8 text (after line {line}).")).format(line=reader.line_num)
+                str(_("The file is not UTF-8 text (after line {line}).")).format(line=consumed + len(block))
             ) from error
-        except csv.Error as error:
-            raise UnreadableFile(
-                str(_("Line {line} cannot be read as CSV: {error}")).format(line=reader.line_num, error=error)
-            ) from error
+        if not block:
+            return
+        if '"' not in "".join(block):
+            try:
+                split = list(csv.reader(block, delimiter=delimiter))
+            except csv.Error:
+                split = None
+            if split is not None and len(split) == len(block):
+                # A blank line, or one of delimiters and spaces only, is no record (as below).
+                kept = list(map(str.strip, map("".join, split)))
+                numbers = range(consumed + 1, consumed + len(block) + 1)
+                if all(kept):
+                    yield list(zip(numbers, split))
+                else:
+                    yield [(number, cells) for number, cells, text in zip(numbers, split, kept) if text]
+                consumed += len(block)
+                continue
+        yield from _csv_one_by_one(itertools.chain(block, lines), delimiter, consumed)
+        return
 
-    return delimiter, records()
+
+def _csv_one_by_one(lines: Iterator[str], delimiter: str, consumed: int) -> Iterator[list[Record]]:
+    reader = csv.reader(lines, delimiter=delimiter)
+    start = 1
+    try:
+        for cells in reader:
+            line, start = start, reader.line_num + 1
+            if not "".join(cells).strip():
+                continue
+            yield [(consumed + line, cells)]
+    except UnicodeDecodeError as error:
+        raise UnreadableFile(
+            str(_("The file is not UTF-8 text (after line {line}).")).format(line=consumed + reader.line_num)
+        ) from error
+    except csv.Error as error:
+        raise UnreadableFile(
+            str(_("Line {line} cannot be read as CSV: {error}")).format(line=consumed + reader.line_num, error=error)
+        ) from error
 
 
 def _flatten(value: dict, prefix: str = "") -> dict:
@@ -365,11 +406,34 @@ def _fast_amounts(column: list) -> list[Decimal]:
 
 
 def _fast_texts(column: list) -> list[str]:
-    texts = [cell.strip() for cell in column]
-    for text in texts:
+    texts = list(map(str.strip, column))
+    for text in set(texts):  # a report repeats its names: each distinct one is looked at once
         if text[:1] in values.MAY_BE_MISSING and text.lower() in values.MISSING:
             raise ValueError("missing marker")
     return texts
+
+
+def _is_not_none(value) -> bool:
+    return value is not None
+
+
+def _some_negative(column: list) -> bool:
+    """Whether some present value of the column is below zero."""
+    return min(filter(_is_not_none, column), default=0) < 0
+
+
+def _some_greater(left: list, right: list) -> bool:
+    """Whether some left[i] > right[i] where both are present (None is missing, never compared)."""
+    if None in left or None in right:
+        return any(a is not None and b is not None and a > b for a, b in zip(left, right))
+    return any(map(operator.gt, left, right))
+
+
+def _is_total(first_cell) -> bool:
+    """A row whose first cell says it sums the others (some exports end with one)."""
+    return (
+        isinstance(first_cell, str) and first_cell[:1] in _TOTAL_STARTS and first_cell.strip().casefold() in _TOTAL_ROWS
+    )
 
 
 class Reading:
@@ -500,6 +564,20 @@ class Reading:
 
     def _admit(self, records: Iterable[Record]) -> list[Record] | None:
         """The records of one chunk that are data rows (None at the end of the file)."""
+        records = list(records)
+        if not records:
+            return None
+        width = len(self.header)
+        cell_lists = [cells for _line, cells in records]
+        if set(map(len, cell_lists)) == {width} and not (
+            self.container != JSON and any(map(_is_total, set(map(operator.itemgetter(0), cell_lists))))
+        ):
+            # The usual chunk: every row as wide as the header and none a totals row; nothing to decide per row.
+            self.rows_read += len(records)
+            return records
+        return self._admit_one_by_one(records)
+
+    def _admit_one_by_one(self, records: list[Record]) -> list[Record] | None:
         admitted: list[Record] = []
         seen = False
         width = len(self.header)
@@ -597,21 +675,27 @@ class Reading:
         revenue = columns.get("revenue") or [None] * count
         own = columns.get("currency")
         fallback = self._file_currencies[0] if self._file_currencies else self._source_currency
-        has_amount = [a is not None or b is not None for a, b in zip(spend, revenue)]
-        if own is None:
-            currencies = [fallback if has else "" for has in has_amount]
+        if self._file_currencies and own is not None and any(code and code != fallback for code in own):
+            return None  # a row's currency column disagrees with the header's currency
+        if (None not in spend or None not in revenue) and (own is None or "" not in own):
+            # Every row has an amount and a currency of its own or the file's: the usual export, no row to look at.
+            currencies = [fallback] * count if own is None else list(own)
+            complete = all(currencies)
         else:
-            if self._file_currencies and any(code and code != fallback for code in own):
-                return None  # a row's currency column disagrees with the header's currency
-            currencies = [(code or fallback) if has else "" for code, has in zip(own, has_amount)]
-        if not all(code for code, has in zip(currencies, has_amount) if has):
+            has_amount = [a is not None or b is not None for a, b in zip(spend, revenue)]
+            if own is None:
+                currencies = [fallback if has else "" for has in has_amount]
+            else:
+                currencies = [(code or fallback) if has else "" for code, has in zip(own, has_amount)]
+            complete = all(code for code, has in zip(currencies, has_amount) if has)
+        if not complete:
             return None  # amounts without a currency: each such row is reported by the row-by-row rules
         blank = [""] * count
         nothing = [None] * count
         rows = list(
             map(
                 MetricRow,
-                [line for line, _cells in chunk],
+                list(map(operator.itemgetter(0), chunk)),
                 dates,
                 columns.get("campaign_id", blank),
                 columns.get("campaign_name", blank),
@@ -633,15 +717,17 @@ class Reading:
         )
         impressions, clicks = columns.get("impressions"), columns.get("clicks")
         checks = []
-        if impressions is not None and clicks is not None:
+        if impressions is not None and clicks is not None and _some_greater(clicks, impressions):
             checks.append(
                 lambda row: row.clicks is not None and row.impressions is not None and row.clicks > row.impressions
             )
-        if "spend" in columns:
+        if "spend" in columns and _some_negative(spend):
             checks.append(lambda row: row.spend is not None and row.spend < 0)
         if max(dates) > self._today:
             checks.append(lambda row: row.report_date > self._today)
         unseen = set(currencies) - self._checked_currencies - {""}
+        # Each check is first asked of the whole chunk at C speed; the rows are walked (in line order, for the
+        # warnings) only when one of them has something to say.
         if checks or unseen:
             for row in rows:  # in line order, as the row-by-row path warns
                 if row.currency in unseen:

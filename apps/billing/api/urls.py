@@ -1,8 +1,10 @@
-"""API routes of this app, mounted at /api/v1/billing/. Register viewsets based on
-apps.core.api.viewsets.TenantModelViewSet so every queryset is scoped before filters run."""
+"""API routes of billing, mounted at /api/v1/billing/ (``views`` documents them)."""
 
 from rest_framework.routers import SimpleRouter
 
+from . import views
+
 router = SimpleRouter()
+views.register(router)
 
 urlpatterns = router.urls

@@ -8,8 +8,10 @@ import secrets as random
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy, pgettext_lazy
 
 from apps.core.accounts.tenancy import TenantModel
+from apps.core.language.nouns import NounForms
 from apps.core.mechanisms.secrets import EncryptedJSONField, EncryptedTextField, mask
 
 __all__ = ["GatewayAccount", "Provider", "GatewayMode", "new_endpoint"]
@@ -91,6 +93,15 @@ class GatewayAccount(TenantModel):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "payment gateway"),
+        genitive=pgettext_lazy("genitive", "payment gateway"),
+        accusative_plural=pgettext_lazy("accusative plural", "payment gateways"),
+        genitive_plural=pgettext_lazy("genitive plural", "payment gateways"),
+        count=ngettext_lazy("%(count)s payment gateway", "%(count)s payment gateways", "count"),
+        gender=pgettext_lazy("grammatical gender", "payment gateway"),
+    )
 
     class Meta:
         verbose_name = _("payment gateway")

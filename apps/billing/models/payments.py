@@ -7,9 +7,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext_lazy, pgettext_lazy
 
 from apps.core.accounts.tenancy import TenantModel
+from apps.core.language.nouns import NounForms
 
 __all__ = [
     "CaptureMode",
@@ -111,6 +112,15 @@ class Payment(TenantModel):
         _("why it should be refunded"), max_length=250, blank=True, default="", editable=False
     )
 
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "payment"),
+        genitive=pgettext_lazy("genitive", "payment"),
+        accusative_plural=pgettext_lazy("accusative plural", "payments"),
+        genitive_plural=pgettext_lazy("genitive plural", "payments"),
+        count=ngettext_lazy("%(count)s payment", "%(count)s payments", "count"),
+        gender=pgettext_lazy("grammatical gender", "payment"),
+    )
+
     class Meta:
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
@@ -176,6 +186,15 @@ class Refund(TenantModel):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     succeeded_at = models.DateTimeField(_("succeeded at"), null=True, blank=True, editable=False)
 
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "refund"),
+        genitive=pgettext_lazy("genitive", "refund"),
+        accusative_plural=pgettext_lazy("accusative plural", "refunds"),
+        genitive_plural=pgettext_lazy("genitive plural", "refunds"),
+        count=ngettext_lazy("%(count)s refund", "%(count)s refunds", "count"),
+        gender=pgettext_lazy("grammatical gender", "refund"),
+    )
+
     class Meta:
         verbose_name = _("refund")
         verbose_name_plural = _("refunds")
@@ -207,6 +226,17 @@ class UnmatchedRefund(TenantModel):
     state = models.JSONField(_("reported state"))
     received_at = models.DateTimeField(_("received at"), auto_now_add=True)
     applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "refund awaiting its payment"),
+        genitive=pgettext_lazy("genitive", "refund awaiting its payment"),
+        accusative_plural=pgettext_lazy("accusative plural", "refunds awaiting their payments"),
+        genitive_plural=pgettext_lazy("genitive plural", "refunds awaiting their payments"),
+        count=ngettext_lazy(
+            "%(count)s refund awaiting its payment", "%(count)s refunds awaiting their payments", "count"
+        ),
+        gender=pgettext_lazy("grammatical gender", "refund awaiting its payment"),
+    )
 
     class Meta:
         verbose_name = _("refund awaiting its payment")

@@ -107,7 +107,8 @@ class TBankProvider:
             )
         return data
 
-    def _payment_state(self, data: dict, *, amount: Decimal | None = None, url: str = "") -> PaymentState:
+    @staticmethod
+    def _payment_state(data: dict, *, amount: Decimal | None = None, url: str = "") -> PaymentState:
         status = _PAYMENT_STATUS.get(data.get("Status", ""), "pending")
         total = _rubles(data["Amount"]) if data.get("Amount") is not None else amount
         if data.get("Status") in _REFUND_STATUS:
@@ -201,3 +202,8 @@ class TBankProvider:
             currency="RUB",
             raw=data,
         )
+
+
+# A payment as T-Bank describes it (an answer or a notification: the same fields), to our state.
+payment_state = TBankProvider._payment_state
+REFUND_STATUSES = frozenset(_REFUND_STATUS)

@@ -103,7 +103,8 @@ class YooKassaProvider:
             raise NotConfigured("YooKassa: the gateway needs its shop_id and secret_key.", provider=PROVIDER)
         self._api = _ShopClient(str(shop_id), secret_key)
 
-    def _payment_state(self, data: dict) -> PaymentState:
+    @staticmethod
+    def _payment_state(data: dict) -> PaymentState:
         amount = _amount(data["amount"])
         status = data["status"]
         captured = fee = None
@@ -128,7 +129,8 @@ class YooKassaProvider:
             raw=data,
         )
 
-    def _refund_state(self, data: dict) -> RefundState:
+    @staticmethod
+    def _refund_state(data: dict) -> RefundState:
         details = data.get("cancellation_details") or {}
         return RefundState(
             provider_id=data["id"],
@@ -186,3 +188,8 @@ class YooKassaProvider:
 
     def fetch_refund(self, provider_refund_id: str, *, provider_payment_id: str = "") -> RefundState:
         return self._refund_state(self._api.call(HttpVerb.GET, f"/refunds/{provider_refund_id}"))
+
+
+# A payment or refund as YooKassa's API describes it, to our state (webhooks apply the object they re-fetched).
+payment_state = YooKassaProvider._payment_state
+refund_state = YooKassaProvider._refund_state

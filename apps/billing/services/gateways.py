@@ -175,3 +175,96 @@ def gateway_ledger_accounts(gateway: GatewayAccount, currency: str) -> tuple[Acc
             **{f"{name}_id": getattr(gateway, name).pk for name in remembered}
         )
     return clearing, fee, income
+
+
+_UNSET = object()
+
+
+def gateway_account_save(
+    *,
+    user,
+    gateway: GatewayAccount | None = None,
+    organization=None,
+    provider: str | None = None,
+    name: str,
+    mode: str = GatewayMode.TEST,
+    credentials: dict | None = None,
+    webhook_secret=_UNSET,
+    is_active: bool = True,
+    supports_two_stage: bool = False,
+) -> GatewayAccount:
+    """Create (``gateway=None``: ``organization`` and ``provider`` given) or change an organization's gateway
+    account. ``credentials`` holds the keys of the provider's credentials (``CREDENTIAL_KEYS``) to set; a key
+    left out or empty keeps what is stored, so a form that never shows a secret can still save the rest.
+    ``webhook_secret`` left out keeps the stored one. A new gateway needs every credential of its provider.
+    The audit record names what changed, never a secret's value. The platform's own accounts are kept in
+    step with the environment (:func:`platform_gateway`) and refused here."""
+    from django.core.exceptions import ValidationError
+
+    from apps.core.accounts.tenancy import organization_id_of
+
+    from ..models.gateways import CREDENTIAL_KEYS
+    from .payments import require_billing_power
+
+    if gateway is not None:
+        organization_id, provider = gateway.organization_id, gateway.provider
+        if gateway.is_platform:
+            raise ValidationError(_("The platform's own gateway is configured by environment variables, not here."))
+    else:
+        organization_id = getattr(organization, "pk", organization) or organization_id_of(organization)
+        if provider not in CREDENTIAL_KEYS:
+            raise ValidationError({"provider": _("There is no payment provider {provider}.").format(provider=provider)})
+    if user is None or not getattr(user, "is_authenticated", False):
+        raise ValidationError(_("A gateway is changed by a signed-in member."))
+    require_billing_power(user, organization_id)
+    wanted_keys = CREDENTIAL_KEYS[provider]
+    given = {key: str(value).strip() for key, value in (credentials or {}).items() if str(value or "").strip()}
+    unknown = sorted(set(given) - set(wanted_keys))
+    errors = {}
+    if unknown:
+        errors["credentials"] = _("{provider} takes no credential named {names}.").format(
+            provider=Provider(provider).label, names=", ".join(unknown)
+        )
+    if mode not in GatewayMode.values:
+        errors["mode"] = _("There is no mode {mode}.").format(mode=mode)
+    if not (name or "").strip():
+        errors["name"] = _("Give the gateway a name.")
+    stored = dict(gateway.credentials or {}) if gateway is not None else {}
+    merged = {**stored, **given}
+    missing = [key for key in wanted_keys if not merged.get(key)]
+    if missing:
+        errors.update({key: _("This credential is required.") for key in missing})
+    if errors:
+        raise ValidationError(errors)
+
+    with transaction.atomic():
+        if gateway is None:
+            gateway = GatewayAccount(organization_id=organization_id, provider=provider)
+            changed = ["created"]
+        else:
+            gateway = GatewayAccount.objects.select_for_update().get(pk=gateway.pk)
+            changed = []
+        fields = {
+            "name": name.strip(),
+            "mode": mode,
+            "credentials": merged,
+            "is_active": is_active,
+            "supports_two_stage": supports_two_stage,
+        }
+        if webhook_secret is not _UNSET and (webhook_secret or "").strip():
+            fields["webhook_secret"] = webhook_secret.strip()
+        for field, value in fields.items():
+            if getattr(gateway, field) != value:
+                setattr(gateway, field, value)
+                if "created" not in changed:
+                    changed.append(field)
+        gateway.save()
+        # The names of what changed, never the values: credentials and the webhook secret are secrets.
+        audit_record(
+            action="billing.gateway.save",
+            actor=user,
+            organization=organization_id,
+            obj=gateway,
+            changes={"changed": changed},
+        )
+    return gateway

@@ -28,6 +28,7 @@ from apps.core.money.amounts import check_precision, to_decimal
 
 from ..models import PAYMENT_TRANSITIONS, CaptureMode, GatewayAccount, Payment, PaymentStatus, UnmatchedRefund
 from ..providers import PaymentRequest, PaymentState, ProviderError, Receipt, client_for, derived_key, receipt_build
+from .outcomes import payment_announce
 from .postings import fee_post, payment_post
 
 
@@ -321,6 +322,12 @@ def payment_apply_state(*, payment: Payment, state: PaymentState) -> list[str]:
             _apply_unmatched_refunds(locked)
         elif "fee" in changed:
             fee_post(payment=locked)
+        if status_changed:
+            payment_announce(payment=locked)  # domain events and the receipt e-mail, in this transaction
+            # The live return page, and a checkout's subscription (see services/checkout.py).
+            from .checkout import payment_status_changed
+
+            payment_status_changed(payment=locked)
         return list(changed)
 
 

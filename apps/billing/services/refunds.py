@@ -24,6 +24,7 @@ from apps.core.money.amounts import check_precision, to_decimal
 
 from ..models import GatewayAccount, Payment, PaymentStatus, Refund, RefundStatus, UnmatchedRefund
 from ..providers import ProviderError, Receipt, RefundRequest, RefundState, client_for, derived_key, receipt_build
+from .outcomes import refund_announce
 from .payments import require_billing_power
 from .postings import refund_post
 
@@ -246,6 +247,8 @@ def refund_apply_state(*, gateway: GatewayAccount, state: RefundState, refund: R
             )
             if changed.get("status") == RefundStatus.SUCCEEDED:
                 refund_post(refund=locked)
+            if "status" in changed:
+                refund_announce(refund=locked)
         UnmatchedRefund.objects.filter(
             gateway=gateway, provider_refund_id=locked.provider_refund_id, applied_at__isnull=True
         ).update(applied_at=timezone.now())

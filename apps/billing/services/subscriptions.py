@@ -46,6 +46,8 @@ from apps.core.mechanisms.audit import audit_record
 from apps.core.mechanisms.idempotency import mark_replay
 from apps.core.models import Organization
 
+from .outcomes import subscription_announce
+
 DUNNING_RETRY_DAYS = (1, 3, 5)
 GRACE_DAYS = 3
 
@@ -310,6 +312,7 @@ def subscription_activate(
                 provider=provider,
                 event=key,
             )
+            subscription_announce(subscription=subscription, change="activate", key=key)
         _event(subscription, key, "activate", stale=stale, period_end=period_end.isoformat())
     return mark_replay(subscription, False)
 
@@ -348,6 +351,7 @@ def subscription_change_plan(
             subscription.pending_plan = subscription.pending_price = subscription.pending_amount = None
             subscription.save()
             _audit("billing.subscription.downgrade_scheduled", subscription, user, plan=plan.code)
+            subscription_announce(subscription=subscription, change="downgrade_scheduled")
             return PlanChange(subscription, "downgrade", zero)
         today = today or organization.today()
         if subscription.status == S.TRIALING:
@@ -368,6 +372,7 @@ def subscription_change_plan(
             subscription.pending_plan = subscription.pending_price = subscription.pending_amount = None
             subscription.save()
             _audit("billing.subscription.upgrade", subscription, user, plan=plan.code, previous_plan=old_plan)
+            subscription_announce(subscription=subscription, change="upgrade")
             return PlanChange(subscription, "upgrade", zero)
         subscription.pending_plan, subscription.pending_price, subscription.pending_amount = plan, new_price, due
         subscription.save()
@@ -394,6 +399,7 @@ def subscription_upgrade_paid(*, subscription: Subscription, event_key: str) -> 
         _audit(
             "billing.subscription.upgrade", subscription, plan=subscription.plan.code, previous_plan=old_plan, event=key
         )
+        subscription_announce(subscription=subscription, change="upgrade", key=key)
     return mark_replay(subscription, False)
 
 
@@ -419,11 +425,13 @@ def subscription_cancel(
                 user,
                 at=subscription.current_period_end.isoformat(),
             )
+            subscription_announce(subscription=subscription, change="cancel_scheduled")
             return mark_replay(subscription, False)
         was_current = subscription.is_current
         subscription.canceled_at = now
         _end(subscription, S.CANCELED, now)
         _audit("billing.subscription.cancel", subscription, user, plan=subscription.plan.code)
+        subscription_announce(subscription=subscription, change="cancel", key="ended")
         if was_current:
             _start_free(organization, now, user)
     return mark_replay(subscription, False)
@@ -446,6 +454,7 @@ def subscription_resume(*, subscription: Subscription, user=None) -> Subscriptio
         subscription.scheduled_plan = subscription.scheduled_price = None
         subscription.save()
         _audit("billing.subscription.resume", subscription, user, plan=subscription.plan.code)
+        subscription_announce(subscription=subscription, change="resume")
     return mark_replay(subscription, False)
 
 
@@ -486,6 +495,7 @@ def subscription_renewal_failed(
             else None,
             grace_until=subscription.grace_until.isoformat() if subscription.grace_until else None,
         )
+        subscription_announce(subscription=subscription, change="renewal_failed", key=key)
     return mark_replay(subscription, False)
 
 
@@ -499,6 +509,7 @@ def subscription_expire(*, subscription: Subscription, user=None, now: dt.dateti
             return mark_replay(subscription, True)
         _end(subscription, S.EXPIRED, now)
         _audit("billing.subscription.expire", subscription, user, plan=subscription.plan.code)
+        subscription_announce(subscription=subscription, change="expire", key="ended")
         _start_free(organization, now, user)
     return mark_replay(subscription, False)
 
@@ -524,6 +535,7 @@ def subscription_period_roll(*, subscription: Subscription, now: dt.datetime | N
             _event(subscription, key, "period_roll", to="free")
             _end(subscription, S.CANCELED, now)
             _audit("billing.subscription.period_roll", subscription, previous_plan=previous_plan, plan="free")
+            subscription_announce(subscription=subscription, change="period_roll", key=key)
             _start_free(organization, now)
         else:
             subscription.plan, subscription.price = scheduled, subscription.scheduled_price
@@ -531,6 +543,7 @@ def subscription_period_roll(*, subscription: Subscription, now: dt.datetime | N
             subscription.save()
             _event(subscription, key, "period_roll", to=scheduled.code)
             _audit("billing.subscription.period_roll", subscription, previous_plan=previous_plan, plan=scheduled.code)
+            subscription_announce(subscription=subscription, change="period_roll", key=key)
     return mark_replay(subscription, False)
 
 

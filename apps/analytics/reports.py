@@ -1,0 +1,355 @@
+"""Traffic reports, reconciliation and freshness: reads over the daily rollup (the facts, for a report by
+creative, a cut the rollup does not keep).
+
+- :func:`traffic_report`: sums and KPIs by day, week, month, source, program, offer, campaign, country, OS or
+  creative, filtered, with totals. Amounts are in the organization's reporting currency, each day's amounts
+  converted at that day's rate (``apps.core.selectors.fx_rate_for``); the rates used are part of the report.
+  Facts in different time zones are never added up as one day: the time zone is part of every row's key.
+- :func:`reconciliation_list`: the spend of the ad network, the cost in the attribution platform and in the
+  tracker for the same day and campaign, with the differences over a threshold flagged.
+- :func:`source_freshness_list`: each source's newest day of data, flagged when older than its expected delay.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.db.models import Max, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from apps.core.models import Currency
+from apps.core.selectors import FxRateUsed, fx_rate_for
+
+from .kpis import SUMS, kpi_values
+from .models import DailyRollup, MetricFact, TrafficSource
+
+AMOUNTS = ("spend", "revenue")
+COUNTS = ("impressions", "clicks", "installs", "conversions")
+
+# group_by -> (label, the fields that identify a group, the field that names it)
+GROUPINGS = {
+    "day": (gettext_lazy("Day"), (), None),
+    "week": (gettext_lazy("Week"), (), None),
+    "month": (gettext_lazy("Month"), (), None),
+    "source": (gettext_lazy("Traffic source"), ("source_id",), "source__name"),
+    "program": (gettext_lazy("Affiliate program"), ("campaign__offer__program_id",), "campaign__offer__program__name"),
+    "offer": (gettext_lazy("Offer"), ("campaign__offer_id",), "campaign__offer__name"),
+    "campaign": (gettext_lazy("Campaign"), ("campaign_id",), "campaign__name"),
+    "country": (gettext_lazy("Country"), ("country",), None),
+    "os": (gettext_lazy("OS"), ("os",), None),
+    "creative": (gettext_lazy("Creative"), ("creative",), None),
+}
+TIME_GROUPINGS = ("day", "week", "month")
+
+
+class MissingRate(ValidationError):
+    """No rate converts ``base`` into ``quote`` on or before ``date``."""
+
+    def __init__(self, base: str, quote: str, date: dt.date):
+        self.base, self.quote, self.date = base, quote, date
+        super().__init__(
+            _(
+                "No exchange rate from {base} to {quote} on or before {date}: enter one (the organization's own "
+                "or a public rate) to see these amounts in {quote}."
+            ).format(base=base, quote=quote, date=date.isoformat()),
+            code="missing_rate",
+        )
+
+
+@dataclass(frozen=True)
+class ReportFilters:
+    """Ids of the source, campaign, offer and program, and the country and OS a report is limited to."""
+
+    source: int | None = None
+    campaign: int | None = None
+    offer: int | None = None
+    program: int | None = None
+    country: str = ""
+    os: str = ""
+
+    def lookups(self) -> dict:
+        found = {
+            "source_id": self.source,
+            "campaign_id": self.campaign,
+            "campaign__offer_id": self.offer,
+            "campaign__offer__program_id": self.program,
+            "country": self.country.upper() if self.country else None,
+            "os": self.os.lower() if self.os else None,
+        }
+        return {name: value for name, value in found.items() if value is not None}
+
+
+@dataclass
+class ReportRow:
+    key: str
+    label: str
+    time_zone: str
+    sums: dict
+    kpis: dict = field(default_factory=dict)
+    rates: list = field(default_factory=list)  # the rates used, on a row of a day
+
+
+@dataclass
+class TrafficReport:
+    organization: object
+    date_from: dt.date
+    date_to: dt.date
+    group_by: str
+    currency: str
+    precision: int
+    filters: ReportFilters
+    rows: list[ReportRow]
+    totals: dict
+    total_kpis: dict
+    time_zones: list[str]
+    rates: list[FxRateUsed]
+    without_currency: int  # groups whose amounts name no currency: left out of the amounts
+
+    @property
+    def mixed_time_zones(self) -> bool:
+        return len(self.time_zones) > 1
+
+
+def _add(total, value):
+    """A sum where missing stays missing: None + None is None, None + 5 is 5."""
+    if value is None:
+        return total
+    return value if total is None else total + value
+
+
+class Converter:
+    """Amounts into one currency at each date's rate, asking ``fx_rate_for`` once per currency and date."""
+
+    def __init__(self, organization, currency: Currency):
+        self.organization = organization
+        self.currency = currency
+        self.rates: dict[tuple[str, dt.date], FxRateUsed] = {}
+
+    def rate(self, currency: str, on: dt.date) -> FxRateUsed | None:
+        if currency == self.currency.pk:
+            return None
+        if (currency, on) not in self.rates:
+            try:
+                used = fx_rate_for(organization=self.organization, base=currency, quote=self.currency.pk, on=on)
+            except ValidationError as error:
+                if getattr(error, "code", None) == "fx_rate_missing":
+                    raise MissingRate(currency, self.currency.pk, on) from None
+                raise
+            self.rates[(currency, on)] = used
+        return self.rates[(currency, on)]
+
+    def convert(self, amount: Decimal | None, currency: str, on: dt.date) -> Decimal | None:
+        if amount is None:
+            return None
+        used = self.rate(currency, on)
+        if used is None:
+            return amount
+        return used.convert(amount, self.currency.precision)
+
+    def used(self) -> list[FxRateUsed]:
+        return [self.rates[key] for key in sorted(self.rates)]
+
+
+def _period(group_by: str, day: dt.date) -> tuple[str, str]:
+    if group_by == "week":
+        start = day - dt.timedelta(days=day.weekday())
+        return start.isoformat(), _("Week of {date}").format(date=start.isoformat())
+    if group_by == "month":
+        return day.strftime("%Y-%m"), day.strftime("%Y-%m")
+    return day.isoformat(), day.isoformat()
+
+
+def traffic_report(
+    *,
+    organization,
+    date_from: dt.date,
+    date_to: dt.date,
+    group_by: str = "day",
+    filters: ReportFilters | None = None,
+) -> TrafficReport:
+    """The organization's traffic from ``date_from`` to ``date_to`` inclusive (report dates, each in its
+    source's time zone), grouped by ``group_by`` (one of :data:`GROUPINGS`), in its reporting currency.
+
+    Raises :class:`MissingRate` when a day's amounts in a currency cannot be converted."""
+    if group_by not in GROUPINGS:
+        raise ValueError(group_by)
+    filters = filters or ReportFilters()
+    currency = Currency.objects.get(pk=organization.reporting_currency_id)
+    model = MetricFact if group_by == "creative" else DailyRollup
+    _label, group_fields, name_field = GROUPINGS[group_by]
+    names = (name_field,) if name_field else ()
+    queryset = (
+        model.objects.filter(
+            organization_id=organization.pk, report_date__gte=date_from, report_date__lte=date_to, **filters.lookups()
+        )
+        .values(*group_fields, *names, "report_date", "currency", "time_zone")
+        .annotate(**{f"sum_{name}": Sum(name) for name in SUMS})
+        .order_by()
+    )
+    converter = Converter(organization, currency)
+    rows: dict[tuple[str, str], ReportRow] = {}
+    without_currency = 0
+    for group in queryset:
+        day = group["report_date"]
+        if group_by in TIME_GROUPINGS:
+            key, label = _period(group_by, day)
+        else:
+            value = group[group_fields[0]]
+            key = "" if value is None else str(value)
+            label = str(group[name_field] if name_field else value) if value not in (None, "") else _("(none)")
+        row = rows.get((key, group["time_zone"]))
+        if row is None:
+            row = rows[(key, group["time_zone"])] = ReportRow(key, label, group["time_zone"], dict.fromkeys(SUMS))
+        for name in COUNTS:
+            row.sums[name] = _add(row.sums[name], group[f"sum_{name}"])
+        amounts = [group[f"sum_{name}"] for name in AMOUNTS]
+        if not group["currency"]:
+            if any(amount is not None for amount in amounts):
+                without_currency += 1
+            continue
+        for name, amount in zip(AMOUNTS, amounts, strict=True):
+            row.sums[name] = _add(row.sums[name], converter.convert(amount, group["currency"], day))
+        used = converter.rate(group["currency"], day)
+        if group_by == "day" and used is not None and used not in row.rates:
+            row.rates.append(used)
+
+    if group_by in TIME_GROUPINGS:
+        ordered = sorted(rows.values(), key=lambda row: (row.key, row.time_zone))
+    else:
+        ordered = sorted(rows.values(), key=lambda row: (row.label.casefold(), row.key, row.time_zone))
+    totals = dict.fromkeys(SUMS)
+    for row in ordered:
+        row.kpis = kpi_values(row.sums)
+        for name in SUMS:
+            totals[name] = _add(totals[name], row.sums[name])
+    return TrafficReport(
+        organization=organization,
+        date_from=date_from,
+        date_to=date_to,
+        group_by=group_by,
+        currency=currency.pk,
+        precision=currency.precision,
+        filters=filters,
+        rows=ordered,
+        totals=totals,
+        total_kpis=kpi_values(totals),
+        time_zones=sorted({row.time_zone for row in ordered}),
+        rates=converter.used(),
+        without_currency=without_currency,
+    )
+
+
+# --- reconciliation ------------------------------------------------------------------------------------------
+
+DEFAULT_THRESHOLD = Decimal("0.05")  # 5%: ad networks and trackers round and attribute a little differently
+KINDS = (TrafficSource.Kind.AD_NETWORK, TrafficSource.Kind.ATTRIBUTION, TrafficSource.Kind.TRACKER)
+
+
+@dataclass
+class ReconciliationRow:
+    report_date: dt.date
+    campaign: str
+    amounts: dict  # kind -> spend (cost) in the reporting currency, None when that kind has no data
+    difference: Decimal | None  # the largest minus the smallest of the amounts present
+    share: Decimal | None  # the difference over the ad network's spend (else over the largest amount)
+    flagged: bool
+
+
+@dataclass
+class Reconciliation:
+    date_from: dt.date
+    date_to: dt.date
+    currency: str
+    threshold: Decimal
+    rows: list[ReconciliationRow]
+    rates: list[FxRateUsed]
+
+
+def reconciliation_list(
+    *, organization, date_from: dt.date, date_to: dt.date, threshold: Decimal = DEFAULT_THRESHOLD
+) -> Reconciliation:
+    """Spend by day and campaign as the ad network, the attribution platform and the tracker report it, in
+    the reporting currency; a row where at least two of them report and the difference exceeds ``threshold``
+    (a share: 0.05 is 5%) of the ad network's spend is flagged.
+
+    The same campaign in two sources is the campaign of the same name (case and surrounding spaces aside):
+    each source keeps its own campaigns, and the name people see can be changed to make two of them match."""
+    currency = Currency.objects.get(pk=organization.reporting_currency_id)
+    converter = Converter(organization, currency)
+    groups = (
+        DailyRollup.objects.filter(
+            organization_id=organization.pk, report_date__gte=date_from, report_date__lte=date_to
+        )
+        .exclude(currency="")
+        .values("report_date", "campaign__name", "source__kind", "currency")
+        .annotate(spend=Sum("spend"))
+        .order_by()
+    )
+    found: dict[tuple[dt.date, str], dict] = defaultdict(dict)
+    names: dict[tuple[dt.date, str], str] = {}
+    for group in groups:
+        if group["spend"] is None:
+            continue
+        key = (group["report_date"], group["campaign__name"].strip().casefold())
+        names.setdefault(key, group["campaign__name"].strip())
+        amount = converter.convert(group["spend"], group["currency"], group["report_date"])
+        found[key][group["source__kind"]] = _add(found[key].get(group["source__kind"]), amount)
+    rows = []
+    for key in sorted(found):
+        amounts = {kind.value: found[key].get(kind.value) for kind in KINDS}
+        present = [amount for amount in amounts.values() if amount is not None]
+        difference = share = None
+        flagged = False
+        if len(present) >= 2:
+            difference = max(present) - min(present)
+            base = amounts[TrafficSource.Kind.AD_NETWORK.value]
+            base = base if base is not None else max(present)
+            share = (difference / base).quantize(Decimal("0.0001")) if base else None
+            flagged = difference > 0 and (share is None or share > threshold)
+        rows.append(ReconciliationRow(key[0], names[key], amounts, difference, share, flagged))
+    return Reconciliation(date_from, date_to, currency.pk, threshold, rows, converter.used())
+
+
+# --- freshness -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SourceFreshness:
+    source: TrafficSource
+    newest: dt.date | None  # the newest report date of its data
+    age: dt.timedelta | None  # since that day ended in the source's time zone
+    stale: bool
+
+
+def source_freshness_list(*, organization, now: dt.datetime | None = None) -> list[SourceFreshness]:
+    """Every traffic source of the organization with the newest day of its data; stale is a source without
+    data, or whose newest day ended longer ago than its expected delay (in the source's time zone)."""
+    now = now or timezone.now()
+    newest = dict(
+        DailyRollup.objects.filter(organization_id=organization.pk)
+        .values("source_id")
+        .annotate(newest=Max("report_date"))
+        .values_list("source_id", "newest")
+        .order_by()
+    )
+    found = []
+    for source in TrafficSource.objects.filter(organization_id=organization.pk).order_by("name", "pk"):
+        day = newest.get(source.pk)
+        if day is None:
+            found.append(SourceFreshness(source, None, None, True))
+            continue
+        try:
+            zone = ZoneInfo(source.time_zone or "UTC")
+        except (KeyError, ValueError):
+            zone = ZoneInfo("UTC")
+        ended = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+        age = now - ended
+        found.append(SourceFreshness(source, day, age, age > source.expected_delay))
+    return found

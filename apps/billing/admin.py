@@ -1,1 +1,0 @@
-"""Admin registrations: subclass apps.core.admin_kit.base.KontoraModelAdmin so scoping and roles apply."""

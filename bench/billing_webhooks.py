@@ -1,0 +1,317 @@
+"""Billing's webhook intake and processing, end to end: signed Stripe deliveries over loopback HTTP to the ASGI
+app (daphne), handled by a Celery worker; then quota reservations under contention (bench/billing_quota.py).
+
+The run: one organization's Stripe gateway and N × 95 % pending payments (made directly, as the scene); N
+signed ``checkout.session.completed`` deliveries, shuffled, of which 5 % are duplicates (one event 50 times,
+the rest of the duplicates spread over other events), sent by several threads over keep-alive connections;
+then it waits for the worker to process every event. Stripe is answered by the test suite's stub at the HTTP
+transport (tests/billing/provider_stubs.py) inside the worker, which fetches each payment's fee.
+
+Figures: ``webhook_intake_per_s`` and ``webhook_intake_p99_ms`` (deliveries answered per second; the 99th
+percentile of their latency), ``webhook_processed_per_s`` (events processed per second from the first
+delivery to the last one processed), ``effects_exactly_once`` (1 when every payment succeeded once, with one
+income and one fee posting, one domain event, and every duplicate recorded as one), and
+``quota_reservations_per_s`` / ``quota_overshoot`` (must be 0) with two processes.
+
+    .venv/bin/python bench/run.py billing_webhooks
+    BILLING_WEBHOOKS_COUNT=500 BILLING_QUOTA_ATTEMPTS=2000 .venv/bin/python bench/run.py billing_webhooks
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+# The worker and the server this bench starts take its tasks from a queue of its own, so that no other worker
+# (a developer's) takes them. Set before Django reads the settings.
+os.environ["CELERY_TASK_DEFAULT_QUEUE"] = f"kontora-bench-webhooks-{os.getpid()}"
+os.environ.setdefault("BILLING_QUOTA_ATTEMPTS", "4000")
+
+from _django import figure, percentile
+
+COUNT = int(os.environ.get("BILLING_WEBHOOKS_COUNT", "10000"))
+SENDERS = int(os.environ.get("BILLING_WEBHOOKS_SENDERS", "8"))
+WORKER_CONCURRENCY = int(os.environ.get("BILLING_WEBHOOKS_WORKERS", "4"))
+SECRET = "whsec_KontoraBench000000000000000000000"
+ROOT = Path(__file__).resolve().parent.parent
+LOGS = Path(tempfile.gettempdir())
+AMOUNT_MINOR, FEE_MINOR = 10_000, 320
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def set_up(unique: int):
+    from apps.billing.models import GatewayAccount, Payment
+    from apps.core.models import Organization
+
+    stamp = int(time.time() * 1000)
+    organization = Organization.objects.create(name="Webhook bench", slug=f"webhook-bench-{stamp}")
+    gateway = GatewayAccount.objects.create(
+        organization=organization,
+        provider="stripe",
+        name="Stripe bench",
+        credentials={"secret_key": "sk_test_KontoraBench0000"},
+        webhook_secret=SECRET,
+    )
+    payments = Payment.objects.bulk_create(
+        Payment(
+            organization=organization,
+            gateway=gateway,
+            amount="100.00",
+            currency_id="USD",
+            provider_payment_id=f"cs_test_bench{stamp}x{n:06d}",
+            idempotency_key=f"bench:{stamp}:{n}",
+            provider_key=f"bench{stamp}x{n:06d}",
+            description="Bench",
+        )
+        for n in range(unique)
+    )
+    return organization, gateway, payments
+
+
+def stripe_stub(payments):
+    """The test suite's Stripe stub, knowing every session as paid (with its fee)."""
+    from tests.billing.provider_stubs import Providers
+
+    providers = Providers()
+    for n, payment in enumerate(payments):
+        intent_id = f"pi_3QBench{n:08d}"
+        providers.stripe.sessions[payment.provider_payment_id] = {
+            "id": payment.provider_payment_id,
+            "object": "checkout.session",
+            "mode": "payment",
+            "amount_total": AMOUNT_MINOR,
+            "currency": "usd",
+            "livemode": False,
+            "metadata": {"kontora_key": payment.provider_key},
+            "payment_intent": intent_id,
+            "payment_status": "paid",
+            "status": "complete",
+            "url": None,
+        }
+        providers.stripe.intents[intent_id] = {
+            "id": intent_id,
+            "object": "payment_intent",
+            "amount": AMOUNT_MINOR,
+            "amount_received": AMOUNT_MINOR,
+            "currency": "usd",
+            "status": "succeeded",
+            "metadata": {"kontora_key": payment.provider_key},
+            "latest_charge": {
+                "id": f"ch_3QBench{n:08d}",
+                "object": "charge",
+                "balance_transaction": {
+                    "id": f"txn_3QBench{n:08d}",
+                    "object": "balance_transaction",
+                    "fee": FEE_MINOR,
+                    "currency": "usd",
+                },
+            },
+        }
+    return providers
+
+
+def start_worker(providers) -> subprocess.Popen | int:
+    """A Celery worker forked from this process, with Stripe answered by the stub at the HTTP transport."""
+    from django.db import connections
+
+    connections.close_all()
+    pid = os.fork()
+    if pid == 0:  # the worker
+        try:
+            from apps.billing.providers import http
+            from config.celery import app
+            from tests.billing.provider_stubs import RequestsTransport
+
+            http.requests_adapter = RequestsTransport(providers)
+            log = open(LOGS / "bench-webhooks-worker.log", "w")  # noqa: SIM115
+            os.dup2(log.fileno(), 1)
+            os.dup2(log.fileno(), 2)
+            app.worker_main(
+                [
+                    "worker",
+                    "-Q",
+                    os.environ["CELERY_TASK_DEFAULT_QUEUE"],
+                    "-c",
+                    str(WORKER_CONCURRENCY),
+                    "-l",
+                    "WARNING",
+                ]
+            )
+        finally:
+            os._exit(0)
+    return pid
+
+
+def start_server(port: int) -> subprocess.Popen:
+    log = (LOGS / "bench-webhooks-daphne.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return server
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise RuntimeError(f"daphne did not start (see {LOGS}/bench-webhooks-daphne.log)") from None
+            time.sleep(0.2)
+
+
+def deliveries(payments) -> list[bytes]:
+    """N bodies: one event per payment, one of them 50 times, and the rest of the 5 % duplicates spread."""
+    from tests.billing.webhook_payloads import stripe_event
+
+    events = [
+        stripe_event(
+            "checkout.session.completed",
+            {
+                "id": payment.provider_payment_id,
+                "object": "checkout.session",
+                "mode": "payment",
+                "amount_total": AMOUNT_MINOR,
+                "currency": "usd",
+                "livemode": False,
+                "metadata": {"kontora_key": payment.provider_key},
+                "payment_intent": f"pi_3QBench{n:08d}",
+                "payment_status": "paid",
+                "status": "complete",
+            },
+        )
+        for n, payment in enumerate(payments)
+    ]
+    duplicates = COUNT - len(events)
+    bodies = list(events) + [events[0]] * min(49, duplicates)
+    rng = random.Random(7)
+    bodies += [rng.choice(events[1:] or events) for _ in range(duplicates - min(49, duplicates))]
+    rng.shuffle(bodies)
+    return bodies
+
+
+def send(port: int, endpoint: str, bodies: list[bytes]) -> tuple[list[float], list[int], float]:
+    import logging
+
+    import httpx
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request would be the bench's own load
+
+    from tests.billing.webhook_payloads import stripe_signature
+
+    url = f"http://127.0.0.1:{port}/billing/webhooks/stripe/{endpoint}/"
+    latencies: list[float] = []
+    statuses: list[int] = []
+    lock = threading.Lock()
+    queue = list(enumerate(bodies))
+
+    def sender() -> None:
+        with httpx.Client(timeout=30) as client:
+            while True:
+                with lock:
+                    if not queue:
+                        return
+                    _, body = queue.pop()
+                headers = {
+                    "Content-Type": "application/json",
+                    "Stripe-Signature": stripe_signature(body, secret=SECRET),
+                }
+                started = time.perf_counter()
+                response = client.post(url, content=body, headers=headers)
+                elapsed = (time.perf_counter() - started) * 1000
+                with lock:
+                    latencies.append(elapsed)
+                    statuses.append(response.status_code)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=sender) for _ in range(SENDERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, statuses, time.perf_counter() - started
+
+
+def wait_processed(gateway, unique: int, timeout: float = 1800) -> None:
+    from apps.core.models import WebhookDelivery
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done = WebhookDelivery.objects.filter(
+            source="billing.stripe", endpoint=gateway.endpoint, status=WebhookDelivery.Status.PROCESSED
+        ).count()
+        if done >= unique:
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"the worker processed {done} of {unique} events in {timeout} s")
+
+
+def exactly_once(organization, gateway, unique: int, duplicates: int) -> bool:
+    from apps.billing.models import Payment
+    from apps.core.models import DomainEvent, WebhookDelivery
+    from apps.ledger.models import Transaction
+
+    Status = WebhookDelivery.Status
+    rows = WebhookDelivery.objects.filter(source="billing.stripe", endpoint=gateway.endpoint)
+    postings = Transaction.objects.filter(organization=organization)
+    checks = {
+        "succeeded": Payment.objects.filter(gateway=gateway, status="succeeded", fee__isnull=False).count(),
+        "income": postings.filter(idempotency_key__startswith="billing:stripe:payment:").count(),
+        "fees": postings.filter(idempotency_key__startswith="billing:stripe:fee:").count(),
+        "events": DomainEvent.objects.filter(organization=organization, name="billing.payment_succeeded").count(),
+        "processed": rows.filter(status=Status.PROCESSED).count(),
+    }
+    ok = (
+        all(value == unique for value in checks.values()) and rows.filter(status=Status.DUPLICATE).count() == duplicates
+    )
+    if not ok:
+        print(f"# not exactly once: {checks}, duplicates {rows.filter(status=Status.DUPLICATE).count()}", flush=True)
+    return ok
+
+
+def main() -> None:
+    unique = max(1, COUNT - COUNT // 20)
+    organization, gateway, payments = set_up(unique)
+    bodies = deliveries(payments)
+    worker = start_worker(stripe_stub(payments))
+    port = _free_port()
+    server = start_server(port)
+    try:
+        sent_at = time.perf_counter()
+        latencies, statuses, elapsed = send(port, gateway.endpoint, bodies)
+        wait_processed(gateway, unique)
+        processed_at = time.perf_counter()
+    finally:
+        server.terminate()
+        server.wait(30)
+        os.kill(worker, 15)
+        os.waitpid(worker, 0)
+    figure("webhook_deliveries", len(bodies))
+    figure("webhook_answered_2xx", sum(1 for status in statuses if 200 <= status < 300))
+    figure("webhook_intake_per_s", len(bodies) / elapsed)
+    figure("webhook_intake_p50_ms", percentile(latencies, 50))
+    figure("webhook_intake_p99_ms", percentile(latencies, 99))
+    figure("webhook_processed_per_s", unique / (processed_at - sent_at))
+    figure("effects_exactly_once", int(exactly_once(organization, gateway, unique, len(bodies) - unique)))
+
+    import billing_quota
+
+    billing_quota.main()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,172 @@
+"""Traffic reports: sums and KPIs per grouping from the rollup, amounts in the reporting currency at each
+day's rate (the rates shown), time zones kept apart, filters, totals, a pinned number of queries."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from apps.analytics.models import AffiliateProgram, Campaign, Offer
+from apps.analytics.reports import MissingRate, ReportFilters, traffic_report
+from apps.analytics.rollups import rollup_refresh
+from apps.analytics.services import import_rows
+from apps.core.models import FxRate
+from tests.analytics.factories import MetricRow, TrafficSourceFactory, import_job, reading_of
+
+pytestmark = pytest.mark.django_db
+
+MAY_1, MAY_2, MAY_3 = date(2026, 5, 1), date(2026, 5, 2), date(2026, 5, 3)
+
+
+def row(line, day, campaign, *, country="US", os="ios", creative="", spend="0", revenue=None, currency="USD", **m):
+    return MetricRow(
+        line=line,
+        report_date=day,
+        campaign_id=campaign,
+        campaign_name=campaign.title(),
+        country=country,
+        os=os,
+        creative=creative,
+        spend=Decimal(spend),
+        revenue=None if revenue is None else Decimal(revenue),
+        currency=currency,
+        **m,
+    )
+
+
+def load(source, rows, *, time_zone="UTC"):
+    job = import_rows(import_job(source, force=True), [rows], reading=reading_of(rows, timezone=time_zone))
+    rollup_refresh(organization_id=source.organization_id, source_id=source.pk, import_job=job)
+    return job
+
+
+@pytest.fixture
+def org(organization):
+    organization.reporting_currency_id = "USD"
+    organization.save()
+    return organization
+
+
+@pytest.fixture
+def rates(org):
+    FxRate.objects.create(date=MAY_1, base_id="EUR", quote_id="USD", rate=Decimal("1.100000000000"), source="cbr")
+    FxRate.objects.create(date=MAY_2, base_id="EUR", quote_id="USD", rate=Decimal("1.200000000000"), source="cbr")
+
+
+@pytest.fixture
+def network(org):
+    return TrafficSourceFactory(organization=org, name="Network", time_zone="UTC")
+
+
+def test_amounts_are_converted_at_each_days_rate_and_the_rates_are_shown(org, rates, network):
+    load(
+        network,
+        [
+            row(2, MAY_1, "alpha", spend="10.00", revenue="20.00", clicks=10, impressions=1000),
+            row(3, MAY_1, "alpha", country="DE", spend="10.00", revenue="0.00", currency="EUR", clicks=5),
+            row(4, MAY_2, "alpha", country="DE", spend="10.00", revenue="30.00", currency="EUR", clicks=5),
+        ],
+    )
+
+    report = traffic_report(organization=org, date_from=MAY_1, date_to=MAY_3, group_by="day")
+
+    assert report.currency == "USD"
+    assert [(r.key, r.sums["spend"], r.sums["revenue"]) for r in report.rows] == [
+        ("2026-05-01", Decimal("21.00"), Decimal("20.00")),  # 10 USD + 10 EUR at 1.1
+        ("2026-05-02", Decimal("12.00"), Decimal("36.00")),  # at 1.2
+    ]
+    assert [(r.base, r.quote, r.on, r.rate) for r in report.rates] == [
+        ("EUR", "USD", MAY_1, Decimal("1.100000000000")),
+        ("EUR", "USD", MAY_2, Decimal("1.200000000000")),
+    ]
+    assert [rate.rate for rate in report.rows[1].rates] == [Decimal("1.200000000000")]
+    assert report.totals["spend"] == Decimal("33.00")
+    assert report.totals["clicks"] == 20
+    assert report.total_kpis["cpc"] == Decimal("1.6500")
+    assert report.total_kpis["roas"] == Decimal("169.70")  # 56 / 33
+    assert report.rows[0].kpis["ctr"] == Decimal("1.50")  # 15 clicks over the 1,000 impressions reported
+    assert report.rows[1].kpis["ctr"] is None  # no impressions reported on 2 May: no CTR, never 0
+
+
+def test_a_missing_rate_is_refused_naming_the_pair_and_the_day(org, network):
+    load(network, [row(2, MAY_1, "alpha", spend="10.00", currency="EUR")])
+
+    with pytest.raises(MissingRate) as refused:
+        traffic_report(organization=org, date_from=MAY_1, date_to=MAY_1)
+    assert (refused.value.base, refused.value.quote, refused.value.date) == ("EUR", "USD", MAY_1)
+
+
+def test_facts_of_different_time_zones_are_never_one_day(org, network):
+    tracker = TrafficSourceFactory(organization=org, name="Tracker", time_zone="Europe/Moscow")
+    load(network, [row(2, MAY_1, "alpha", spend="1.00", clicks=1)])
+    load(tracker, [row(2, MAY_1, "alpha", spend="2.00", clicks=2)], time_zone="Europe/Moscow")
+
+    report = traffic_report(organization=org, date_from=MAY_1, date_to=MAY_1, group_by="day")
+
+    assert [(r.key, r.time_zone, r.sums["clicks"]) for r in report.rows] == [
+        ("2026-05-01", "Europe/Moscow", 2),
+        ("2026-05-01", "UTC", 1),
+    ]
+    assert report.mixed_time_zones
+    assert report.time_zones == ["Europe/Moscow", "UTC"]
+
+
+def test_groupings_filters_and_totals(org, network):
+    program = AffiliateProgram.objects.create(organization=org, name="Program")
+    offer = Offer.objects.create(organization=org, program=program, name="Offer")
+    load(
+        network,
+        [
+            row(2, MAY_1, "alpha", creative="video", spend="3.00", clicks=3, os="ios"),
+            row(3, MAY_1, "beta", creative="video", spend="4.00", clicks=4, os="android"),
+            row(4, MAY_2, "beta", creative="banner", spend="5.00", clicks=0, os="android"),
+        ],
+    )
+    Campaign.objects.filter(external_id="alpha").update(offer=offer)
+
+    by_campaign = traffic_report(organization=org, date_from=MAY_1, date_to=MAY_2, group_by="campaign")
+    assert [(r.label, r.sums["spend"], r.kpis["cpc"]) for r in by_campaign.rows] == [
+        ("Alpha", Decimal("3.00"), Decimal("1.0000")),
+        ("Beta", Decimal("9.00"), Decimal("2.2500")),
+    ]
+    by_program = traffic_report(organization=org, date_from=MAY_1, date_to=MAY_2, group_by="program")
+    assert [(r.label, r.sums["spend"]) for r in by_program.rows] == [
+        ("(none)", Decimal("9.00")),
+        ("Program", Decimal("3.00")),
+    ]
+    by_creative = traffic_report(organization=org, date_from=MAY_1, date_to=MAY_2, group_by="creative")
+    assert [(r.label, r.sums["spend"], r.kpis["cpc"]) for r in by_creative.rows] == [
+        ("banner", Decimal("5.00"), None),  # no clicks: no CPC, never 0
+        ("video", Decimal("7.00"), Decimal("1.0000")),
+    ]
+    by_month = traffic_report(
+        organization=org, date_from=MAY_1, date_to=MAY_2, group_by="month", filters=ReportFilters(os="ANDROID")
+    )
+    assert [(r.key, r.sums["spend"]) for r in by_month.rows] == [("2026-05", Decimal("9.00"))]
+    assert by_month.totals["spend"] == Decimal("9.00")
+    by_offer = traffic_report(
+        organization=org, date_from=MAY_1, date_to=MAY_2, group_by="week", filters=ReportFilters(offer=offer.pk)
+    )
+    assert [(r.key, r.sums["spend"]) for r in by_offer.rows] == [("2026-04-27", Decimal("3.00"))]
+
+
+def test_another_organizations_traffic_is_not_counted(org, network, other_organization):
+    load(network, [row(2, MAY_1, "alpha", spend="1.00")])
+    theirs = TrafficSourceFactory(organization=other_organization, name="Theirs")
+    load(theirs, [row(2, MAY_1, "alpha", spend="100.00")])
+
+    assert traffic_report(organization=org, date_from=MAY_1, date_to=MAY_1).totals["spend"] == Decimal("1.00")
+
+
+def test_the_number_of_queries_does_not_grow_with_rows(org, rates, network):
+    load(network, [row(i, MAY_1 if i % 2 else MAY_2, f"c{i % 7}", spend="1.00", currency="EUR") for i in range(2, 60)])
+
+    with CaptureQueriesContext(connection) as queries:
+        report = traffic_report(organization=org, date_from=MAY_1, date_to=MAY_2, group_by="campaign")
+    # the currency, the sums, one rate per currency and day
+    assert len(queries) == 4
+    assert len(report.rows) == 7
