@@ -51,7 +51,8 @@ class RefundInline(admin.TabularInline):
 class PaymentAdmin(ReadOnlyAdmin):
     change_form_template = "admin/billing/payment/change_form.html"
     list_display = ["__str__", "created_at", "amount_display", "status", "gateway", "provider_payment_id", "purpose"]
-    list_filter = ["status", "gateway__provider", "gateway", "created_at"]
+    # The sweeper flags a paid payment whose purpose is gone (a voided invoice): "Has date" lists what to refund.
+    list_filter = ["status", "gateway__provider", "gateway", "created_at", "refund_flagged_at"]
     list_select_related = ["gateway", "currency", "organization"]
     search_fields = ["provider_payment_id", "description", "purpose_id", "customer_email"]
     date_hierarchy = None
@@ -66,12 +67,14 @@ class PaymentAdmin(ReadOnlyAdmin):
             gettext_lazy("Purpose"),
             {"fields": ["purpose", "description", "customer_email", "customer_phone", "receipt", "failure_reason"]},
         ),
+        (gettext_lazy("Flagged for refund"), {"fields": ["refund_flagged_at", "refund_flag_reason"]}),
         (gettext_lazy("Dates"), {"fields": ["created_at", "succeeded_at", "created_by"]}),
     ]
     readonly_fields = [
         "status", "amount_display", "captured_display", "refunded_display", "gateway", "provider_payment_id",
         "confirmation_url", "capture_mode", "fee_display", "net_display", "purpose", "description",
         "customer_email", "customer_phone", "receipt", "failure_reason", "created_at", "succeeded_at", "created_by",
+        "refund_flagged_at", "refund_flag_reason",
     ]  # fmt: skip
 
     def get_list_display(self, request):
