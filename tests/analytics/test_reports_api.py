@@ -151,3 +151,11 @@ def test_another_organization_is_not_found_and_never_counted(org, other_organiza
 
 def test_anonymous_requests_are_refused(org):
     assert APIClient().get(f"{BASE}traffic/").status_code in (401, 403)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_the_description_of_a_report_is_json_even_when_a_file_is_asked_for(api, fmt):
+    response = api.options(f"{BASE}traffic/?format={fmt}")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["name"]

@@ -345,3 +345,11 @@ def test_query_counts_do_not_grow_with_the_books(story, member_of):
 
     assert small == large, (small, large)
     assert small == QUERY_BUDGET
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_the_description_of_a_report_is_json_even_when_a_file_is_asked_for(api, fmt):
+    response = api.options(f"{BASE}profit-and-loss/?format={fmt}")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["name"]

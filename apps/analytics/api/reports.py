@@ -29,15 +29,16 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.api.downloads import CSVRenderer, DownloadableMixin, XLSXRenderer
 from apps.core.api.errors import ErrorSerializer, error_response
 from apps.core.api.fields import DateField, IntegerField
 from apps.core.api.organizations import organization_for
 from apps.core.api.permissions import IsMember
-from apps.core.mechanisms.exports import DIALECTS, csv_cell, csv_dialect, xlsx_cell
+from apps.core.mechanisms.exports import DIALECTS, XLSX_TYPE, csv_cell, csv_dialect, xlsx_cell
 
 from ..kpis import KPIS, SUMS, kpi_display
 from ..reports import (
@@ -50,7 +51,6 @@ from ..reports import (
     traffic_report,
 )
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DEFAULT_DAYS = 30
 
 
@@ -207,23 +207,6 @@ class OrganizationParamsSerializer(serializers.Serializer):
 # --- views -------------------------------------------------------------------------------------------------
 
 
-class _FileRenderer(BaseRenderer):
-    """Lets content negotiation choose a download; the view writes the file itself (errors stay JSON)."""
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):  # pragma: no cover - never reached
-        raise NotImplementedError
-
-
-class CSVRenderer(_FileRenderer):
-    media_type = "text/csv"
-    format = "csv"
-
-
-class XLSXRenderer(_FileRenderer):
-    media_type = XLSX_TYPE
-    format = "xlsx"
-
-
 _ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description=gettext_lazy("Invalid parameters.")),
     404: OpenApiResponse(ErrorSerializer, description=gettext_lazy("Not found among your organizations.")),
@@ -232,13 +215,11 @@ _ERRORS = {
 _TAGS = ["analytics reports"]
 
 
-class _View(APIView):
+class _View(DownloadableMixin, APIView):
     permission_classes = [IsMember]
     params_class = PeriodParamsSerializer
 
     def handle_exception(self, exc):
-        if isinstance(getattr(self.request, "accepted_renderer", None), _FileRenderer):
-            self.request.accepted_renderer, self.request.accepted_media_type = JSONRenderer(), "application/json"
         if isinstance(exc, MissingRate):
             return error_response(
                 "missing_rate",
@@ -284,7 +265,7 @@ class TrafficReportView(_View):
             **{name: arguments.pop(name) for name in ("country", "os") if name in arguments},
         )
         report = traffic_report(filters=filters, **arguments)
-        fmt = getattr(request.accepted_renderer, "format", "json")
+        fmt = self.wants_file(request)
         if fmt in ("csv", "xlsx"):
             return traffic_report_file(report, fmt, dialect=dialect)
         return Response(TrafficReportSerializer(report).data)

@@ -23,6 +23,11 @@ class PaymentSerializer(serializers.ModelSerializer):
     captured_amount = serializers.SerializerMethodField()
     fee = serializers.SerializerMethodField(help_text=_("The provider's fee, once it says."))
     net = serializers.SerializerMethodField(help_text=_("What the provider pays out, once it says."))
+    # Blank until the provider gives one (a payment made with a saved method has none): a URI or "".
+    confirmation_url = serializers.CharField(
+        read_only=True, help_text=_("Where to send the customer to pay; empty when the provider gave none.")
+    )
+    return_url = serializers.CharField(read_only=True, help_text=_("Where the provider sends the customer back."))
 
     class Meta:
         model = Payment

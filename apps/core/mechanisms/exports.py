@@ -27,6 +27,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -26,15 +26,17 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers, status
-from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.api.downloads import CSVRenderer, DownloadableMixin, XLSXRenderer
 from apps.core.api.errors import ErrorSerializer, error_response
 from apps.core.api.fields import DateField, IntegerField
 from apps.core.api.organizations import organization_for
 from apps.core.api.pagination import Pagination
 from apps.core.api.permissions import IsMember
+from apps.core.mechanisms.exports import XLSX_TYPE
 
 from ..models import Account
 from ..reports import (
@@ -285,23 +287,6 @@ class ProfitAndLossParamsSerializer(ReportParamsSerializer):
 # --- views -------------------------------------------------------------------------------------------------
 
 
-class _FileRenderer(BaseRenderer):
-    """Lets content negotiation choose a download; the view writes the file itself (errors stay JSON)."""
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):  # pragma: no cover - never reached
-        raise NotImplementedError
-
-
-class CSVRenderer(_FileRenderer):
-    media_type = "text/csv"
-    format = "csv"
-
-
-class XLSXRenderer(_FileRenderer):
-    media_type = files.XLSX_TYPE
-    format = "xlsx"
-
-
 _ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description=gettext_lazy("Invalid parameters.")),
     404: OpenApiResponse(ErrorSerializer, description=gettext_lazy("Not found among your organizations.")),
@@ -313,20 +298,18 @@ def _responses(serializer) -> dict:
     return {
         (200, "application/json"): serializer,
         (200, "text/csv"): OpenApiTypes.STR,
-        (200, files.XLSX_TYPE): OpenApiTypes.BINARY,
+        (200, XLSX_TYPE): OpenApiTypes.BINARY,
         **_ERRORS,
     }
 
 
-class _ReportView(APIView):
+class _ReportView(DownloadableMixin, APIView):
     permission_classes = [IsMember]
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer, XLSXRenderer]
     params_class = ReportParamsSerializer
     output_class: type[serializers.Serializer]
 
     def handle_exception(self, exc):
-        if isinstance(getattr(self.request, "accepted_renderer", None), _FileRenderer):
-            self.request.accepted_renderer, self.request.accepted_media_type = JSONRenderer(), "application/json"
         if isinstance(exc, MissingRate):
             return error_response(
                 "missing_rate",
@@ -337,12 +320,6 @@ class _ReportView(APIView):
                 date=exc.date.isoformat(),
             )
         return super().handle_exception(exc)  # the API's handler turns Django's ValidationError into a 400
-
-    def options(self, request, *args, **kwargs):
-        # The description of the view is JSON even when ?format= asks for a file.
-        if isinstance(getattr(request, "accepted_renderer", None), _FileRenderer):
-            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
-        return super().options(request, *args, **kwargs)
 
     def arguments(self, request) -> dict:
         params = self.params_class(data=request.query_params)
@@ -374,7 +351,7 @@ class _ReportView(APIView):
 
     def get(self, request, *args, **kwargs):
         report = self.build(**self.arguments(request), **kwargs)
-        fmt = getattr(request.accepted_renderer, "format", "json")
+        fmt = self.wants_file(request)
         if fmt in files.FORMATS:
             return files.download(request, report, fmt, dialect=files.requested_dialect(request, for_person=False))
         return Response(self.output_class(report).data)
@@ -476,7 +453,7 @@ class StatementView(_ReportView):
             statement = account_statement(account=kwargs["account_id"], **arguments)
         except Account.DoesNotExist:
             raise exceptions.NotFound(_("No such account in this organization.")) from None
-        fmt = getattr(request.accepted_renderer, "format", "json")
+        fmt = self.wants_file(request)
         if fmt in files.FORMATS:
             return files.download(request, statement, fmt, dialect=files.requested_dialect(request, for_person=False))
         paginator = Pagination()

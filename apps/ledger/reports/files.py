@@ -26,13 +26,21 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from apps.core.language.formatting import format_date
-from apps.core.mechanisms.exports import DIALECTS, STANDARD, CsvDialect, csv_cell, csv_dialect, csv_writer, xlsx_cell
+from apps.core.mechanisms.exports import (
+    DIALECTS,
+    STANDARD,
+    XLSX_TYPE,
+    CsvDialect,
+    csv_cell,
+    csv_dialect,
+    csv_writer,
+    xlsx_cell,
+)
 
 from .base import ReportHeader
 from .tables import AMOUNT, DATE, MONEY, NUMBER, Table
 
 CSV_TYPE = "text/csv; charset=utf-8"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = ("csv", "xlsx")
 
 
