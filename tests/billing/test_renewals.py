@@ -13,6 +13,7 @@ import time_machine
 
 from apps.billing.models import Payment, PaymentStatus, Plan, Subscription, SubscriptionStatus
 from apps.billing.services import payments as payments_module
+from apps.billing.services.checkout import plan_line
 from apps.billing.services.gateways import platform_gateway
 from apps.billing.services.payments import payment_start, payment_sync
 from apps.billing.services.renewals import (
@@ -23,6 +24,7 @@ from apps.billing.services.renewals import (
 )
 from apps.billing.services.subscriptions import DUNNING_RETRY_DAYS, GRACE_DAYS, subscription_activate
 from apps.billing.tasks import subscriptions_renew_due_task
+from apps.core.language.text import in_language_of
 from apps.core.mechanisms.idempotency import product_key
 from apps.core.mechanisms.notifications import notification_render
 from apps.core.models import Notification
@@ -307,3 +309,66 @@ def test_a_worker_killed_after_the_charge_is_retried_without_a_second_charge(
         ] * 2
         assert len(_charges(providers, "tbank")) == 1  # the order was charged once: the retry only read it
     assert Transaction.objects.filter(organization=platform).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_yookassa_renewal_carries_the_54fz_receipt_for_the_plan(providers, platform, customer, settings, english):
+    settings.KONTORA_BILLING_VAT_CODE = 4  # 20%
+    subscription = _yookassa_subscription(customer)
+
+    renewal = subscription_renew(subscription=subscription, now=DUE)
+
+    assert renewal.outcome == Outcome.RENEWED
+    (charge,) = _charges(providers)
+    receipt = charge["receipt"]
+    assert receipt["customer"] == {"email": "owner@example.com"}  # no earlier payment: the owner's e-mail
+    (item,) = receipt["items"]
+    with in_language_of(customer.pk):  # the plan as the item, in the organization's language
+        assert item["description"] == plan_line(subscription.plan, "month")
+    assert item["amount"] == {"value": "990.00", "currency": "RUB"}
+    assert (item["quantity"], item["vat_code"], item["payment_subject"], item["payment_mode"]) == (
+        "1",
+        4,
+        "service",
+        "full_payment",
+    )
+    # The payment keeps the receipt it was sent with, like a first payment.
+    assert renewal.payment.receipt["email"] == "owner@example.com"
+    assert renewal.payment.customer_email == "owner@example.com"
+
+
+@pytest.mark.django_db
+def test_a_renewal_receipt_goes_to_the_e_mail_the_subscription_was_paid_with(providers, platform, customer):
+    subscription = _yookassa_subscription(customer)
+    Payment.objects.create(
+        organization=platform,
+        gateway=platform_gateway("yookassa"),
+        amount=Decimal("990.00"),
+        currency_id="RUB",
+        purpose_type="billing.subscription",
+        purpose_id=str(subscription.pk),
+        description="first",
+        idempotency_key="first-payment",
+        provider_key="first-payment",
+        customer_email="payer@example.com",
+        status=PaymentStatus.SUCCEEDED,
+    )
+
+    renewal = subscription_renew(subscription=subscription, now=DUE)
+
+    assert renewal.outcome == Outcome.RENEWED
+    charge = _charges(providers)[-1]
+    assert charge["receipt"]["customer"] == {"email": "payer@example.com"}
+
+
+@pytest.mark.django_db
+def test_a_tbank_renewal_carries_the_receipt_in_init(providers, platform, customer, settings):
+    settings.KONTORA_BILLING_VAT_CODE = 4
+    subscription = subscribed(customer, "start", provider="tbank", payment_method_id="1577432531275")
+
+    subscription_renew(subscription=subscription, now=DUE)
+
+    init = providers.tbank.requests[0].body
+    assert init["Receipt"]["Email"] == "owner@example.com"
+    (item,) = init["Receipt"]["Items"]
+    assert (item["Price"], item["Amount"], item["Quantity"], item["Tax"]) == (99000, 99000, 1, "vat20")

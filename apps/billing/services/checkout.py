@@ -98,12 +98,12 @@ def add_period(start: dt.datetime, period: str) -> dt.datetime:
     return start.replace(year=year, month=month, day=min(start.day, calendar.monthrange(year, month)[1]))
 
 
-def _plan_line(plan: Plan, period: str) -> str:
+def plan_line(plan: Plan, period: str) -> str:
     label = BillingPeriod(period).label
     return _("Kontora subscription: plan “{plan}”, one {period}").format(plan=plan.name, period=label)
 
 
-def _receipt_items(description: str, amount: Decimal) -> list[dict]:
+def receipt_items(description: str, amount: Decimal) -> list[dict]:
     # 54-FZ: one service line; the VAT code is the platform's (KONTORA_BILLING_VAT_CODE, YooKassa's numbering).
     return [
         {
@@ -197,7 +197,7 @@ def _pay(
         idempotency_key=key,
         return_url=return_url,
         customer_email=getattr(user, "email", None) or None,
-        receipt_items=_receipt_items(description, amount) if gateway.provider != Provider.STRIPE else None,
+        receipt_items=receipt_items(description, amount) if gateway.provider != Provider.STRIPE else None,
         user=user,
         save_method_for=f"org-{subscription.organization_id}" if first and gateway.provider != Provider.STRIPE else "",
     )
@@ -229,7 +229,7 @@ def checkout_start(*, organization, plan: Plan, currency: str, period: str, user
         subscription = change.subscription
         amount, price = change.amount_due, subscription.pending_price
         key = product_key("billing-upgrade", subscription.pk, price.pk, amount, _attempt(subscription))
-        description = _plan_line(plan, price.period)
+        description = plan_line(plan, price.period)
     else:
         subscription = (
             Subscription.objects.filter(
@@ -253,7 +253,7 @@ def checkout_start(*, organization, plan: Plan, currency: str, period: str, user
             )
         amount = subscription.price.amount
         key = product_key("billing-checkout", subscription.pk, _attempt(subscription))
-        description = _plan_line(plan, period)
+        description = plan_line(plan, period)
     if amount <= 0:
         raise ValidationError(_("There is nothing to pay for this plan."))
     payment, stub = _pay(

@@ -46,8 +46,9 @@ from apps.core.language.text import in_language_of
 from apps.core.mechanisms.idempotency import product_key, stored_key
 from apps.core.models import Organization
 
+from .checkout import SUBSCRIPTION_PURPOSE, plan_line, receipt_items
 from .gateways import platform_gateway
-from .notices import owners_notify
+from .notices import organization_owners, owners_notify
 from .payments import payment_start, payment_sync
 from .subscriptions import (
     subscription_activate,
@@ -172,6 +173,8 @@ def subscription_renew(*, subscription: Subscription | int, now: dt.datetime | N
                     idempotency_key=key,
                     return_url="",
                     saved_method=subscription.payment_method_id,
+                    customer_email=_customer_email(subscription) or None,
+                    receipt_items=_renewal_receipt_items(subscription),
                 )
             elif payment.status in (PaymentStatus.PENDING, PaymentStatus.WAITING_FOR_CAPTURE):
                 payment_sync(payment=payment)
@@ -198,6 +201,31 @@ def _renewal_description(subscription: Subscription) -> str:
         return _("Kontora subscription {plan} for {organization}").format(
             plan=subscription.plan.name, organization=subscription.organization.name
         )
+
+
+def _customer_email(subscription: Subscription) -> str:
+    """Where the renewal's 54-FZ receipt goes: the e-mail the subscription's last paid payment was made with,
+    else the first owner's."""
+    email = (
+        Payment.objects.filter(purpose_type=SUBSCRIPTION_PURPOSE, purpose_id=str(subscription.pk))
+        .exclude(customer_email="")
+        .order_by("-created_at", "-pk")
+        .values_list("customer_email", flat=True)
+        .first()
+    )
+    if email:
+        return email
+    owners = organization_owners(subscription.organization_id)
+    return owners[0].email if owners else ""
+
+
+def _renewal_receipt_items(subscription: Subscription) -> list[dict] | None:
+    """The renewal's 54-FZ receipt, like the first payment's: one service line for the plan, the platform's VAT
+    code. None when there is nowhere to send it (no e-mail): the provider then refuses or charges without."""
+    if not _customer_email(subscription):
+        return None
+    with in_language_of(subscription.organization_id):
+        return receipt_items(plan_line(subscription.plan, subscription.price.period), _amount(subscription))
 
 
 def _renewed(subscription: Subscription, payment: Payment) -> Subscription:
