@@ -3,10 +3,10 @@ areas added side by side merge cleanly)."""
 
 from rest_framework.routers import SimpleRouter
 
-from . import payouts, reports, upload
+from . import payouts, profitability, reports, upload
 
 router = SimpleRouter()
 upload.register(router)
 payouts.register(router)
 
-urlpatterns = [*router.urls, *reports.urlpatterns]
+urlpatterns = [*router.urls, *reports.urlpatterns, *profitability.urlpatterns]
