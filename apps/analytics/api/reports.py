@@ -16,14 +16,11 @@ that cannot be computed (division by zero, a missing metric) is null.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from decimal import Decimal
 
 from django.http import HttpResponse
 from django.urls import path
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -33,12 +30,12 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.core.api.downloads import CSVRenderer, DownloadableMixin, XLSXRenderer
+from apps.core.api.downloads import CSVRenderer, DownloadableMixin, XLSXRenderer, table_download
 from apps.core.api.errors import ErrorSerializer, error_response
 from apps.core.api.fields import DateField, IntegerField
 from apps.core.api.organizations import organization_for
 from apps.core.api.permissions import IsMember
-from apps.core.mechanisms.exports import DIALECTS, XLSX_TYPE, csv_cell, csv_dialect, xlsx_cell
+from apps.core.mechanisms.exports import DIALECTS, XLSX_TYPE
 
 from ..kpis import KPIS, SUMS, kpi_display
 from ..reports import (
@@ -338,33 +335,15 @@ def traffic_report_file(report, fmt: str, *, dialect: str | None = None) -> Http
             for rate in report.rates
         ),
     ]
-    name = f"traffic-{report.group_by}-{report.date_from.isoformat()}-{report.date_to.isoformat()}.{fmt}"
-    if fmt == "csv":
-        chosen = csv_dialect(dialect)
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=chosen.delimiter)
-        for line in [header, *rows]:
-            writer.writerow([csv_cell(value, chosen) for value in line])
-        writer.writerow([])
-        for note in notes:
-            writer.writerow([csv_cell(note, chosen)])
-        response = HttpResponse(buffer.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
-    else:
-        from openpyxl import Workbook
-
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(_("Traffic")[:31])
-        for note in notes:
-            sheet.append([xlsx_cell(sheet, note)])
-        sheet.append([])
-        for line in [header, *rows]:
-            sheet.append([xlsx_cell(sheet, value) for value in line])
-        target = io.BytesIO()
-        workbook.save(target)
-        response = HttpResponse(target.getvalue(), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, name)
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return table_download(
+        name=f"traffic-{report.group_by}-{report.date_from.isoformat()}-{report.date_to.isoformat()}",
+        header=header,
+        rows=rows,
+        fmt=fmt,
+        notes=notes,
+        sheet=_("Traffic"),
+        dialect=dialect,
+    )
 
 
 urlpatterns = [
