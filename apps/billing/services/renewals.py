@@ -164,6 +164,7 @@ def subscription_renew(*, subscription: Subscription | int, now: dt.datetime | N
         try:
             if payment is None or (payment.status == PaymentStatus.PENDING and not payment.provider_payment_id):
                 # New, or the earlier attempt died before the provider answered: the same key again.
+                email = _customer_email(subscription)
                 payment_start(
                     gateway=gateway,
                     amount=_amount(subscription),
@@ -173,8 +174,8 @@ def subscription_renew(*, subscription: Subscription | int, now: dt.datetime | N
                     idempotency_key=key,
                     return_url="",
                     saved_method=subscription.payment_method_id,
-                    customer_email=_customer_email(subscription) or None,
-                    receipt_items=_renewal_receipt_items(subscription),
+                    customer_email=email or None,
+                    receipt_items=_renewal_receipt_items(subscription) if email else None,
                 )
             elif payment.status in (PaymentStatus.PENDING, PaymentStatus.WAITING_FOR_CAPTURE):
                 payment_sync(payment=payment)
@@ -219,11 +220,9 @@ def _customer_email(subscription: Subscription) -> str:
     return owners[0].email if owners else ""
 
 
-def _renewal_receipt_items(subscription: Subscription) -> list[dict] | None:
+def _renewal_receipt_items(subscription: Subscription) -> list[dict]:
     """The renewal's 54-FZ receipt, like the first payment's: one service line for the plan, the platform's VAT
-    code. None when there is nowhere to send it (no e-mail): the provider then refuses or charges without."""
-    if not _customer_email(subscription):
-        return None
+    code. Sent only with an e-mail to send it to: without one the provider charges without a receipt."""
     with in_language_of(subscription.organization_id):
         return receipt_items(plan_line(subscription.plan, subscription.price.period), _amount(subscription))
 
