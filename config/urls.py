@@ -24,6 +24,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # Payment providers post to one fixed address, whatever the language: outside i18n_patterns.
     path("billing/webhooks/", include("apps.billing.urls_webhooks")),
+    # Trackers' server-to-server postbacks, likewise at one fixed address.
+    path("analytics/postback/", include("apps.analytics.urls_postbacks")),
 ]
 
 # Customer pages carry their language in the path: /ru/…, /en/….

@@ -505,6 +505,13 @@ def _analytics_rollup(organization: Organization):
     return DailyRollup.objects.filter(source_id=job.source_id).first()
 
 
+def _analytics_postback_endpoint(organization: Organization):
+    from apps.analytics.services.postbacks import postback_endpoint_create
+
+    endpoint, _token = postback_endpoint_create(source=_analytics_source(organization))
+    return endpoint
+
+
 def _register_analytics_samples() -> None:
     from apps.analytics.models import (
         AffiliateProgram,
@@ -515,6 +522,7 @@ def _register_analytics_samples() -> None:
         MetricFact,
         Offer,
         Payout,
+        PostbackEndpoint,
         TrafficSource,
     )
 
@@ -529,6 +537,7 @@ def _register_analytics_samples() -> None:
             Conversion: _analytics_conversion,
             Payout: _analytics_payout,
             DailyRollup: _analytics_rollup,
+            PostbackEndpoint: _analytics_postback_endpoint,
         }
     )
 

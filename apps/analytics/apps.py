@@ -9,5 +9,7 @@ class AnalyticsConfig(AppConfig):
 
     def ready(self) -> None:
         from .audit_actions import register_analytics_action_labels
+        from .webhooks import webhook_sources_register
 
         register_analytics_action_labels()
+        webhook_sources_register()

@@ -622,3 +622,44 @@ class DailyRollup(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.report_date} {self.campaign_id}"
+
+
+class PostbackEndpoint(TenantModel):
+    """The address a tracker (Keitaro, Binom, Voluum) calls server to server for each conversion of a traffic
+    source: ``/analytics/postback/<public id>/?token=…``, one per source.
+
+    The token is stored as its SHA-256 only: it is shown once, when the endpoint is created or its token
+    rotated, and a stolen database does not let anyone post conversions. (A random 32-byte token needs no slow
+    hash: nothing can be guessed from its digest.) The public id names the endpoint in the address and in the
+    webhook inbox's deliveries; it is not a secret and does not change when the token is rotated."""
+
+    source = models.OneToOneField(
+        TrafficSource, on_delete=models.PROTECT, related_name="postback_endpoint", verbose_name=_("traffic source")
+    )
+    public_id = models.CharField(_("public id"), max_length=32, unique=True, editable=False)
+    token_sha256 = models.CharField(_("token digest"), max_length=64, editable=False)
+    token_hint = models.CharField(
+        _("token ends with"), max_length=8, blank=True, default="", editable=False, help_text=_("To tell tokens apart.")
+    )
+    is_active = models.BooleanField(
+        _("active"), default=True, help_text=_("An inactive endpoint refuses every postback.")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    rotated_at = models.DateTimeField(_("token rotated"), null=True, blank=True)
+
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "postback endpoint"),
+        genitive=pgettext_lazy("genitive", "postback endpoint"),
+        accusative_plural=pgettext_lazy("accusative plural", "postback endpoints"),
+        genitive_plural=pgettext_lazy("genitive plural", "postback endpoints"),
+        count=ngettext_lazy("%(count)s postback endpoint", "%(count)s postback endpoints", "count"),
+        gender=pgettext_lazy("grammatical gender", "postback endpoint"),
+    )
+
+    class Meta:
+        verbose_name = _("postback endpoint")
+        verbose_name_plural = _("postback endpoints")
+        ordering = ["source__name"]
+
+    def __str__(self) -> str:
+        return str(self.source) if self.source_id else self.public_id

@@ -30,3 +30,11 @@ def metric_fact_list(*, organization, date_from: date, date_to: date) -> QuerySe
         .filter(report_date__gte=date_from, report_date__lte=date_to)
         .select_related("source", "campaign")
     )
+
+
+def postback_endpoint_get(*, public_id: str):
+    """The postback endpoint whose address ends in ``public_id`` (active or not), with its source; None when
+    there is none. Not scoped: the tracker calling it is no member; its token is what authenticates."""
+    from .models import PostbackEndpoint
+
+    return PostbackEndpoint.objects.select_related("source").filter(public_id=public_id).first()

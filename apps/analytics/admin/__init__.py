@@ -1,5 +1,6 @@
 """Traffic analytics in the admin, one module per purpose: sources, programs, offers and campaigns (reference
 data the files create and people rename), imports (the upload form, the jobs and the daily facts with their
-lineage) and payouts (approved, paid, reversed or rejected through the payout services)."""
+lineage), payouts (approved, paid, reversed or rejected through the payout services) and postback endpoints
+(trackers' server-to-server postbacks, their token shown once)."""
 
-from . import imports, payouts, sources  # noqa: F401  (each registers its ModelAdmins)
+from . import imports, payouts, postbacks, sources  # noqa: F401  (each registers its ModelAdmins)

@@ -94,6 +94,9 @@ class Incoming:
     remote_address: str | None
     received_at: dt.datetime
     method: str = "POST"
+    # The raw query string: a tracker's postback is a GET whose data are all in it. Not stored with the
+    # delivery (it may carry a token); a verifier keeps in ``Verified.payload`` what it established from it.
+    query: str = ""
 
     def header(self, name: str, default: str = "") -> str:
         """A header by name, whatever the case it was sent in."""
@@ -260,6 +263,7 @@ def webhook_receive(request: HttpRequest, *, source: str, endpoint: str) -> Http
         remote_address=address,
         received_at=now,
         method=request.method,
+        query=request.META.get("QUERY_STRING", ""),
     )
     try:
         verified = registered.verify(incoming)
