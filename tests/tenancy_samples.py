@@ -512,6 +512,14 @@ def _analytics_postback_endpoint(organization: Organization):
     return endpoint
 
 
+def _analytics_import_schedule(organization: Organization):
+    from apps.analytics.services.schedules import import_schedule_save
+
+    return import_schedule_save(
+        source=_analytics_source(organization), name="Sample drop", kind="folder", settings={"path": "/nonexistent"}
+    )
+
+
 def _register_analytics_samples() -> None:
     from apps.analytics.models import (
         AffiliateProgram,
@@ -519,6 +527,7 @@ def _register_analytics_samples() -> None:
         Conversion,
         DailyRollup,
         ImportJob,
+        ImportSchedule,
         MetricFact,
         Offer,
         Payout,
@@ -538,6 +547,7 @@ def _register_analytics_samples() -> None:
             Payout: _analytics_payout,
             DailyRollup: _analytics_rollup,
             PostbackEndpoint: _analytics_postback_endpoint,
+            ImportSchedule: _analytics_import_schedule,
         }
     )
 

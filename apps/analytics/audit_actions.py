@@ -13,6 +13,8 @@ LABELS = {
     "analytics.postback_endpoint.create": _("Postback endpoint created"),
     "analytics.postback_endpoint.rotate": _("Postback token rotated"),
     "analytics.postback_endpoint.update": _("Postback endpoint switched on or off"),
+    "analytics.schedule.create": _("Import schedule created"),
+    "analytics.schedule.update": _("Import schedule changed"),
     "analytics.payout.create": _("Affiliate payout recorded"),
     "analytics.payout.approve": _("Affiliate payout approved"),
     "analytics.payout.pay": _("Affiliate payout received"),

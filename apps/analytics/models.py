@@ -28,6 +28,7 @@ from django.utils.translation import ngettext_lazy, pgettext_lazy
 
 from apps.core.accounts.tenancy import TenantModel
 from apps.core.language.nouns import NounForms
+from apps.core.mechanisms.secrets import EncryptedJSONField
 
 # Amounts: the ledger's width (28 significant digits, 8 decimals: the largest precision Kontora supports).
 AMOUNT_DIGITS = 28
@@ -663,3 +664,68 @@ class PostbackEndpoint(TenantModel):
 
     def __str__(self) -> str:
         return str(self.source) if self.source_id else self.public_id
+
+
+class ImportSchedule(TenantModel):
+    """Files or reports pulled into a traffic source on a schedule (``apps.analytics.feeds``), each run through
+    the same import pipeline as an upload: new files of a folder or an S3 prefix, or the last N days of a
+    Moloco or AppsFlyer report (re-pulled every run, so that the network's restatements land)."""
+
+    class Kind(models.TextChoices):
+        FOLDER = "folder", _("Folder")
+        S3 = "s3", _("S3 prefix")
+        MOLOCO_API = "moloco_api", _("Moloco report API")
+        APPSFLYER_API = "appsflyer_api", _("AppsFlyer Pull API")
+
+    source = models.ForeignKey(
+        TrafficSource, on_delete=models.PROTECT, related_name="import_schedules", verbose_name=_("traffic source")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    settings = models.JSONField(
+        _("settings"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            'Folder: {"path": "/data/moloco", "pattern": "*.csv"}. S3: {"bucket": …, "prefix": …, "endpoint": …, '
+            '"region": …}. Moloco: {"ad_account_id": …}. AppsFlyer: {"app_id": …}.'
+        ),
+    )
+    credentials = EncryptedJSONField(_("credentials"), default=dict, blank=True)
+    format = models.CharField(
+        _("format"), max_length=32, blank=True, default="", help_text=_("Empty: detected from each file's header.")
+    )
+    repull_days = models.PositiveSmallIntegerField(
+        _("days re-pulled"), default=7, help_text=_("Report APIs: each run asks again for this many past days.")
+    )
+    interval = models.DurationField(_("interval"), default=timedelta(hours=1))
+    is_active = models.BooleanField(_("active"), default=True)
+    next_run_at = models.DateTimeField(_("next run"), null=True, blank=True)
+    last_run_at = models.DateTimeField(_("last run"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True, default="")
+    last_summary = models.JSONField(_("last run's result"), default=dict, blank=True)
+    state = models.JSONField(
+        _("state"), default=dict, blank=True, help_text=_("Where the listing stopped (S3: the newest object seen).")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    noun_forms = NounForms(
+        accusative=pgettext_lazy("accusative", "import schedule"),
+        genitive=pgettext_lazy("genitive", "import schedule"),
+        accusative_plural=pgettext_lazy("accusative plural", "import schedules"),
+        genitive_plural=pgettext_lazy("genitive plural", "import schedules"),
+        count=ngettext_lazy("%(count)s import schedule", "%(count)s import schedules", "count"),
+        gender=pgettext_lazy("grammatical gender", "import schedule"),
+    )
+
+    class Meta:
+        verbose_name = _("import schedule")
+        verbose_name_plural = _("import schedules")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(interval__gte=timedelta(minutes=1)), name="analytics_schedule_interval"),
+        ]
+        indexes = [models.Index(fields=["is_active", "next_run_at"], name="analytics_schedule_due")]
+
+    def __str__(self) -> str:
+        return self.name
