@@ -5,6 +5,7 @@ claimed once however many runners race for them, and the admin, the command and 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 from pathlib import Path
 
@@ -384,3 +385,165 @@ def test_the_command_runs_a_schedule_now_by_name(source, tmp_path, capsys):
     assert "1 imported" in capsys.readouterr().out
     with pytest.raises(CommandError):
         call_command("import_schedule_run", "no such schedule")
+
+
+# --- report APIs ---------------------------------------------------------------------------------------------
+
+TODAY = dt.date(2026, 5, 10)
+
+
+class MolocoStub:
+    """Moloco's report API as it answers: a token, a report that is running and then ready, a signed link that
+    has expired by the time it is fetched (403), and a fresh link on the next status read."""
+
+    def __init__(self):
+        self.requests: list[httpx.Request] = []
+        self.status_reads = 0
+        self.expired_links = 1
+        self.rate_limited_creates = 0
+        self.rows = (FIXTURES / "moloco_report_rows.json").read_bytes()
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        url = str(request.url)
+        if url == "https://api.moloco.cloud/cm/v1/auth/tokens":
+            assert json.loads(request.content) == {"api_key": "mk-secret"}
+            return httpx.Response(200, json={"token": "tok-1", "token_type": "Bearer"})
+        if url.startswith("https://api.moloco.cloud/cm/v1/reports?"):
+            assert request.headers["Authorization"] == "Bearer tok-1"
+            if self.rate_limited_creates:
+                self.rate_limited_creates -= 1
+                return httpx.Response(429, headers={"Retry-After": "3"})
+            return httpx.Response(200, json={"id": f"rep-{len(self.requests)}"})
+        if url.endswith("/status"):
+            self.status_reads += 1
+            if self.status_reads == 1:
+                return httpx.Response(200, json={"status": "RUNNING"})
+            link = f"https://storage.googleapis.com/moloco-reports/r.json?X-Goog-Signature=s{self.status_reads}"
+            return httpx.Response(200, json={"status": "READY", "location_json": link, "location_csv": link})
+        if url.startswith("https://storage.googleapis.com/"):
+            assert "Authorization" not in request.headers  # our token never goes to the storage
+            if self.expired_links:
+                self.expired_links -= 1
+                return httpx.Response(403, text="<Error><Code>ExpiredToken</Code></Error>")
+            return httpx.Response(200, content=self.rows)
+        return httpx.Response(404)
+
+
+def moloco_schedule(source) -> ImportSchedule:
+    return import_schedule_save(
+        source=source,
+        name="Moloco API",
+        kind="moloco_api",
+        settings={"ad_account_id": "acc-1"},
+        credentials={"api_key": "mk-secret"},
+        repull_days=3,
+    )
+
+
+def test_a_moloco_report_is_created_polled_and_its_expired_link_renewed(source, monkeypatch):
+    stub = MolocoStub()
+    monkeypatch.setattr(feeds_http, "TRANSPORT", httpx.MockTransport(stub.handler))
+    schedule = moloco_schedule(source)
+    sleeps = Sleeps()
+
+    result = import_schedule_run(schedule_id=schedule.pk, today=TODAY, sleep=sleeps)
+
+    assert (result["fetched"], result["imported"], result["error"]) == (1, 1, "")
+    created = next(r for r in stub.requests if r.url.path == "/cm/v1/reports")
+    body = json.loads(created.content)
+    assert body["date_range"] == {"start": "2026-05-07", "end": "2026-05-10"}
+    assert body["ad_account_id"] == "acc-1"
+    downloads = [r for r in stub.requests if r.url.host == "storage.googleapis.com"]
+    assert [r.url.params["X-Goog-Signature"] for r in downloads] == ["s2", "s3"]  # the expired one, then renewed
+    assert sleeps == [10.0]  # one poll while the report was running; no real sleep
+    job = ImportJob.objects.get()
+    assert (job.status, job.format) == (ImportJob.Status.DONE, "moloco_json")
+    assert MetricFact.objects.filter(source=source).count() == 2
+
+
+def test_moloco_s_rate_limit_is_waited_out(source, monkeypatch):
+    stub = MolocoStub()
+    stub.rate_limited_creates = 2
+    monkeypatch.setattr(feeds_http, "TRANSPORT", httpx.MockTransport(stub.handler))
+    sleeps = Sleeps()
+
+    result = import_schedule_run(schedule_id=moloco_schedule(source).pk, today=TODAY, sleep=sleeps)
+
+    assert sleeps[:2] == [3.0, 3.0]
+    assert result["imported"] == 1
+
+
+def appsflyer_handler(calls: list, *, rate_limited: int = 0, body: bytes | None = None):
+    answers = {"limited": rate_limited}
+    content = body or (FIXTURES / "appsflyer_partners_by_date.csv").read_bytes()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        if answers["limited"]:
+            answers["limited"] -= 1
+            return httpx.Response(429, headers={"Retry-After": "30"}, text="Limit reached for partners_by_date_report")
+        if request.headers.get("Authorization") != "Bearer af-token":
+            return httpx.Response(403, text="Invalid token")
+        return httpx.Response(200, content=content, headers={"Content-Type": "text/csv"})
+
+    return handler
+
+
+def appsflyer_schedule(source, **extra) -> ImportSchedule:
+    return import_schedule_save(
+        source=source,
+        name="AppsFlyer",
+        kind="appsflyer_api",
+        settings={"app_id": "id123456789"},
+        credentials={"api_token": "af-token"},
+        repull_days=7,
+        **extra,
+    )
+
+
+def test_an_appsflyer_report_of_the_last_days_is_pulled_after_its_rate_limit(source, monkeypatch):
+    calls: list[httpx.Request] = []
+    monkeypatch.setattr(feeds_http, "TRANSPORT", httpx.MockTransport(appsflyer_handler(calls, rate_limited=1)))
+    sleeps = Sleeps()
+
+    result = import_schedule_run(schedule_id=appsflyer_schedule(source).pk, today=TODAY, sleep=sleeps)
+
+    assert sleeps == [30.0]
+    assert (result["imported"], result["error"]) == (1, "")
+    asked = calls[-1]
+    assert asked.url.path == "/api/agg-data/export/app/id123456789/partners_by_date_report/v5"
+    assert (asked.url.params["from"], asked.url.params["to"]) == ("2026-05-03", "2026-05-10")
+    assert ImportJob.objects.get().format == "appsflyer_partners"
+
+
+def test_the_same_report_again_changes_nothing_and_a_restated_one_updates_what_changed(source, monkeypatch):
+    calls: list[httpx.Request] = []
+    monkeypatch.setattr(feeds_http, "TRANSPORT", httpx.MockTransport(appsflyer_handler(calls)))
+    schedule = appsflyer_schedule(source)
+    import_schedule_run(schedule_id=schedule.pk, today=TODAY)
+
+    again = import_schedule_run(schedule_id=schedule.pk, today=TODAY)
+    restated = (FIXTURES / "appsflyer_partners_by_date.csv").read_bytes().replace(b"210.00", b"215.00")
+    monkeypatch.setattr(feeds_http, "TRANSPORT", httpx.MockTransport(appsflyer_handler(calls, body=restated)))
+    later = import_schedule_run(schedule_id=schedule.pk, today=TODAY)
+
+    assert again["already_imported"] == 1
+    assert later["imported"] == 1
+    job = ImportJob.objects.order_by("-pk").first()
+    assert (job.rows_updated, job.rows_inserted) == (1, 0)
+
+
+def test_a_refused_appsflyer_token_is_the_schedule_s_error(source, monkeypatch):
+    calls: list[httpx.Request] = []
+    monkeypatch.setattr(feeds_http, "TRANSPORT", httpx.MockTransport(appsflyer_handler(calls)))
+    schedule = appsflyer_schedule(source)
+    schedule = import_schedule_save(
+        schedule=schedule, name="AppsFlyer", kind="appsflyer_api", settings=schedule.settings,
+        credentials={"api_token": "wrong"},
+    )  # fmt: skip
+
+    result = import_schedule_run(schedule_id=schedule.pk, today=TODAY)
+
+    assert "403" in result["error"]
+    assert not ImportJob.objects.exists()

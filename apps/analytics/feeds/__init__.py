@@ -38,9 +38,9 @@ def fetcher(kind: str) -> Callable[..., Iterator[Fetched]]:
     """The fetch function of a schedule's kind."""
     from django.utils.translation import gettext as _
 
-    from . import folder, s3
+    from . import appsflyer, folder, moloco, s3
 
-    fetchers = {"folder": folder.fetch, "s3": s3.fetch}
+    fetchers = {"folder": folder.fetch, "s3": s3.fetch, "moloco_api": moloco.fetch, "appsflyer_api": appsflyer.fetch}
     if kind not in fetchers:
         raise FeedError(_("Kontora cannot fetch imports of the kind “{kind}” yet.").format(kind=kind))
     return fetchers[kind]
