@@ -9,6 +9,7 @@ from apps.core.mechanisms.audit import register_action_labels
 # Subscriptions and plans (apps.billing.services.subscriptions, apps.billing.services.plans).
 PLAN_LABELS = {
     "billing.plans.ensure_defaults": _("Default plans created"),
+    "billing.plan.save": _("Plan saved"),
     "billing.subscription.start": _("Subscription started"),
     "billing.subscription.activate": _("Subscription activated by a payment"),
     "billing.subscription.upgrade": _("Subscription upgraded"),
