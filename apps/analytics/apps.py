@@ -9,5 +9,7 @@ class AnalyticsConfig(AppConfig):
 
     def ready(self) -> None:
         from .audit_actions import register_analytics_action_labels
+        from .dashboard import register_dashboard
 
         register_analytics_action_labels()
+        register_dashboard()
