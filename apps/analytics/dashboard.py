@@ -22,7 +22,7 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from apps.core.accounts.tenancy import memberships, organization_ids, scope
 from apps.core.language.formatting import currency_precision, format_date, format_money, format_number
@@ -284,6 +284,20 @@ class Row:
     negative: bool = False  # the profit is below zero
 
 
+def period_label(group_by: str, key: str) -> str:
+    """A day, week or month of the table as the locale writes it (the report keys them in ISO form)."""
+    try:
+        if group_by == "day":
+            return format_date(dt.date.fromisoformat(key))
+        if group_by == "week":
+            return _("Week of {date}").format(date=format_date(dt.date.fromisoformat(key)))
+        if group_by == "month":
+            return date_format(dt.date.fromisoformat(f"{key}-01"), "YEAR_MONTH_FORMAT")
+    except ValueError:
+        pass
+    return ""
+
+
 def _sort_rows(rows, sort: str):
     """Rows in the order of ``sort`` ("spend", "-roi", "label"…); rows without a value go last either way."""
     if not sort:
@@ -326,7 +340,7 @@ def table(params: Params, report) -> dict:
     rows = [
         Row(
             key=row.key,
-            label=row.label,
+            label=period_label(params.group_by, row.key) or row.label,
             time_zone=row.time_zone,
             cells=[cell_text(code, value_of(code, row.sums, row.kpis), precision) for code in COLUMNS],
             url=_row_url(params, row),
@@ -426,6 +440,11 @@ class Chart:
         return not self.lines
 
 
+def tick_format() -> str:
+    # Translators: a date format (Django's "date" filter letters) for a day on the chart's axis: "Apr 3".
+    return pgettext("chart axis: a day", "M j")
+
+
 MAX_POINTS = 62  # dots with a tooltip on each day; beyond two months they would only clutter the lines
 
 
@@ -460,7 +479,7 @@ def time_chart(daily, *, date_from: dt.date, date_to: dt.date) -> Chart:
     for index, day in enumerate(days):
         if index % every == 0:
             chart.ticks.append(
-                {"x": round(chart.left + slot * (index + 0.5), 1), "label": date_format(day, "MONTH_DAY_FORMAT")}
+                {"x": round(chart.left + slot * (index + 0.5), 1), "label": date_format(day, tick_format())}
             )
     zones = sorted(by_zone)
     mixed = len(zones) > 1
