@@ -114,6 +114,14 @@ def test_upload_live_progress_and_the_dashboard(traffic_server, browser_page, or
     page.locator('[data-sort="spend"]').click()
     expect(page.locator(".analytics-table tbody th").first).to_have_text("DE_Android_Purchase")
 
+    # Drill-down: the campaign → its rows → the import each came from.
+    page.locator(".analytics-table tbody th a").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("DE_Android_Purchase")
+    expect(page.locator("[data-lineage]")).to_have_text("moloco_dashboard.csv, line 3")
+    page.screenshot(path="var/browser-analytics-campaign.png", full_page=True)
+    page.locator("[data-lineage]").click()
+    page.wait_for_url(f"{traffic_server}/en/analytics/imports/{job.pk}/")
+
     # In Russian.
     page.goto(f"{traffic_server}/ru/analytics/")
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Трафик: {organization.name}")
