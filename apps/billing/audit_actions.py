@@ -9,10 +9,12 @@ from apps.core.mechanisms.audit import register_action_labels
 # Subscriptions and plans (apps.billing.services.subscriptions, apps.billing.services.plans).
 PLAN_LABELS = {
     "billing.plans.ensure_defaults": _("Default plans created"),
+    "billing.plan.save": _("Plan saved"),
     "billing.subscription.start": _("Subscription started"),
     "billing.subscription.activate": _("Subscription activated by a payment"),
     "billing.subscription.upgrade": _("Subscription upgraded"),
     "billing.subscription.upgrade_pending": _("Subscription upgrade awaits payment"),
+    "billing.subscription.upgrade_withdrawn": _("Subscription upgrade withdrawn: the provider refused to invoice it"),
     "billing.subscription.downgrade_scheduled": _("Subscription downgrade scheduled for the period end"),
     "billing.subscription.cancel": _("Subscription canceled"),
     "billing.subscription.replace": _("Subscription replaced by a new one"),
@@ -29,6 +31,7 @@ PAYMENT_LABELS = {
     "billing.gateway.platform_sync": _("Platform payment gateway updated from the environment"),
     "billing.gateway.save": _("Payment gateway saved"),
     "billing.payment.start": _("Payment started"),
+    "billing.payment.received": _("Recorded a payment the provider took on its own (a subscription renewal)"),
     "billing.payment.provider_refused": _("Payment refused by the provider"),
     "billing.payment.capture": _("Payment capture asked"),
     "billing.payment.cancel": _("Payment cancellation asked"),

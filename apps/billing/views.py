@@ -194,6 +194,15 @@ def checkout(request):
     if result.kind in ("downgrade", "upgrade", "free"):
         messages.success(request, _("Your plan change is saved."))
         return redirect(_billing_url(organization))
+    if result.payment is None:
+        # An upgrade of a subscription Stripe renews: Stripe charges the difference to the card on file.
+        messages.success(
+            request,
+            _(
+                "Stripe is charging the difference for {plan}; the plan applies as soon as the payment is confirmed."
+            ).format(plan=plan.name),
+        )
+        return redirect(_billing_url(organization))
     payment = result.payment
     if result.stub:
         return redirect("billing:stub-checkout", pk=payment.pk)

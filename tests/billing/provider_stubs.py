@@ -78,16 +78,145 @@ def _unflatten(pairs) -> dict:
 
 
 class StripeStub(_Base):
-    """api.stripe.com/v1: checkout/sessions, payment_intents/<id>/capture|cancel, refunds."""
+    """api.stripe.com/v1: checkout/sessions, payment_intents/<id>/capture|cancel, refunds; and for subscriptions
+    Stripe renews: subscriptions (retrieve, update, cancel), prices, invoices and invoice_payments."""
 
     def __init__(self):
         super().__init__()
         self.sessions: dict[str, dict] = {}
         self.intents: dict[str, dict] = {}
         self.refunds: dict[str, dict] = {}
+        self.subscriptions: dict[str, dict] = {}
+        self.prices: dict[str, dict] = {}
+        self.invoices: dict[str, dict] = {}
+        self.invoice_payments: list[dict] = []
         self.by_key: dict[tuple[str, str], dict] = {}
 
     # what the customer and Stripe do meanwhile
+    def _paid_invoice(self, subscription: dict, amount: int, reason: str, start: int, end: int, fee: int) -> dict:
+        """An invoice of ``subscription`` paid by a new PaymentIntent, shaped as API 2025-03-31 and later shape it
+        (the subscription under ``parent.subscription_details``, the PaymentIntent only in invoice payments)."""
+        invoice_id = f"in_1Q{next(_counter):06d}Kt"
+        intent = self._intent(amount, subscription["currency"], "automatic", {}, fee)
+        invoice = {
+            "id": invoice_id,
+            "object": "invoice",
+            "amount_due": amount,
+            "amount_paid": amount,
+            "attempt_count": 1,
+            "billing_reason": reason,
+            "currency": subscription["currency"],
+            "customer": subscription["customer"],
+            "livemode": False,
+            "parent": {
+                "quote_details": None,
+                "subscription_details": {"metadata": subscription["metadata"], "subscription": subscription["id"]},
+                "type": "subscription_details",
+            },
+            "lines": {
+                "object": "list",
+                "data": [
+                    {
+                        "id": f"il_1Q{next(_counter):06d}Kt",
+                        "object": "line_item",
+                        "amount": amount,
+                        "currency": subscription["currency"],
+                        "period": {"start": start, "end": end},
+                    }
+                ],
+                "has_more": False,
+            },
+            "period_start": start,
+            "period_end": start,
+            "status": "paid",
+        }
+        self.invoices[invoice_id] = invoice
+        self.invoice_payments.append(
+            {
+                "id": f"inpay_1Q{next(_counter):06d}Kt",
+                "object": "invoice_payment",
+                "amount_paid": amount,
+                "amount_requested": amount,
+                "currency": subscription["currency"],
+                "invoice": invoice_id,
+                "is_default": True,
+                "livemode": False,
+                "payment": {"type": "payment_intent", "payment_intent": intent["id"]},
+                "status": "paid",
+            }
+        )
+        subscription["latest_invoice"] = invoice_id
+        return invoice
+
+    def _intent(self, amount: int, currency: str, capture_method: str, metadata: dict, fee: int) -> dict:
+        manual = capture_method == "manual"
+        intent = {
+            "id": f"pi_3Q{next(_counter):06d}Ab",
+            "object": "payment_intent",
+            "amount": amount,
+            "amount_capturable": amount if manual else 0,
+            "amount_received": 0 if manual else amount,
+            "capture_method": capture_method,
+            "currency": currency,
+            "status": "requires_capture" if manual else "succeeded",
+            "metadata": metadata,
+            "last_payment_error": None,
+            "livemode": False,
+            "latest_charge": {
+                "id": f"ch_3Q{next(_counter):06d}Ab",
+                "object": "charge",
+                "amount": amount,
+                "captured": not manual,
+                "balance_transaction": None
+                if manual
+                else {
+                    "id": f"txn_3Q{next(_counter):06d}Ab",
+                    "object": "balance_transaction",
+                    "amount": amount,
+                    "fee": fee,
+                    "net": amount - fee,
+                    "currency": currency,
+                },
+            },
+        }
+        self.intents[intent["id"]] = intent
+        return intent
+
+    def subscribe(self, session_id: str, *, start: int, end: int, fee: int = 0) -> dict:
+        """The customer pays a subscription-mode Checkout Session: Stripe makes the subscription and pays its
+        first invoice. Returns that invoice (what ``invoice.paid`` carries)."""
+        session = self.sessions[session_id]
+        subscription = {
+            "id": f"sub_1Q{next(_counter):06d}Kt",
+            "object": "subscription",
+            "status": "active",
+            "cancel_at_period_end": False,
+            "currency": session["currency"],
+            "customer": f"cus_Q{next(_counter):06d}Kt",
+            "metadata": session["_subscription_metadata"],
+            "items": {
+                "object": "list",
+                "data": [
+                    {
+                        "id": f"si_Q{next(_counter):06d}Kt",
+                        "object": "subscription_item",
+                        "price": {"id": f"price_1Q{next(_counter):06d}Kt", "unit_amount": session["amount_total"]},
+                        "quantity": 1,
+                    }
+                ],
+            },
+        }
+        self.subscriptions[subscription["id"]] = subscription
+        invoice = self._paid_invoice(subscription, session["amount_total"], "subscription_create", start, end, fee)
+        session.update(status="complete", payment_status="paid", subscription=subscription["id"], invoice=invoice["id"])
+        return invoice
+
+    def renew(self, subscription_id: str, *, start: int, end: int, fee: int = 0) -> dict:
+        """Stripe charges the next period on its own; returns the paid invoice."""
+        subscription = self.subscriptions[subscription_id]
+        amount = subscription["items"]["data"][0]["price"]["unit_amount"]
+        return self._paid_invoice(subscription, amount, "subscription_cycle", start, end, fee)
+
     def pay(self, session_id: str, *, fee: int = 0) -> dict:
         session = self.sessions[session_id]
         manual = session["_capture_method"] == "manual"
@@ -141,10 +270,11 @@ class StripeStub(_Base):
             session_id = f"cs_test_a1{uuid.uuid4().hex[:40]}"
             item = body["line_items"]["0"]
             amount = int(item["price_data"]["unit_amount"]) * int(item.get("quantity", 1))
+            intent_data = body.get("payment_intent_data", {})
             session = {
                 "id": session_id,
                 "object": "checkout.session",
-                "mode": "payment",
+                "mode": body["mode"],
                 "amount_subtotal": amount,
                 "amount_total": amount,
                 "currency": item["price_data"]["currency"],
@@ -158,9 +288,12 @@ class StripeStub(_Base):
                 "success_url": body["success_url"],
                 "cancel_url": body.get("cancel_url"),
                 "url": f"https://checkout.stripe.com/c/pay/{session_id}#fidkdWxOYHwnPyd1blpxYHZxWjA0",
-                "_capture_method": body["payment_intent_data"]["capture_method"],
-                "_intent_metadata": body["payment_intent_data"].get("metadata", {}),
+                "_capture_method": intent_data.get("capture_method", "automatic"),
+                "_intent_metadata": intent_data.get("metadata", {}),
+                "_subscription_metadata": body.get("subscription_data", {}).get("metadata", {}),
             }
+            if body["mode"] == "subscription":
+                session.update(subscription=None, invoice=None)
             self.sessions[session_id] = session
             answer = self._session_view(session, False)
         elif seen.method == "GET" and path.startswith("/v1/checkout/sessions/"):
@@ -208,11 +341,56 @@ class StripeStub(_Base):
             answer = refund
         elif seen.method == "GET" and path.startswith("/v1/refunds/"):
             return 200, self.refunds[path.rsplit("/", 1)[1]]
+        elif seen.method == "GET" and path.startswith("/v1/payment_intents/"):
+            return 200, self.intents[path.split("/")[3]]
+        elif seen.method == "GET" and path.startswith("/v1/invoices/"):
+            return 200, self.invoices[path.rsplit("/", 1)[1]]
+        elif seen.method == "GET" and path == "/v1/invoice_payments":
+            invoice_id = dict(parse_qsl(urlsplit(seen.url).query)).get("invoice")
+            data = [item for item in self.invoice_payments if item["invoice"] == invoice_id]
+            return 200, {"object": "list", "data": data, "has_more": False, "url": "/v1/invoice_payments"}
+        elif seen.method == "POST" and path == "/v1/prices":
+            price = {
+                "id": f"price_1Q{next(_counter):06d}Kt",
+                "object": "price",
+                "currency": body["currency"],
+                "unit_amount": int(body["unit_amount"]),
+                "recurring": {"interval": body["recurring"]["interval"]},
+            }
+            self.prices[price["id"]] = price
+            answer = price
+        elif path.startswith("/v1/subscriptions/"):
+            subscription = self.subscriptions.get(path.split("/")[3])
+            if subscription is None:
+                return 404, _stripe_error("resource_missing", "No such subscription")
+            if seen.method == "GET":
+                return 200, subscription
+            if seen.method == "DELETE":
+                subscription.update(status="canceled")
+                answer = subscription
+            else:
+                answer = self._subscription_update(subscription, body)
         else:
             return 404, _stripe_error("resource_missing", f"Unrecognized request URL ({seen.method}: {path})")
         if key:
             self.by_key[(path, key)] = answer
         return 200, answer
+
+    def _subscription_update(self, subscription: dict, body: dict) -> dict:
+        if "cancel_at_period_end" in body:
+            subscription["cancel_at_period_end"] = body["cancel_at_period_end"] == "true"
+        if "items" in body:
+            item = subscription["items"]["data"][0]
+            assert body["items"]["0"]["id"] == item["id"], "a plan change names the subscription's item"
+            new = self.prices[body["items"]["0"]["price"]]
+            old_amount = item["price"]["unit_amount"]
+            item["price"] = {"id": new["id"], "unit_amount": new["unit_amount"]}
+            if body.get("proration_behavior") == "always_invoice" and new["unit_amount"] > old_amount:
+                # The stub's proration: half the difference (a change made half way through the period).
+                self._paid_invoice(
+                    subscription, (new["unit_amount"] - old_amount) // 2, "subscription_update", 1, 2, fee=0
+                )
+        return subscription
 
 
 def _stripe_error(code: str, message: str) -> dict:

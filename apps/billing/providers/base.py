@@ -50,6 +50,9 @@ class PaymentRequest:
     # Ask the provider to save the method the customer pays with, for later charges (a subscription's first
     # payment): YooKassa ``save_payment_method``, T-Bank ``Recurrent=Y`` with ``CustomerKey`` = this value.
     save_method_for: str = ""
+    # A subscription's first payment at a provider that renews subscriptions itself (Stripe): the billing period
+    # ("month" or "year") the provider charges again on its own; empty for a one-off payment.
+    recurring: str = ""
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,16 @@ class RefundState:
     currency: str
     failure_reason: str = ""
     raw: dict = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class RecurringPrice:
+    """A subscription's new price at a provider that renews subscriptions itself (a plan change)."""
+
+    amount: Decimal
+    currency: str
+    period: str  # "month" or "year"
+    name: str
 
 
 class ProviderClient(Protocol):

@@ -47,6 +47,7 @@ from ..models import (
 from ..providers import PaymentState, derived_key
 from .gateways import GatewayNotConfigured, platform_gateway
 from .payments import payment_apply_state, payment_start
+from .provider_subscriptions import renewed_by_provider
 from .subscriptions import (
     subscription_activate,
     subscription_change_plan,
@@ -60,6 +61,8 @@ SUBSCRIPTION_PURPOSE = "billing.subscription"
 LIVE_EVENT = "billing.payment_status"
 # The keys of checkout payments (a renewal's payment has its own, and its own activation in renewals.py).
 CHECKOUT_KEY_PREFIXES = ("billing-checkout:", "billing-upgrade:")
+# Stripe's subscription (and so each of its invoices) names ours in this metadata key.
+SUBSCRIPTION_METADATA = "kontora_subscription"
 STUB_GATEWAY_NAME = "Stub checkout (test mode)"
 
 
@@ -168,8 +171,9 @@ def _pay(
     *, subscription: Subscription, amount: Decimal, currency: str, description: str, key, user, return_url, first: bool
 ):
     """Start the payment of ``amount`` for ``subscription`` at the platform's provider (or the stub). A first
-    payment asks YooKassa and T-Bank to save the payment method, which the renewals charge later (Stripe
-    renews its own subscriptions)."""
+    payment asks YooKassa and T-Bank to save the payment method, which the renewals charge later; at Stripe it
+    is a Checkout in subscription mode: Stripe makes the subscription and renews it itself, and its invoices'
+    webhooks activate and renew ours (``webhooks/stripe.py``)."""
     try:
         gateway = platform_gateway(provider_for(currency))
     except GatewayNotConfigured:
@@ -200,6 +204,8 @@ def _pay(
         receipt_items=receipt_items(description, amount) if gateway.provider != Provider.STRIPE else None,
         user=user,
         save_method_for=f"org-{subscription.organization_id}" if first and gateway.provider != Provider.STRIPE else "",
+        recurring=subscription.price.period if first and gateway.provider == Provider.STRIPE else "",
+        metadata={SUBSCRIPTION_METADATA: str(subscription.pk)},
     )
     return payment, False
 
@@ -224,7 +230,8 @@ def checkout_start(*, organization, plan: Plan, currency: str, period: str, user
     current = Subscription.objects.current().filter(organization_id=organization.pk).select_related("plan").first()
     if current is not None and not current.plan.is_free:
         change = subscription_change_plan(subscription=current, plan=plan, user=user)
-        if change.kind != "upgrade_pending":
+        if change.kind != "upgrade_pending" or renewed_by_provider(change.subscription):
+            # Stripe invoices an upgrade of its subscription itself; its invoice.paid applies it.
             return Checkout(kind=change.kind, subscription=change.subscription)
         subscription = change.subscription
         amount, price = change.amount_due, subscription.pending_price
@@ -297,9 +304,11 @@ def payment_status_changed(*, payment: Payment) -> None:
     keyed by the payment; and the pages waiting for the payment hear its new status (after the commit).
 
     Only checkout payments (their keys start with ``CHECKOUT_KEY_PREFIXES``) change a subscription here;
-    renewals (services/renewals.py) activate their periods themselves."""
+    renewals (services/renewals.py) activate their periods themselves, and so do the invoices of a subscription
+    Stripe renews (its first payment, ``recurring``, included: the invoice names Stripe's period and
+    subscription)."""
     subscription = subscription_of_payment(payment)
-    is_checkout = payment.idempotency_key.startswith(CHECKOUT_KEY_PREFIXES)
+    is_checkout = payment.idempotency_key.startswith(CHECKOUT_KEY_PREFIXES) and not payment.metadata.get("recurring")
     if subscription is not None and is_checkout and payment.status == PaymentStatus.SUCCEEDED:
         key = f"billing.payment:{payment.pk}"
         try:

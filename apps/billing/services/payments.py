@@ -67,6 +67,8 @@ def payment_start(
     user=None,
     saved_method: str = "",
     save_method_for: str = "",
+    recurring: str = "",
+    metadata: dict | None = None,
 ) -> Payment:
     """Start a payment of ``amount`` in ``currency`` through ``gateway`` for ``purpose`` (a model instance,
     ``("ledger.invoice", id)``, or None) and return it with the provider's ``confirmation_url`` to send the
@@ -78,6 +80,10 @@ def payment_start(
     payment_method_id, T-Bank's RebillId); ``save_method_for`` (a customer's id, e.g. ``org-12``) asks the
     provider to save the method paid with, for a subscription's first payment (the provider's state then names
     it: ``PaymentState.saved_method``, to pass to ``subscription_activate(payment_method=...)``).
+
+    ``recurring`` (``month`` or ``year``) makes it the first payment of a subscription the provider renews itself
+    (Stripe: a Checkout Session in subscription mode); ``metadata`` is sent to the provider with the payment
+    (Stripe puts it on the subscription too) and kept on the payment.
 
     Raises ValidationError for bad input (nothing is written) and ProviderError when the provider refuses
     (permanently: the payment is marked failed) or cannot be reached (it stays pending; repeat the call)."""
@@ -149,6 +155,7 @@ def payment_start(
                 receipt=receipt.as_json() if receipt else {},
                 customer_email=customer_email or "",
                 customer_phone=customer_phone or "",
+                metadata={**(metadata or {}), **({"recurring": recurring} if recurring else {})},
                 created_by=user if getattr(user, "is_authenticated", False) and isinstance(user.pk, int) else None,
             )
             # A concurrent request with the same key may have stored it first: then this one goes on like a
@@ -174,9 +181,10 @@ def payment_start(
         receipt=Receipt.from_json(payment.receipt),
         customer_email=payment.customer_email,
         customer_phone=payment.customer_phone,
-        metadata={"payment": payment.pk},
+        metadata={**{k: v for k, v in payment.metadata.items() if k != "recurring"}, "payment": payment.pk},
         saved_method=saved_method,
         save_method_for=save_method_for,
+        recurring=payment.metadata.get("recurring", ""),
     )
     try:
         state = client_for(gateway).create_payment(request)
@@ -188,6 +196,46 @@ def payment_start(
         payment_apply_state(payment=payment, state=state)
     payment.refresh_from_db()
     return mark_replay(payment, replay)
+
+
+def payment_record_received(
+    *,
+    gateway: GatewayAccount,
+    state: PaymentState,
+    purpose,
+    description: str,
+    idempotency_key,
+) -> Payment:
+    """Record a payment the provider took on its own (a subscription's renewal that Stripe charged), as
+    ``state`` describes it, and apply that state: a succeeded one is booked like any payment. Idempotent by
+    ``idempotency_key`` (a product key naming the provider's object): the same event again changes nothing."""
+    key = stored_key(idempotency_key)
+    purpose_type, purpose_id = _purpose(purpose)
+    if state.amount is None or state.amount <= 0:
+        raise ValidationError({"amount": _("The amount must be above zero.")})
+    payment = _payment_create(
+        organization_id=gateway.organization_id,
+        gateway=gateway,
+        amount=state.amount,
+        currency_id=state.currency,
+        purpose_type=purpose_type,
+        purpose_id=purpose_id,
+        description=description[:250],
+        idempotency_key=key,
+        provider_key=derived_key(gateway.pk, key),
+        provider_payment_id=state.provider_id,
+        metadata={"received": True},
+    )
+    if not payment.idempotent_replay:
+        audit_record(
+            action="billing.payment.received",
+            organization=payment.organization_id,
+            obj=payment,
+            changes={"amount": str(state.amount), "currency": state.currency, "provider_id": state.provider_id},
+        )
+    payment_apply_state(payment=payment, state=state)
+    payment.refresh_from_db()
+    return payment
 
 
 def _payment_create(**fields) -> Payment:

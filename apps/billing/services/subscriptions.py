@@ -47,6 +47,12 @@ from apps.core.mechanisms.idempotency import mark_replay
 from apps.core.models import Organization
 
 from .outcomes import subscription_announce
+from .provider_subscriptions import (
+    provider_cancel_at_period_end,
+    provider_cancel_now,
+    provider_change_price,
+    renewed_by_provider,
+)
 
 DUNNING_RETRY_DAYS = (1, 3, 5)
 GRACE_DAYS = 3
@@ -326,7 +332,45 @@ def subscription_change_plan(
     rest of the period (:func:`prorate`). During a trial, or when nothing is due, it applies at once;
     otherwise it waits for the payment of ``amount_due`` (:func:`subscription_upgrade_paid`), since limits
     change only from a verified payment. A cheaper plan (or the free plan) is a downgrade, scheduled for the
-    period end (:func:`subscription_period_roll`)."""
+    period end (:func:`subscription_period_roll`).
+
+    A subscription Stripe renews is changed at Stripe too (``provider_subscriptions``): a downgrade there first
+    (nothing changes here if Stripe refuses); an upgrade here first (its pending state must be in place before
+    Stripe's invoice for it is paid), withdrawn if Stripe refuses. Stripe then invoices the upgrade's difference
+    itself: ``amount_due`` is what Kontora reckons, the invoice says what was charged."""
+    if renewed_by_provider(subscription) and subscription.status == S.ACTIVE and plan.pk != subscription.plan_id:
+        price = subscription.price
+        new_price = None if plan.is_free or price is None else _price(plan, price.currency_id, price.period)
+        if new_price is None:
+            provider_cancel_at_period_end(subscription, True)
+        elif new_price.amount < price.amount:
+            provider_change_price(subscription, new_price, invoice_now=False)
+    change = _change_plan(subscription=subscription, plan=plan, user=user, today=today)
+    if renewed_by_provider(change.subscription) and change.kind in ("upgrade", "upgrade_pending"):
+        try:
+            provider_change_price(
+                change.subscription,
+                change.subscription.pending_price or change.subscription.price,
+                invoice_now=change.kind == "upgrade_pending",
+                due=change.amount_due,
+            )
+        except ValidationError:
+            if change.kind == "upgrade_pending":
+                _pending_withdraw(change.subscription)
+            raise
+    return change
+
+
+def _pending_withdraw(subscription: Subscription) -> None:
+    """Undo an upgrade awaiting payment that the provider refused to invoice."""
+    with transaction.atomic():
+        _organization, subscription = _lock(subscription)
+        subscription.pending_plan = subscription.pending_price = subscription.pending_amount = None
+        subscription.save()
+        _audit("billing.subscription.upgrade_withdrawn", subscription)
+
+
+def _change_plan(*, subscription: Subscription, plan: Plan, user=None, today: dt.date | None = None) -> PlanChange:
     with transaction.atomic():
         organization, subscription = _lock(subscription)
         if subscription.status not in (S.TRIALING, S.ACTIVE):
@@ -404,11 +448,24 @@ def subscription_upgrade_paid(*, subscription: Subscription, event_key: str) -> 
 
 
 def subscription_cancel(
-    *, subscription: Subscription, at_period_end: bool = True, user=None, now: dt.datetime | None = None
+    *,
+    subscription: Subscription,
+    at_period_end: bool = True,
+    user=None,
+    now: dt.datetime | None = None,
+    mirror: bool = False,
 ) -> Subscription:
     """Cancel a subscription: at its period end (the default; it keeps its plan until then and can be
-    resumed) or now (the organization moves to the free plan at once)."""
+    resumed) or now (the organization moves to the free plan at once).
+
+    A subscription Stripe renews is cancelled at Stripe first; ``mirror`` is for Stripe's own word about it (a
+    webhook), which is applied here only."""
     now = _now(now)
+    if not mirror and subscription.status not in ENDED_STATUSES:
+        if not at_period_end:
+            provider_cancel_now(subscription)
+        elif not subscription.cancel_at_period_end:
+            provider_cancel_at_period_end(subscription, True)
     with transaction.atomic():
         organization, subscription = _lock(subscription)
         if subscription.status in ENDED_STATUSES:
@@ -437,8 +494,16 @@ def subscription_cancel(
     return mark_replay(subscription, False)
 
 
-def subscription_resume(*, subscription: Subscription, user=None) -> Subscription:
-    """Undo a cancel (or a downgrade) scheduled for the period end: the subscription renews on its plan."""
+def subscription_resume(*, subscription: Subscription, user=None, mirror: bool = False) -> Subscription:
+    """Undo a cancel (or a downgrade) scheduled for the period end: the subscription renews on its plan. A
+    subscription Stripe renews is resumed at Stripe first (``mirror``: Stripe's own word, applied here only)."""
+    if not mirror and subscription.is_current:
+        if subscription.cancel_at_period_end or (
+            subscription.scheduled_plan_id and subscription.scheduled_price_id is None
+        ):
+            provider_cancel_at_period_end(subscription, False)
+        elif subscription.scheduled_price_id and subscription.price_id:
+            provider_change_price(subscription, subscription.price, invoice_now=False)
     with transaction.atomic():
         _organization, subscription = _lock(subscription)
         if not subscription.is_current:

@@ -19,8 +19,10 @@ reference PaymentIntent and refund events name):
 Refunds: ``refund.created`` / ``refund.updated`` / ``refund.failed`` / ``charge.refund.updated`` (a Refund
 object) and ``charge.refunded`` (the refunds the charge lists), applied by refund id.
 
-Subscriptions (Kontora's own plans, so only from the platform's gateway): ``invoice.paid`` activates or
-renews (the invoice line's period) or pays a pending upgrade; ``invoice.payment_failed`` is a failed renewal;
+Subscriptions (Kontora's own plans, so only from the platform's gateway): ``invoice.paid`` books the money
+(the first invoice settles the checkout's payment; each later one, a renewal or an upgrade's difference, is
+recorded as a payment keyed by the invoice) and activates or renews (the invoice line's period) or pays a
+pending upgrade; ``invoice.payment_failed`` is a failed renewal;
 ``customer.subscription.updated`` / ``deleted`` mirror a cancel, a resume, an end. Our subscription is found
 by its ``provider_subscription_id`` (``sub_…``) or, before the first activation, by the ``kontora_subscription``
 metadata the checkout put on Stripe's subscription.
@@ -29,17 +31,20 @@ metadata the checkout put on Stripe's subscription.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import stripe
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from apps.core.mechanisms.idempotency import product_key
 from apps.core.mechanisms.webhooks import Incoming, Verified, WebhookRejected
 
 from ..models import GatewayMode, Payment, PaymentStatus, Subscription
 from ..providers import PaymentState, ProviderError, RefundState
 from ..providers.base import from_minor
-from ..services.payments import payment_apply_state, payment_sync
+from ..services.checkout import SUBSCRIPTION_METADATA, SUBSCRIPTION_PURPOSE, plan_line
+from ..services.payments import payment_apply_state, payment_record_received, payment_sync
 from ..services.refunds import refund_apply_state
 from ..services.subscriptions import (
     subscription_activate,
@@ -53,7 +58,6 @@ from .common import delivery_gateway, delivery_json, gateway_of, json_body, logg
 PROVIDER = "stripe"
 TOLERANCE_SECONDS = 300
 SIGNATURE_HEADER = "Stripe-Signature"
-SUBSCRIPTION_METADATA = "kontora_subscription"
 
 _INTENT_STATUS = {
     "succeeded": PaymentStatus.SUCCEEDED,
@@ -252,12 +256,45 @@ def _moment(value) -> dt.datetime:
     return dt.datetime.fromtimestamp(int(value), tz=dt.UTC)
 
 
+def _invoice_money(gateway, invoice, subscription: Subscription, metadata: dict) -> None:
+    """Book what a paid invoice of Stripe's subscription took. The first invoice (``subscription_create``) is
+    the payment our checkout started (found by the ``kontora_key`` Stripe's subscription carries): its state
+    is applied. Every later one (a period's renewal, an upgrade's prorated difference) is a payment Stripe took
+    on its own: recorded once, keyed by the invoice."""
+    currency = str(invoice.get("currency") or "").upper()
+    paid = from_minor(invoice.get("amount_paid") or 0, currency)
+    if paid <= 0:
+        return  # a trial's or a fully credited invoice: no money moved
+    state = PaymentState(
+        provider_id=invoice["id"], status=PaymentStatus.SUCCEEDED, amount=paid, currency=currency, captured_amount=paid
+    )
+    first = payment_named(gateway, key=str(metadata.get("kontora_key") or "")) if metadata else None
+    if invoice.get("billing_reason") == "subscription_create" and first is not None:
+        if first.status == PaymentStatus.SUCCEEDED:
+            return
+        # The checkout's payment is named by its session (cs_…); the invoice's amount settles it.
+        _apply(first, replace(state, provider_id=first.provider_payment_id))
+        return
+    price = subscription.price
+    payment = payment_record_received(
+        gateway=gateway,
+        state=state,
+        purpose=(SUBSCRIPTION_PURPOSE, subscription.pk),
+        description=plan_line(subscription.plan, price.period if price else "month"),
+        idempotency_key=product_key("billing-stripe-invoice", invoice["id"]),
+    )
+    _fee_fetch(payment)
+
+
 def _invoice_paid(gateway, event, invoice) -> None:
     details = _subscription_details(invoice)
     stripe_id = _id(details.get("subscription"))
     subscription = _our_subscription(gateway, stripe_id, details.get("metadata"))
     if subscription is None:
         return
+    # The money first: it was taken whatever becomes of the subscription (an ended one is the operator's to
+    # refund; the sweeper flags payments whose purpose is gone).
+    _invoice_money(gateway, invoice, subscription, details.get("metadata") or {})
     key = f"stripe:{invoice['id']}:paid"
     if invoice.get("billing_reason") == "subscription_update" and subscription.pending_plan_id:
         subscription_upgrade_paid(subscription=subscription, event_key=key)
@@ -293,11 +330,11 @@ def _subscription_updated(gateway, event, data) -> None:
         return
     ended = event["type"] == "customer.subscription.deleted" or data.get("status") in ("canceled", "incomplete_expired")
     if ended:
-        subscription_cancel(subscription=subscription, at_period_end=False)
+        subscription_cancel(subscription=subscription, at_period_end=False, mirror=True)
     elif data.get("cancel_at_period_end") and not subscription.cancel_at_period_end:
-        subscription_cancel(subscription=subscription, at_period_end=True)
+        subscription_cancel(subscription=subscription, at_period_end=True, mirror=True)
     elif not data.get("cancel_at_period_end") and subscription.cancel_at_period_end and subscription.is_current:
-        subscription_resume(subscription=subscription)
+        subscription_resume(subscription=subscription, mirror=True)
 
 
 _HANDLERS = {

@@ -27,6 +27,7 @@ from django.utils.translation import ngettext, pgettext_lazy
 
 from apps.core.accounts.tenancy import organization_ids
 from apps.core.admin_kit.base import KontoraModelAdmin, KontoraTabularInline, admin_page_media
+from apps.core.admin_kit.inlines import adopt, kept_rows, note_inline_changes
 from apps.core.forms import DateField
 from apps.core.language.formatting import format_date, format_money
 from apps.core.money.amounts import round_to
@@ -43,7 +44,7 @@ from ..selectors import accounts_for
 from ..services import invoices as invoice_services
 from ..services import purposes
 from ..services.purposes import account_purpose_filter
-from .common import CompactInline, adopt, kept_rows, note_inline_changes, reason_of, spread_errors
+from .common import CompactInline, reason_of, spread_errors
 
 
 def _money(amount, invoice: Invoice) -> str:

@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 
 from apps.core.accounts.tenancy import organization_ids, scope
 from apps.core.admin_kit.base import KontoraModelAdmin
+from apps.core.admin_kit.inlines import adopt, kept_rows, note_inline_changes
 from apps.core.language.formatting import format_date
 
 from ..models import (
@@ -23,7 +24,7 @@ from ..models import (
 from ..selectors import accounts_for
 from ..services import purposes
 from ..services import recurring as recurring_services
-from .common import CompactInline, adopt, kept_rows, note_inline_changes, reason_of, spread_errors
+from .common import CompactInline, reason_of, spread_errors
 
 # --- recurring payments -----------------------------------------------------------------------------------
 
