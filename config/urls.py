@@ -33,6 +33,7 @@ urlpatterns += i18n_patterns(
     path("", include(("apps.core.urls", "pages"))),
     path("accounts/", include("allauth.urls")),
     path("ledger/", include("apps.ledger.urls")),
+    path("analytics/", include("apps.analytics.urls")),
     path("billing/", include("apps.billing.urls")),
     prefix_default_language=True,
 )

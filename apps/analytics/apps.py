@@ -9,7 +9,9 @@ class AnalyticsConfig(AppConfig):
 
     def ready(self) -> None:
         from .audit_actions import register_analytics_action_labels
+        from .dashboard import register_dashboard
         from .webhooks import webhook_sources_register
 
         register_analytics_action_labels()
         webhook_sources_register()
+        register_dashboard()

@@ -13,7 +13,13 @@ from datetime import date
 
 from django.db import connection, transaction
 
+from apps.core.realtime.events import publish
+
 from .models import ImportJob
+
+# Told to the organization's live stream after a refresh commits: dashboards fetch their figures then (the
+# import's own "finished" event goes out before its days are summed here).
+EVENT_REFRESHED = "analytics.rollup_refreshed"
 
 # The import pipeline's lock (services.imports.LOCK_NAMESPACE): a refresh of a source waits for an import
 # writing into it and the other way round, so the sums are never read from a half-written source; two
@@ -67,4 +73,9 @@ def rollup_refresh(
                 return None
         parameters = {"organization": organization_id, "source": source_id, "date_from": date_from, "date_to": date_to}
         cursor.execute(_REFRESH, parameters)
+        publish(
+            organization_id,
+            EVENT_REFRESHED,
+            {"source": source_id, "date_from": str(date_from), "date_to": str(date_to)},
+        )
     return date_from, date_to

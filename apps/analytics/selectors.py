@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 
-from .models import ImportJob, MetricFact, TrafficSource
+from apps.core.accounts.roles import write_power
+from apps.core.accounts.tenancy import has_power, scope
+
+from .models import Campaign, DailyRollup, ImportJob, MetricFact, TrafficSource
 
 
 def traffic_source_list(*, organization) -> QuerySet[TrafficSource]:
@@ -30,6 +33,50 @@ def metric_fact_list(*, organization, date_from: date, date_to: date) -> QuerySe
         .filter(report_date__gte=date_from, report_date__lte=date_to)
         .select_related("source", "campaign")
     )
+
+
+def campaign_get(*, user, campaign_id: int) -> Campaign:
+    """A campaign of one of the user's organizations (``Campaign.DoesNotExist`` for anyone else's: not found),
+    with its source, offer and program."""
+    campaigns = scope(Campaign.objects.select_related("source", "offer__program", "organization"), user)
+    return campaigns.get(pk=campaign_id)
+
+
+def campaign_fact_list(*, campaign: Campaign, date_from: date, date_to: date) -> QuerySet[MetricFact]:
+    """The campaign's daily facts from ``date_from`` to ``date_to``, newest first, each with the import it
+    came from (the natural key's unique index, which starts with organization, source and campaign, serves it)."""
+    return (
+        MetricFact.objects.filter(
+            organization_id=campaign.organization_id,
+            source_id=campaign.source_id,
+            campaign_id=campaign.pk,
+            report_date__gte=date_from,
+            report_date__lte=date_to,
+        )
+        .select_related("import_job")
+        .order_by("-report_date", "import_job_id", "line", "pk")
+    )
+
+
+def campaign_newest_date(*, campaign: Campaign) -> date | None:
+    return (
+        DailyRollup.objects.filter(
+            organization_id=campaign.organization_id, source_id=campaign.source_id, campaign_id=campaign.pk
+        )
+        .aggregate(newest=Max("report_date"))
+        .get("newest")
+    )
+
+
+def import_job_for_user(*, user, job_id: int) -> ImportJob:
+    """An import job of one of the user's organizations (``ImportJob.DoesNotExist`` otherwise: not found)."""
+    return scope(ImportJob.objects.select_related("source", "created_by", "organization"), user).get(pk=job_id)
+
+
+def writable_traffic_sources(*, user) -> list[TrafficSource]:
+    """The traffic sources the user may import into: of their organizations, where their role may write."""
+    sources = scope(TrafficSource.objects.select_related("organization"), user).order_by("organization__name", "name")
+    return [source for source in sources if has_power(user, write_power("analytics"), source.organization_id)]
 
 
 def postback_endpoint_get(*, public_id: str):

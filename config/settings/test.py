@@ -30,6 +30,13 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# A browser test whose server (daphne) and Celery worker are different processes shares uploads through a
+# folder it names here; every other test keeps files in memory.
+if os.environ.get("KONTORA_TEST_MEDIA_ROOT"):
+    STORAGES["default"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": os.environ["KONTORA_TEST_MEDIA_ROOT"]},
+    }
 WHITENOISE_AUTOREFRESH = True
 # Serve static files straight from the apps and static/ (no collectstatic needed outside production).
 WHITENOISE_USE_FINDERS = True

@@ -88,3 +88,46 @@ def test_pricing_stub_checkout_live_status_and_the_new_plan(billing_server, brow
     expect(page.locator(f"[data-payment='{payment.pk}']")).to_contain_text("Receipt (PDF)")
     page.screenshot(path="var/browser-billing-account.png", full_page=True)
     assert page.evaluate("window.cspViolations") == []  # no inline script or style on the way
+
+
+# Every WebSocket the page opens fails at once, as behind a proxy that refuses the upgrade.
+NO_WEBSOCKETS = """
+window.WebSocket = class {
+  constructor() {
+    this.readyState = 3;
+    setTimeout(() => {
+      this.onerror && this.onerror(new Event("error"));
+      this.onclose && this.onclose(new CloseEvent("close"));
+    }, 0);
+  }
+  send() {}
+  close() {}
+  addEventListener(type, handler) { this["on" + type] = handler; }
+  removeEventListener() {}
+};
+"""
+
+
+def test_without_a_live_connection_the_return_page_polls_for_the_status(
+    billing_server, browser_page, organization, member_of
+):
+    OrganizationFactory(name="ООО «Контора»", slug=PLATFORM_SLUG)
+    catalogue_without_trials()
+    owner = member_of(organization, role=Role.OWNER, email="owner@example.com")
+    page = browser_page
+    page.add_init_script(NO_WEBSOCKETS)
+    _sign_in(page, billing_server, owner)
+
+    page.goto(f"{billing_server}/ru/billing/pricing/?currency=RUB&period=month")
+    page.click("[data-choose=pro]")
+    page.click("[data-stub=return]")
+    status = page.locator("[data-billing-status]")
+    expect(status).to_have_attribute("data-status", "pending")
+    expect(page.locator("[data-live-status]")).not_to_have_attribute("data-state", "online")
+
+    stub_payment_complete(payment=Payment.objects.get(), succeeded=True)
+
+    # No event can arrive: the page's poll of the status URL (every 4 s) brings the news.
+    expect(status).to_have_attribute("data-status", "succeeded", timeout=15_000)
+    expect(status).to_have_text("оплачен")
+    expect(page.locator("[data-billing-done]")).to_be_visible()

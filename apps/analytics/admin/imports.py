@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -101,7 +101,10 @@ class ImportJobAdmin(KontoraModelAdmin):
     date_hierarchy = "created_at"
     fieldsets = [
         (None, {"fields": ["organization", "source", "file_name", "format", "keep_valid", "forced", "status"]}),
-        (_("Result"), {"fields": ["message", "counts", "warnings_display", "errors_display", "error_report_link"]}),
+        (
+            _("Result"),
+            {"fields": ["page_link", "message", "counts", "warnings_display", "errors_display", "error_report_link"]},
+        ),
         (_("File"), {"fields": ["file", "sha256", "time_zone"]}),
         (_("Timing"), {"fields": ["created_by", "created_at", "started_at", "finished_at"]}),
     ]
@@ -113,6 +116,7 @@ class ImportJobAdmin(KontoraModelAdmin):
         "keep_valid",
         "forced",
         "status",
+        "page_link",
         "message",
         "counts",
         "warnings_display",
@@ -163,6 +167,10 @@ class ImportJobAdmin(KontoraModelAdmin):
         else:
             self.message_user(request, _("The file is queued for import; this page shows its progress."))
 
+    def response_add(self, request, obj, post_url_continue=None):
+        """The upload lands on the job's page, which follows the import live."""
+        return HttpResponseRedirect(reverse("analytics:import-job", args=[obj.pk]))
+
     def save_related(self, request, form, formsets, change):
         """Nothing: the upload has no related rows."""
 
@@ -170,6 +178,12 @@ class ImportJobAdmin(KontoraModelAdmin):
         """The service wrote the audit record of the upload."""
 
     # --- what the job's page shows ------------------------------------------------------------------------
+
+    @admin.display(description=_("progress"))
+    def page_link(self, job: ImportJob) -> str:
+        return format_html(
+            '<a href="{}">{}</a>', reverse("analytics:import-job", args=[job.pk]), _("Follow the import live")
+        )
 
     @admin.display(description=_("rows"))
     def counts(self, job: ImportJob) -> str:

@@ -37,7 +37,16 @@ from .catalog import (
     header_key,
     resolve,
 )
-from .rows import CONVERSION, CellError, ConversionRow, FormatNotRecognized, MetricRow, UnreadableFile, Warning_
+from .rows import (
+    CONVERSION,
+    CellError,
+    ConversionRow,
+    FormatNotRecognized,
+    MetricColumns,
+    MetricRow,
+    UnreadableFile,
+    Warning_,
+)
 
 SAMPLE_BYTES = 64 * 1024
 ERROR_LIMIT = 1000
@@ -391,6 +400,11 @@ class _Concat:
 # --------------------------------------------------------------------------------------------- reading
 
 
+# The fields of a clean chunk taken as they are read (text "" when the file lacks the column, counts None).
+_PLAIN_TEXTS = ("campaign_id", "campaign_name", "ad_group", "creative", "placement", "country", "os", "sub_id")
+_PLAIN_COUNTS = ("impressions", "clicks", "installs", "conversions")
+
+
 def _fast_counts(column: list) -> list[int]:
     """A column of plain whole numbers at C speed; anything else raises and the column is read cell by cell."""
     counts = list(map(int, column))
@@ -662,7 +676,7 @@ class Reading:
                 rows.append(row)
         return rows
 
-    def _plain_metric_rows(self, chunk: list[Record], columns: dict[str, list]) -> list[MetricRow] | None:
+    def _plain_metric_rows(self, chunk: list[Record], columns: dict[str, list]) -> MetricColumns | list | None:
         """The rows of a clean chunk of daily facts, assembled a column at a time (what a large network export
         is). None when a row needs the row-by-row rules: a missing date, a currency missing or in conflict."""
         count = len(chunk)
@@ -692,28 +706,17 @@ class Reading:
             return None  # amounts without a currency: each such row is reported by the row-by-row rules
         blank = [""] * count
         nothing = [None] * count
-        rows = list(
-            map(
-                MetricRow,
-                list(map(operator.itemgetter(0), chunk)),
-                dates,
-                columns.get("campaign_id", blank),
-                columns.get("campaign_name", blank),
-                columns.get("ad_group", blank),
-                columns.get("creative", blank),
-                columns.get("placement", blank),
-                columns.get("country", blank),
-                columns.get("os", blank),
-                columns.get("sub_id", blank),
-                columns.get("impressions", nothing),
-                columns.get("clicks", nothing),
-                columns.get("installs", nothing),
-                columns.get("conversions", nothing),
-                nothing,
-                spend,
-                revenue,
-                currencies,
-            )
+        batch = MetricColumns(
+            {
+                "line": list(map(operator.itemgetter(0), chunk)),
+                "report_date": dates,
+                **{name: columns.get(name, blank) for name in _PLAIN_TEXTS},
+                **{name: columns.get(name, nothing) for name in _PLAIN_COUNTS},
+                "events": nothing,
+                "spend": spend,
+                "revenue": revenue,
+                "currency": currencies,
+            }
         )
         impressions, clicks = columns.get("impressions"), columns.get("clicks")
         checks = []
@@ -729,7 +732,7 @@ class Reading:
         # Each check is first asked of the whole chunk at C speed; the rows are walked (in line order, for the
         # warnings) only when one of them has something to say.
         if checks or unseen:
-            for row in rows:  # in line order, as the row-by-row path warns
+            for row in batch.rows():  # in line order, as the row-by-row path warns
                 if row.currency in unseen:
                     unseen.discard(row.currency)
                     self._note_currency(row.line, row.currency)
@@ -737,7 +740,7 @@ class Reading:
                     if check(row):
                         self._check_metric(row)
                         break
-        return rows
+        return batch
 
     def _learn(self, records: list[Record]) -> None:
         fields = self._resolved.fields

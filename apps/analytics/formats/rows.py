@@ -50,6 +50,40 @@ class MetricRow:
     currency: str = ""  # ISO 4217 upper case (from a column, a header such as "Sales in EUR", or the source)
 
 
+METRIC_ROW_FIELDS = tuple(MetricRow.__dataclass_fields__)
+
+
+class MetricColumns:
+    """A batch of daily facts held column by column: what a clean chunk of a large export reads into, without
+    a Python object per row. ``columns`` maps each of :data:`METRIC_ROW_FIELDS` to a list of one value per row
+    (all the same length). It iterates, indexes and measures as the list of :class:`MetricRow` it stands for,
+    so a consumer that wants rows gets them; the import pipeline writes the columns as they are."""
+
+    __slots__ = ("columns", "_count")
+
+    def __init__(self, columns: dict[str, list]):
+        missing = set(METRIC_ROW_FIELDS) - set(columns)
+        if missing:
+            raise ValueError(f"MetricColumns needs every field; missing {sorted(missing)}")
+        lengths = {len(values) for values in columns.values()}
+        if len(lengths) > 1:
+            raise ValueError(f"MetricColumns' columns differ in length: {sorted(lengths)}")
+        self.columns = columns
+        self._count = lengths.pop() if lengths else 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def rows(self) -> list[MetricRow]:
+        return list(map(MetricRow, *(self.columns[name] for name in METRIC_ROW_FIELDS)))
+
+    def __iter__(self):
+        return iter(self.rows())
+
+    def __getitem__(self, index: int) -> MetricRow:
+        return MetricRow(*(self.columns[name][index] for name in METRIC_ROW_FIELDS))
+
+
 @dataclass(slots=True)
 class ConversionRow:
     """A raw install, in-app event or tracker conversion."""
