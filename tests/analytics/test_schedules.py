@@ -338,7 +338,9 @@ def test_credentials_are_kept_encrypted_and_an_empty_value_keeps_the_stored_one(
     assert "rotated" not in str(AuditLog.objects.filter(action="analytics.schedule.update").get().changes)
 
 
-def test_the_admin_saves_a_schedule_through_the_service_and_runs_it_now(client, source, tmp_path, member_of):
+def test_the_admin_saves_a_schedule_through_the_service_and_queues_a_run_now(
+    client, source, tmp_path, member_of, django_capture_on_commit_callbacks
+):
     shutil.copy(FIXTURES / "moloco_dashboard.csv", tmp_path / "may-01.csv")
     client.force_login(member_of(source.organization))
 
@@ -356,13 +358,19 @@ def test_the_admin_saves_a_schedule_through_the_service_and_runs_it_now(client, 
         },
     )
     schedule = ImportSchedule.objects.get()
-    ran = client.post(
-        "/admin/analytics/importschedule/", {"action": "run_now", "_selected_action": [schedule.pk]}, follow=True
-    )
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        ran = client.post(
+            "/admin/analytics/importschedule/", {"action": "run_now", "_selected_action": [schedule.pk]}, follow=True
+        )
 
     assert added.status_code == 302
     assert AuditLog.objects.filter(action="analytics.schedule.create").count() == 1
-    assert "1 imported" in ran.content.decode()
+    assert "queued to run now" in ran.content.decode()
+    assert len(callbacks) == 1  # the run, queued for a worker once the request commits
+    assert not ImportJob.objects.exists()
+    import_schedule_run(schedule_id=schedule.pk)  # what the worker does
+    schedule.refresh_from_db()
+    assert schedule.last_run_at is not None
     assert ImportJob.objects.filter(source=source, status=ImportJob.Status.DONE).count() == 1
 
 
