@@ -333,3 +333,62 @@ def test_a_columnar_batch_writes_exactly_what_its_rows_write(source, organizatio
     assert [fact[1] for fact in facts(source)] == tricky
     assert facts(source)[3][4] is None  # a missing spend stays NULL
     assert facts(source)[4][5] == Decimal("100")
+
+
+def test_a_chunk_read_by_the_fast_path_writes_exactly_what_its_rows_write(source, organization):
+    """A chunk the fast path read is a polars frame (amounts as the file's plain text), copied as it is: the
+    facts are those of the same rows written row by row, escapes and missing values included."""
+    import polars as pl
+
+    from apps.analytics.formats.rows import FrameBatch
+
+    tricky = ["back\\slash", "tab\there", "line\nbreak", "cr\rhere", "\\N", "Кампания «Весна»", ""]
+    rows = [
+        MetricRow(
+            line=index + 2,
+            report_date=date(2026, 5, 1 + index),
+            campaign_id=f"c{index}",
+            campaign_name=name,
+            creative=name,
+            country="US",
+            impressions=None if index % 2 else 1000 + index,
+            clicks=index,
+            spend=None if index == 3 else Decimal("0012.3456789"),
+            revenue=Decimal("-7.50") if index == 4 else None,
+            currency="USD",
+        )
+        for index, name in enumerate(tricky)
+    ]
+    frame = pl.DataFrame(
+        {
+            "line": [row.line for row in rows],
+            "report_date": [row.report_date for row in rows],
+            **{
+                name: [getattr(row, name) for row in rows]
+                for name in ("campaign_id", "campaign_name", "ad_group", "creative", "placement", "country", "os")
+            },
+            "sub_id": [row.sub_id for row in rows],
+            **{
+                name: pl.Series([getattr(row, name) for row in rows], dtype=pl.Int64)
+                for name in ("impressions", "clicks", "installs", "conversions")
+            },
+            "spend": pl.Series([None if row.spend is None else "0012.3456789" for row in rows], dtype=pl.String),
+            "revenue": pl.Series([None if row.revenue is None else "-7.50" for row in rows], dtype=pl.String),
+            "currency": [row.currency for row in rows],
+        }
+    )
+    batch = FrameBatch(frame)
+    assert batch.rows() == rows  # it stands for the rows it holds
+    other = TrafficSourceFactory(organization=organization, name="Row by row", time_zone=source.time_zone)
+
+    import_rows(import_job(source), [batch], reading=reading_of(rows, timezone=source.time_zone))
+    import_rows(import_job(other), [rows], reading=reading_of(rows, timezone=source.time_zone))
+
+    def facts(of):
+        fields = ("line", "report_date", "creative", "impressions", "clicks", "spend", "revenue", "campaign__name")
+        return list(MetricFact.objects.filter(source=of).order_by("line").values_list(*fields))
+
+    assert facts(source) == facts(other)
+    assert [fact[2] for fact in facts(source)] == tricky
+    assert facts(source)[3][5] is None  # a missing spend stays NULL
+    assert facts(source)[4][6] == Decimal("-7.50")

@@ -42,6 +42,7 @@ from .rows import (
     CellError,
     ConversionRow,
     FormatNotRecognized,
+    FrameBatch,
     MetricColumns,
     MetricRow,
     UnreadableFile,
@@ -125,22 +126,88 @@ def _sniff_delimiter(lines: list[str]) -> str:
     return best
 
 
-def _csv_records(text: io.TextIOWrapper) -> tuple[str, Iterator[Record]]:
+def _csv_records(text: io.TextIOWrapper) -> tuple[str, _CsvRecords]:
     head = text.read(SAMPLE_BYTES)
     head += text.readline()  # finish the last line of the sample
     lines = io.StringIO(head, newline="").readlines()
     delimiter = _sniff_delimiter(lines[:50])
-    return delimiter, itertools.chain.from_iterable(_csv_blocks(itertools.chain(lines, text), delimiter))
+    return delimiter, _CsvRecords(_csv_blocks(itertools.chain(lines, text), delimiter))
 
 
-def _csv_blocks(lines: Iterator[str], delimiter: str) -> Iterator[list[Record]]:
-    """The records of a CSV text, a list of them at a time.
+class _PlainBlock:
+    """Whole lines of a CSV text that hold no quote character, the first of them line ``start + 1`` of the
+    file. Without a quote no cell holds a delimiter or a line break, so each line is exactly one record (a
+    blank one, or one of delimiters and spaces only, is none) and its line number is its position. Iterating
+    a block splits it with the csv module in one call, with no Python code per row; the reader's fast path
+    (:mod:`.frames`) takes its ``text`` as it is."""
 
-    The text is opened with ``newline=""``, so every line it yields ends at the first line break. A block of
-    lines without a quote character can hold no quoted field (no delimiter or line break inside a cell), so
-    each of its lines is exactly one record and its line number is its position: the block is split by the
-    csv module in one call, with no Python code per row. From the first block with a quote (or anything the
-    csv module refuses) on, the records are read one by one as before, line numbers counted by the reader."""
+    __slots__ = ("start", "lines", "text", "delimiter")
+
+    def __init__(self, start: int, lines: list[str], delimiter: str, text: str | None = None):
+        self.start, self.lines, self.delimiter = start, lines, delimiter
+        self.text = "".join(lines) if text is None else text
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def __iter__(self) -> Iterator[Record]:
+        return iter(self.records())
+
+    def records(self) -> list[Record]:
+        try:
+            split = list(csv.reader(self.lines, delimiter=self.delimiter))
+        except csv.Error:
+            split = None
+        if split is None or len(split) != len(self.lines):
+            # What the csv module refuses is reported, with its line, by the careful reader.
+            return list(itertools.chain.from_iterable(_csv_one_by_one(iter(self.lines), self.delimiter, self.start)))
+        numbers = range(self.start + 1, self.start + len(split) + 1)
+        kept = list(map(str.strip, map("".join, split)))
+        if all(kept):
+            return list(zip(numbers, split))
+        return [(number, cells) for number, cells, text in zip(numbers, split, kept) if text]
+
+
+class _CsvRecords:
+    """The records of a CSV text one at a time; ``blocks()`` hands out what is left of them a block at a time
+    (what is left of the block being read, then the blocks themselves)."""
+
+    def __init__(self, blocks: Iterator[_PlainBlock | list[Record]]):
+        self._blocks = blocks
+        self._block: _PlainBlock | list[Record] | None = None
+        self._current: Iterator[Record] = iter(())
+
+    def __iter__(self) -> _CsvRecords:
+        return self
+
+    def __next__(self) -> Record:
+        while True:
+            for record in self._current:
+                return record
+            self._block = next(self._blocks)  # StopIteration at the end of the file ends the records
+            self._current = iter(self._block)
+
+    def unread(self, records: list[Record]) -> None:
+        """Put ``records`` (the last ones taken) back in front of the rest."""
+        self._current = itertools.chain(records, self._current)
+
+    def blocks(self) -> Iterator[_PlainBlock | list[Record]]:
+        rest = list(self._current)
+        self._current = iter(())
+        block = self._block
+        if rest and isinstance(block, _PlainBlock) and rest[0][0] > block.start:
+            # The records left all come from the block being read: its lines from the first of them on.
+            tail = rest[0][0] - 1
+            yield _PlainBlock(tail, block.lines[tail - block.start :], block.delimiter)
+        elif rest:
+            yield rest
+        yield from self._blocks
+
+
+def _csv_blocks(lines: Iterator[str], delimiter: str) -> Iterator[_PlainBlock | list[Record]]:
+    """The records of a CSV text, a block at a time: a :class:`_PlainBlock` of CSV_BLOCK_LINES lines while
+    the lines hold no quote; from the first block with a quote on, the records one by one (a list of one),
+    line numbers counted by the csv module's reader."""
     consumed = 0  # physical lines handed out so far
     while True:
         block: list[str] = []
@@ -152,21 +219,11 @@ def _csv_blocks(lines: Iterator[str], delimiter: str) -> Iterator[list[Record]]:
             ) from error
         if not block:
             return
-        if '"' not in "".join(block):
-            try:
-                split = list(csv.reader(block, delimiter=delimiter))
-            except csv.Error:
-                split = None
-            if split is not None and len(split) == len(block):
-                # A blank line, or one of delimiters and spaces only, is no record (as below).
-                kept = list(map(str.strip, map("".join, split)))
-                numbers = range(consumed + 1, consumed + len(block) + 1)
-                if all(kept):
-                    yield list(zip(numbers, split))
-                else:
-                    yield [(number, cells) for number, cells, text in zip(numbers, split, kept) if text]
-                consumed += len(block)
-                continue
+        text = "".join(block)
+        if '"' not in text:
+            yield _PlainBlock(consumed, block, delimiter, text)
+            consumed += len(block)
+            continue
         yield from _csv_one_by_one(itertools.chain(block, lines), delimiter, consumed)
         return
 
@@ -467,6 +524,7 @@ class Reading:
         batch_size: int,
         encoding: str,
         container: str = CSV,
+        fast: bool = True,
     ):
         self.format = fmt
         self.container = container  # of the file itself: a mapped (generic) format may read JSON rows
@@ -514,6 +572,8 @@ class Reading:
             and "report_date" in resolved.fields
             and len(self._file_currencies) <= 1
         )
+        # Clean chunks of such facts in a CSV file can be read a column at a time by polars (.frames).
+        self._framed = fast and self._plain_metrics and isinstance(self._records, _CsvRecords) and container == CSV
         if encoding == "cp1251":
             self._warn(1, "", _("The file is not UTF-8; it was read as Windows-1251 (Cyrillic)."))
 
@@ -558,23 +618,70 @@ class Reading:
 
     # -- the batches
 
-    def batches(self) -> Iterator[list[MetricRow] | list[ConversionRow]]:
-        """Lists of at most ``batch_size`` valid rows, in file order."""
+    def batches(self) -> Iterator[list[MetricRow] | list[ConversionRow] | MetricColumns | FrameBatch]:
+        """Batches of valid rows, in file order: lists of rows, or clean chunks held column by column (which
+        iterate as their rows). A batch holds at most ``batch_size`` rows."""
         if self.finished:
             raise RuntimeError("A Reading can be iterated once.")
         records = iter(self._records)
         first = list(itertools.islice(records, self._batch_size))
-        self._learn(first)
-        pending = itertools.chain(first, records)
-        while True:
-            chunk = self._admit(itertools.islice(pending, self._batch_size))
-            if chunk is None:
-                break
-            rows = self._chunk_rows(chunk)
+        self._learn(first)  # the file's way of writing numbers and dates, from its first rows
+        chunks = self._framed_chunks(first) if self._framed else self._chunks(itertools.chain(first, records))
+        for rows in chunks:
             self._flush_errors()
             if rows:
                 yield rows
         self.finished = True
+
+    def _chunks(self, records: Iterator[Record]) -> Iterator[list]:
+        while True:
+            chunk = self._admit(itertools.islice(records, self._batch_size))
+            if chunk is None:
+                return
+            yield self._chunk_rows(chunk)
+
+    def _framed_chunks(self, first: list[Record]) -> Iterator[list | FrameBatch]:
+        """As :meth:`_chunks`, but the file's plain blocks go to the fast path ``batch_size`` lines at a time;
+        a chunk it declines, and every record outside plain blocks, is read by the row-by-row rules."""
+        from . import frames  # polars is imported only by a file that can use it
+
+        size, waiting, records = self._batch_size, [], list(first)
+
+        def framed(final: bool) -> Iterator[list | FrameBatch]:
+            lines = list(itertools.chain.from_iterable(block.lines for block in waiting))
+            start = waiting[0].start
+            waiting.clear()
+            for offset in range(0, len(lines), size):
+                piece = lines[offset : offset + size]
+                if len(piece) < size and not final:
+                    waiting.append(_PlainBlock(start + offset, piece, self.delimiter))
+                    return
+                batch = frames.read_chunk(self, start + offset, "".join(piece))
+                if batch is not None:
+                    self.rows_read += len(batch)
+                    yield batch
+                else:
+                    yield from self._chunks(iter(_PlainBlock(start + offset, piece, self.delimiter)))
+
+        for block in self._records.blocks():
+            if isinstance(block, _PlainBlock):
+                if records:
+                    yield from self._chunks(iter(records))
+                    records = []
+                waiting.append(block)
+                if sum(map(len, waiting)) >= size:
+                    yield from framed(final=False)
+            else:
+                if waiting:
+                    yield from framed(final=True)
+                records.extend(block)
+                if len(records) >= size:
+                    yield from self._chunks(iter(records[:size]))
+                    del records[:size]
+        if records:
+            yield from self._chunks(iter(records))
+        if waiting:
+            yield from framed(final=True)
 
     def _admit(self, records: Iterable[Record]) -> list[Record] | None:
         """The records of one chunk that are data rows (None at the end of the file)."""
@@ -961,10 +1068,12 @@ def read(
     source_currency: str = "",
     mapping: dict | None = None,
     batch_size: int = 50_000,
+    fast: bool = True,
 ) -> Reading:
     """Open a traffic file for reading in batches. The format is recognised from the header unless given
     (a code such as "keitaro", or a format); raises FormatNotRecognized when none fits, UnreadableFile when
-    the file is not text in a supported shape."""
+    the file is not text in a supported shape. ``fast=False`` reads every chunk by the row-by-row rules
+    (the fast path for clean CSV chunks, :mod:`.frames`, gives the same rows; the tests compare the two)."""
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     try:
@@ -979,7 +1088,10 @@ def read(
     if format is None:
         peeked = list(itertools.islice(records, DETECT_ROWS))
         samples = [cells for _line, cells in peeked]
-        records = itertools.chain(peeked, records)
+        if isinstance(records, _CsvRecords):
+            records.unread(peeked)
+        else:
+            records = itertools.chain(peeked, records)
         format = _recognise(header, samples, mapping=mapping, container=container)
     elif format.container != HEADERLESS and not format.fits([str(name) for name in header]):
         missing = [name for name in format.required if name not in resolve(format, header).fields]
@@ -1004,4 +1116,5 @@ def read(
         batch_size=batch_size,
         encoding=encoding,
         container=container,
+        fast=fast,
     )

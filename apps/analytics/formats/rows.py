@@ -8,8 +8,10 @@ The entry points (apps.analytics.formats):
 
     detect(sample: bytes, *, mapping: dict | None = None) -> Format      # raises FormatNotRecognized
     read(stream: BinaryIO, *, format: Format | str | None = None, source_timezone: str = "UTC",
-         source_currency: str = "", mapping: dict | None = None, batch_size: int = 50_000) -> Reading
-    Reading.batches() -> Iterator[list[MetricRow] | list[ConversionRow]]; after iteration:
+         source_currency: str = "", mapping: dict | None = None, batch_size: int = 50_000,
+         fast: bool = True) -> Reading
+    Reading.batches() -> Iterator of batches: lists of MetricRow or ConversionRow, or clean chunks of daily
+        facts held column by column (MetricColumns, FrameBatch), which iterate as their rows; after iteration:
     Reading.format, .errors (capped), .error_count (all), .warnings, .rows_read, .timezone
 """
 
@@ -82,6 +84,37 @@ class MetricColumns:
 
     def __getitem__(self, index: int) -> MetricRow:
         return MetricRow(*(self.columns[name][index] for name in METRIC_ROW_FIELDS))
+
+
+class FrameBatch:
+    """A clean chunk of daily facts read by the fast path (:mod:`.frames`): a polars frame with a column for
+    each field of :class:`MetricRow` but ``events`` (dates as dates, counts as integers, amounts as the plain
+    decimal text of the file). It measures, iterates and indexes as the list of rows it stands for; the import
+    pipeline copies the frame as it is."""
+
+    __slots__ = ("frame",)
+
+    def __init__(self, frame):  # a polars.DataFrame (polars is imported only where a file needs it)
+        self.frame = frame
+
+    def __len__(self) -> int:
+        return self.frame.height
+
+    def columns(self) -> MetricColumns:
+        listed = {name: self.frame.get_column(name).to_list() for name in METRIC_ROW_FIELDS if name != "events"}
+        for name in ("spend", "revenue"):
+            listed[name] = [None if text is None else Decimal(text) for text in listed[name]]
+        listed["events"] = [None] * self.frame.height
+        return MetricColumns(listed)
+
+    def rows(self) -> list[MetricRow]:
+        return self.columns().rows()
+
+    def __iter__(self):
+        return iter(self.rows())
+
+    def __getitem__(self, index: int) -> MetricRow:
+        return self.rows()[index]
 
 
 @dataclass(slots=True)

@@ -19,6 +19,7 @@ No row is saved through the ORM: at a million rows a file, per-row saves are wha
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -41,7 +42,7 @@ from apps.core.mechanisms.exports import safe_text
 from apps.core.mechanisms.idempotency import mark_replay
 from apps.core.realtime.events import publish
 
-from ..formats.rows import MetricColumns
+from ..formats.rows import FrameBatch, MetricColumns
 from ..models import ImportJob, TrafficSource
 from ..rollups import rollup_refresh
 
@@ -153,40 +154,48 @@ _FACTS_UPSERT = f"""
         SELECT c.id AS campaign_id, {", ".join("s." + k for k in _KEY)},
                min(s.line) AS line, count(*) AS row_count,
                {", ".join(f"sum(s.{m}) AS {m}" for m in _METRICS)},
-               CASE WHEN count(*) = 1 THEN (array_agg(s.events))[1]
-                    ELSE analytics_events_sum(array_agg(s.events)) END AS events,
+               CASE WHEN count(s.events) = 0 THEN NULL
+                    WHEN count(*) = 1 THEN (array_agg(s.events) FILTER (WHERE s.events IS NOT NULL))[1]
+                    ELSE analytics_events_sum(array_agg(s.events) FILTER (WHERE s.events IS NOT NULL)) END AS events,
                max(s.currency) AS currency, min(s.currency) AS other_currency,
                min(s.currency) <> max(s.currency) AS mixed
         FROM {{table}} s JOIN campaigns c ON c.match_key = {_STAGE_MATCH_KEY}
         GROUP BY c.id, {", ".join("s." + k for k in _KEY)}
     ),
-    -- The facts the file would not change are left out before the upsert: ON CONFLICT … DO UPDATE … WHERE
-    -- locks (and so rewrites) every row it meets even when the WHERE says no, which made a re-import as slow
-    -- as the first one. Exact under the advisory lock taken above: only imports write facts, one at a time.
-    changed AS (
-        SELECT r.* FROM source_rows r
-        WHERE NOT r.mixed AND NOT EXISTS (
-            SELECT 1 FROM analytics_metricfact f
-            WHERE f.organization_id = %(organization)s AND f.source_id = %(source)s
-              AND f.campaign_id = r.campaign_id AND {" AND ".join(f"f.{k} = r.{k}" for k in _KEY)}
-              AND ({", ".join("f." + c for c in _COMPARED)})
-                  IS NOT DISTINCT FROM ({", ".join(_INCOMING)})
-        )
+    -- Each fact of the file is matched to the stored one of its natural key (if any) once; then the new ones are
+    -- inserted and the ones the network restated are updated, and the rest are not touched. Plain INSERT and
+    -- UPDATE rather than INSERT … ON CONFLICT: that locks (and so rewrites) every row it meets even when its
+    -- WHERE says no, and checks each key twice. Exact under the advisory lock taken above: only imports write
+    -- facts, one at a time (a key written meanwhile by anything else would fail the unique index, and the
+    -- whole import with it: nothing half written).
+    matched AS MATERIALIZED (
+        SELECT r.*, f.id AS fact_id,
+               ({", ".join("f." + c for c in _COMPARED)}) IS NOT DISTINCT FROM ({", ".join(_INCOMING)}) AS same
+        FROM source_rows r LEFT JOIN analytics_metricfact f
+             ON f.organization_id = %(organization)s AND f.source_id = %(source)s
+            AND f.campaign_id = r.campaign_id AND {" AND ".join(f"f.{k} = r.{k}" for k in _KEY)}
+        WHERE NOT r.mixed
     ),
-    written AS (
-        INSERT INTO analytics_metricfact AS f (
+    inserted AS (
+        INSERT INTO analytics_metricfact (
             organization_id, source_id, campaign_id, {", ".join(_KEY)}, time_zone, {", ".join(_METRICS)},
             events, currency, import_job_id, line
         )
         SELECT %(organization)s, %(source)s, campaign_id, {", ".join(_KEY)}, %(time_zone)s,
                {", ".join(_METRICS)}, events, currency, %(job)s, line
-        FROM changed
-        ON CONFLICT (organization_id, source_id, campaign_id, {", ".join(_KEY)}) DO UPDATE SET
-            {", ".join(f"{c} = EXCLUDED.{c}" for c in _COMPARED)},
-            import_job_id = EXCLUDED.import_job_id, line = EXCLUDED.line
-        WHERE ({", ".join("f." + c for c in _COMPARED)})
-              IS DISTINCT FROM ({", ".join("EXCLUDED." + c for c in _COMPARED)})
-        RETURNING (xmax = 0) AS inserted
+        FROM matched WHERE fact_id IS NULL
+        RETURNING 1
+    ),
+    updated AS (
+        UPDATE analytics_metricfact f SET
+            time_zone = %(time_zone)s, {", ".join(f"{c} = m.{c}" for c in _COMPARED if c != "time_zone")},
+            import_job_id = %(job)s, line = m.line
+        FROM matched m
+        WHERE f.id = m.fact_id AND NOT m.same
+        RETURNING 1
+    ),
+    written AS (
+        SELECT true AS inserted FROM inserted UNION ALL SELECT false FROM updated
     )
     SELECT
         (SELECT count(*) FROM source_rows WHERE NOT mixed),
@@ -503,6 +512,33 @@ def _copy_text(batch: MetricColumns) -> str:
     return "\n".join(map("\t".join, zip(*cells))) + "\n"
 
 
+def _frame_copy_text(frame) -> str:
+    """A chunk read by the fast path (a polars frame, see apps.analytics.formats.frames) as the text COPY
+    reads: the same values, in the same columns, as :func:`_copy_text` writes for its rows."""
+    import polars as pl
+
+    def text(name: str):
+        column = pl.col(name)
+        if frame.get_column(name).str.contains(r"[\\\t\n\r]").any():  # a report's names seldom hold one
+            for char, escaped in (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r")):
+                column = column.str.replace_all(char, escaped, literal=True)
+        return column
+
+    cells = frame.select(
+        pl.col("line").cast(pl.String),
+        pl.col("report_date").dt.strftime("%Y-%m-%d"),
+        *(text(name) for name in _COPY_TEXTS),
+        *(pl.col(name).cast(pl.String) for name in _COPY_NUMBERS),
+        pl.lit(None, dtype=pl.String).alias("events"),
+        pl.col("spend"),
+        pl.col("revenue"),
+        text("currency"),
+    )
+    return cells.write_csv(
+        separator="\t", include_header=False, quote_style="never", null_value=_COPY_NULL, line_terminator="\n"
+    )
+
+
 def _conversion_tuple(row) -> tuple:
     return (
         row.line,
@@ -565,27 +601,32 @@ def import_rows(
     rows_staged = 0
     with connection.cursor() as cursor:
         try:
-            for batch in batches:
-                if not batch:
-                    continue
-                if kind is None:
-                    columnar = isinstance(batch, MetricColumns)
-                    kind = "conversion" if not columnar and hasattr(batch[0], "transaction_id") else "metric"
-                    stage = _CONVERSION_STAGE if kind == "conversion" else _METRIC_STAGE
-                    cursor.execute(stage.format(table=table))
-                columns, as_tuple = (
-                    (_CONVERSION_COLUMNS, _conversion_tuple)
-                    if kind == "conversion"
-                    else (_METRIC_COLUMNS, _metric_tuple)
-                )
-                with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                    if isinstance(batch, MetricColumns):
+            # One COPY for the whole file: the server stores a batch while the next one is being read. Inside
+            # a caller's transaction a COPY cut short (a file unreadable after some batches, a stopped worker)
+            # rolls back to a savepoint of its own, not the caller's work; outside one, it aborts only itself.
+            with contextlib.ExitStack() as copying:
+                if connection.in_atomic_block:
+                    copying.enter_context(transaction.atomic())
+                for batch in batches:
+                    if not batch:
+                        continue
+                    if kind is None:
+                        columnar = isinstance(batch, MetricColumns | FrameBatch)
+                        kind = "conversion" if not columnar and hasattr(batch[0], "transaction_id") else "metric"
+                        stage = _CONVERSION_STAGE if kind == "conversion" else _METRIC_STAGE
+                        cursor.execute(stage.format(table=table))
+                        columns = _CONVERSION_COLUMNS if kind == "conversion" else _METRIC_COLUMNS
+                        as_tuple = _conversion_tuple if kind == "conversion" else _metric_tuple
+                        copy = copying.enter_context(cursor.copy(f"COPY {table} ({columns}) FROM STDIN"))
+                    if isinstance(batch, FrameBatch):
+                        copy.write(_frame_copy_text(batch.frame))
+                    elif isinstance(batch, MetricColumns):
                         copy.write(_copy_text(batch))
                     else:
                         for row in batch:
                             copy.write_row(as_tuple(row))
-                rows_staged += len(batch)
-                _progress(job, rows_staged, progress)
+                    rows_staged += len(batch)
+                    _progress(job, rows_staged, progress)
             return _apply(job, cursor, table, kind, rows_staged, reading)
         finally:
             if kind is not None:
