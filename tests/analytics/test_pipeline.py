@@ -250,6 +250,27 @@ def test_conversions_are_kept_once_per_transaction_id_and_take_their_latest_stat
     assert (again.rows_inserted, again.rows_updated, again.rows_unchanged) == (0, 0, 2)
 
 
+def test_a_conversions_status_only_moves_forward_as_a_postbacks_does(source):
+    """An export re-imported after the conversion was approved does not take it back to pending; of a file's
+    lines for one conversion the furthest status wins; the tracker's words are stored as one status."""
+    at = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+
+    def row(line, status, payout="1.20"):
+        return ConversionRow(line, "clk1", "tx1", "install", status, Decimal(payout), "USD", None, at, campaign_id="c1")
+
+    first = import_rows(import_job(source), [[row(2, "lead"), row(3, "sale", "2.50"), row(4, "hold")]])
+    assert first.rows_inserted == 1
+    assert Conversion.objects.values_list("status", "payout").get() == ("approved", Decimal("2.50"))
+
+    older = import_rows(import_job(source, b"an older export"), [[row(2, "pending", "9.99")]])
+    assert (older.rows_updated, older.rows_unchanged) == (0, 1)
+    assert Conversion.objects.values_list("status", "payout").get() == ("approved", Decimal("2.50"))
+
+    later = import_rows(import_job(source, b"a later export"), [[row(2, "Declined")]])
+    assert later.rows_updated == 1
+    assert Conversion.objects.values_list("status", "payout").get() == ("rejected", Decimal("1.20"))
+
+
 def test_the_database_refuses_a_fact_whose_campaign_belongs_to_another_source(source, organization):
     from django.db import IntegrityError, connection, transaction
 

@@ -44,6 +44,7 @@ from apps.core.realtime.events import publish
 
 from ..formats.rows import FrameBatch, MetricColumns
 from ..models import ImportJob, TrafficSource
+from ..postbacks import PENDING, RANKS, status_of
 from ..rollups import rollup_refresh
 
 logger = logging.getLogger(__name__)
@@ -193,14 +194,11 @@ _FACTS_UPSERT = f"""
         FROM matched m
         WHERE f.id = m.fact_id AND NOT m.same
         RETURNING 1
-    ),
-    written AS (
-        SELECT true AS inserted FROM inserted UNION ALL SELECT false FROM updated
     )
     SELECT
         (SELECT count(*) FROM source_rows WHERE NOT mixed),
-        (SELECT count(*) FROM written WHERE inserted),
-        (SELECT count(*) FROM written WHERE NOT inserted),
+        (SELECT count(*) FROM inserted),
+        (SELECT count(*) FROM updated),
         (SELECT coalesce(sum(row_count), 0)::bigint FROM source_rows WHERE mixed),
         (SELECT coalesce(json_agg(json_build_array(line, other_currency, currency) ORDER BY line), '[]')
            FROM (SELECT line, other_currency, currency FROM source_rows WHERE mixed ORDER BY line
@@ -223,7 +221,17 @@ _CONVERSION_FIELDS = (
     "sub_id",
 )
 
-# A conversion is reported again when its status changes (pending → approved): the latest line of a file wins.
+# How far along a conversion's status is (apps.analytics.postbacks.status_rank, in SQL): statuses are stored
+# as postbacks.status_of writes them, and a status we do not know ranks with pending.
+_RANK = (
+    "CASE {status} "
+    + " ".join(f"WHEN '{word}' THEN {rank}" for word, rank in RANKS.items())
+    + f" ELSE {RANKS[PENDING]} END"
+)
+
+# A conversion is reported again when its status changes (pending → approved). Its status only moves forward,
+# as a postback's does: of a file's lines for one conversion the furthest status wins (the latest line of it),
+# and a file never takes a stored conversion back (an older export re-imported after its approval).
 _CONVERSIONS_UPSERT = f"""
     WITH campaigns AS (
         SELECT c.id, {_CAMPAIGN_MATCH_KEY} AS match_key FROM analytics_campaign c WHERE c.source_id = %(source)s
@@ -234,7 +242,7 @@ _CONVERSIONS_UPSERT = f"""
                s.conversion_time, c.id AS campaign_id, s.country, s.os, s.sub_id
         FROM {{table}} s LEFT JOIN campaigns c
              ON (s.campaign_id <> '' OR s.campaign_name <> '') AND c.match_key = {_STAGE_MATCH_KEY}
-        ORDER BY s.transaction_id, s.line DESC
+        ORDER BY s.transaction_id, {_RANK.format(status="s.status")} DESC, s.line DESC
     ),
     written AS (
         INSERT INTO analytics_conversion AS f (
@@ -247,6 +255,7 @@ _CONVERSIONS_UPSERT = f"""
             import_job_id = EXCLUDED.import_job_id, line = EXCLUDED.line
         WHERE ({", ".join("f." + c for c in _CONVERSION_FIELDS)})
               IS DISTINCT FROM ({", ".join("EXCLUDED." + c for c in _CONVERSION_FIELDS)})
+          AND {_RANK.format(status="EXCLUDED.status")} >= {_RANK.format(status="f.status")}
         RETURNING (xmax = 0) AS inserted
     )
     SELECT
@@ -545,7 +554,7 @@ def _conversion_tuple(row) -> tuple:
         row.click_id or "",
         row.transaction_id or "",
         row.event or "",
-        row.status or "",
+        status_of(row.status or ""),  # "sale", "Approved" and "approve" are one status, as in a postback
         row.payout,
         row.currency or "",
         row.click_time,
