@@ -113,6 +113,12 @@ def test_upload_live_progress_and_the_dashboard(traffic_server, browser_page, or
     page.get_by_role("button", name="Show").click()
     page.locator('[data-sort="spend"]').click()
     expect(page.locator(".analytics-table tbody th").first).to_have_text("DE_Android_Purchase")
+    # At a 1366-pixel window the eighteen columns fit: nothing to scroll sideways, no KPI card spilling over.
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert page.evaluate("(el => el.scrollWidth <= el.clientWidth)(document.querySelector('.analytics-scroll'))")
+    assert page.evaluate(
+        "[...document.querySelectorAll('.analytics-card')].every(card => card.scrollWidth <= card.clientWidth)"
+    )
 
     # Drill-down: the campaign → its rows → the import each came from.
     page.locator(".analytics-table tbody th a").first.click()
@@ -126,6 +132,9 @@ def test_upload_live_progress_and_the_dashboard(traffic_server, browser_page, or
     page.goto(f"{traffic_server}/ru/analytics/")
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Трафик: {organization.name}")
     expect(page.locator('[data-kpi="spend"]')).to_contain_text("1\xa0668,52\xa0USD")
+    page.select_option("select[name=group_by]", "campaign")
+    page.get_by_role("button", name="Показать").click()
+    assert page.evaluate("(el => el.scrollWidth <= el.clientWidth)(document.querySelector('.analytics-scroll'))")
     page.screenshot(path="var/browser-analytics-dashboard-ru.png", full_page=True)
 
     assert page.evaluate("window.cspViolations") == []
