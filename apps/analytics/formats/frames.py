@@ -64,110 +64,117 @@ def parse(text: str, *, delimiter: str, width: int) -> pl.DataFrame | None:
     return frame
 
 
-def _lookup(column: pl.Series, read, dtype) -> pl.Series | None:
-    """``read`` applied to each distinct cell of ``column`` once; None when a cell is bad (the rules report it)."""
-    distinct = column.unique().to_list()
-    if len(distinct) > 10_000:
-        return None  # not a column that repeats: leave it to the rules
-    try:
-        found = [read(raw) for raw in distinct]
-    except values.Bad:
-        return None
-    return column.replace_strict(distinct, found, return_dtype=dtype)
+def _stripped(column: pl.Expr) -> pl.Expr:
+    return column.str.strip_chars(_PYTHON_SPACE)
 
 
-def _text(column: pl.Series) -> pl.Series:
-    stripped = column.str.strip_chars(_PYTHON_SPACE)
-    maybe = stripped.filter(stripped.str.slice(0, 1).is_in(_MAY_BE_MISSING)).unique().to_list()
-    missing = [text for text in maybe if values.read_text(text) == ""]
-    if not missing:
-        return stripped
-    return pl.select(pl.when(stripped.is_in(missing)).then(pl.lit("")).otherwise(stripped)).to_series()
+def _plain(column: pl.Expr, pattern: str) -> pl.Expr:
+    """Whether every cell of ``column`` that is not empty matches ``pattern``."""
+    return column.filter(column != "").str.contains(pattern).all()
 
 
-def _count(column: pl.Series) -> pl.Series | None:
-    present = column.filter(column != "")
-    if not present.str.contains(_COUNT).all():
-        return None
-    return pl.select(pl.when(column == "").then(None).otherwise(column).cast(pl.Int64)).to_series()
-
-
-def _amount(column: pl.Series) -> pl.Series | None:
-    present = column.filter(column != "")
-    if not present.str.contains(_AMOUNT).all():
-        return None
-    return pl.select(pl.when(column == "").then(None).otherwise(column)).to_series()
+def _absent_if_empty(column: pl.Expr) -> pl.Expr:
+    return pl.when(column == "").then(None).otherwise(column)
 
 
 def read_chunk(reading: Reading, start: int, text: str) -> FrameBatch | None:
     """The daily facts of ``text``, the lines after the first ``start`` of the file, read as ``reading``'s
     row-by-row rules would read them (and noting the currencies it meets, as they do); None when those rules
-    are needed (see the module's docstring). A part of :class:`Reading`, kept apart for its length."""
+    are needed (see the module's docstring). A part of :class:`Reading`, kept apart for its length.
+
+    Three passes over the chunk, each one polars ``select`` (its columns worked on side by side): what the
+    cells are (plain or not, the distinct ones to read), then the fields, then what would warn."""
     frame = parse(text, delimiter=reading.delimiter, width=len(reading.header))
     if frame is None:
         return None
     count = frame.height
-    first = frame.to_series(0)
-    starts = first.filter(first.str.slice(0, 1).is_in(sorted(_TOTAL_STARTS))).unique().to_list()
-    if any(map(_is_total, starts)):
+    cell = [pl.col(name) for name in frame.columns]
+    compiled = reading._compiled
+    if any(kind not in ("text", "count", "amount", *_LOOKED_UP) for _name, _index, _read, kind in compiled):
         return None
-    columns: dict[str, pl.Series] = {}
-    for name, index, read, kind in reading._compiled:
-        raw = frame.to_series(index)
+
+    # 1. What the cells are: a totals row's first cell, the texts that may be a missing marker, whether the
+    # numbers are plain, the distinct cells of the columns that repeat.
+    first = cell[0]
+    looked_at = [first.filter(first.str.slice(0, 1).is_in(sorted(_TOTAL_STARTS))).unique().implode().alias("total")]
+    for _name, index, _read, kind in compiled:
+        column, alias = cell[index], f"{kind}:{index}"
         if kind == "text":
-            column = _text(raw)
+            stripped = _stripped(column)
+            looked_at.append(stripped.filter(stripped.str.slice(0, 1).is_in(_MAY_BE_MISSING)).unique().implode())
         elif kind == "count":
-            column = _count(raw)
+            looked_at.append(_plain(column, _COUNT))
         elif kind == "amount":
-            column = _amount(raw)
-        elif kind in _LOOKED_UP:
-            column = _lookup(raw, read, _LOOKED_UP[kind])
+            looked_at.append(_plain(column, _AMOUNT))
         else:
-            return None
-        if column is None:
-            return None
-        columns[name] = column.alias(name)
-    dates = columns["report_date"]
-    if dates.null_count():
-        # A missing date is an error the rules report. (So is a blank row, which the rules do not count as a
-        # record at all: its date is missing too, so no chunk with one gets past here.)
+            looked_at.append(column.unique().implode())
+        looked_at[-1] = looked_at[-1].alias(alias)
+    seen = frame.select(looked_at).row(0, named=True)
+    if any(map(_is_total, seen["total"])):
         return None
-    nothing = pl.Series(values=[None] * count, dtype=pl.String)
-    spend = columns.get("spend", nothing)
-    revenue = columns.get("revenue", nothing)
-    own = columns.get("currency")
+
+    # 2. The fields, each cell read as the rules read it (a distinct cell once, by the rules' own reader).
+    fields: list[pl.Expr] = []
+    for name, index, read, kind in compiled:
+        column, found = cell[index], seen[f"{kind}:{index}"]
+        if kind == "text":
+            missing = [text for text in found if values.read_text(text) == ""]
+            field = _stripped(column)
+            if missing:
+                field = pl.when(field.is_in(missing)).then(pl.lit("")).otherwise(field)
+        elif kind in ("count", "amount"):
+            if not found:
+                return None  # a cell that is not plain: the rules read it (or report it)
+            field = _absent_if_empty(column)
+            if kind == "count":
+                field = field.cast(pl.Int64)
+        else:
+            if len(found) > 10_000:
+                return None  # not a column that repeats: leave it to the rules
+            try:
+                readings = [read(raw) for raw in found]
+            except values.Bad:
+                return None  # the rules report the bad cell
+            field = column.replace_strict(found, readings, return_dtype=_LOOKED_UP[kind])
+        fields.append(field.alias(name))
+    present = {name for name, _index, _read, _kind in compiled}
+    fields += [pl.lit("", dtype=pl.String).alias(name) for name in _TEXTS if name not in present]
+    fields += [pl.lit(None, dtype=pl.Int64).alias(name) for name in _COUNTS if name not in present]
+    fields += [pl.lit(None, dtype=pl.String).alias(name) for name in ("spend", "revenue") if name not in present]
     currencies = reading._file_currencies
     fallback = currencies[0] if currencies else reading._source_currency
-    if currencies and own is not None and ((own != "") & (own != fallback)).any():
-        return None  # a row's currency column disagrees with the header's
-    has_amount = spend.is_not_null() | revenue.is_not_null()
-    code = pl.Series(values=[fallback] * count, dtype=pl.String) if own is None else own
-    if own is not None:
-        code = pl.select(pl.when(code == "").then(pl.lit(fallback)).otherwise(code)).to_series()
-    currency = pl.select(pl.when(has_amount).then(code).otherwise(pl.lit(""))).to_series()
-    if ((currency == "") & has_amount).any():
-        return None  # an amount without a currency: the rules report the row
-    # Whatever would warn (clicks above impressions, negative spend, a date in the future) takes the rules.
-    impressions, clicks = columns.get("impressions"), columns.get("clicks")
-    if impressions is not None and clicks is not None and (clicks > impressions).any():
-        return None
-    if "spend" in columns and spend.str.starts_with("-").any():
-        return None
-    if dates.max() > reading._today:
-        return None
-    lines = pl.int_range(start + 1, start + count + 1, eager=True, dtype=pl.Int64)
-    frame = pl.DataFrame(
-        {
-            "line": lines,
-            "report_date": dates,
-            **{name: columns.get(name, pl.Series(values=[""] * count, dtype=pl.String)) for name in _TEXTS},
-            **{name: columns.get(name, pl.Series(values=[None] * count, dtype=pl.Int64)) for name in _COUNTS},
-            "spend": spend,
-            "revenue": revenue,
-            "currency": currency,
-        }
+    has_amount = pl.col("spend").is_not_null() | pl.col("revenue").is_not_null()
+    code = pl.col("currency") if "currency" in present else pl.lit(fallback, dtype=pl.String)
+    code = pl.when(code == "").then(pl.lit(fallback, dtype=pl.String)).otherwise(code)
+    lines = pl.int_range(start + 1, start + count + 1, dtype=pl.Int64).alias("line")
+    facts = (
+        frame.select(fields)
+        .with_columns(
+            pl.when(has_amount).then(code).otherwise(pl.lit("")).alias("currency"),
+            (pl.col("currency") if "currency" in present else pl.lit("")).alias("own_currency"),
+            lines,
+        )
+        .select("line", "report_date", *_TEXTS, *_COUNTS, "spend", "revenue", "currency", "own_currency")
     )
-    unseen = set(currency.unique().to_list()) - reading._checked_currencies - {""}
-    for code in sorted(unseen, key=lambda code: (currency == code).arg_max()):
-        reading._note_currency(int(lines[(currency == code).arg_max()]), code)
-    return FrameBatch(frame)
+
+    # 3. Whatever the rules would report or warn about takes the rules: a missing date (a blank row has one
+    # too, and the rules do not count it as a record at all), an amount without a currency, a row's currency
+    # other than the header's, clicks above impressions, a negative spend, a date in the future.
+    currency, own = pl.col("currency"), pl.col("own_currency")
+    flags = [
+        pl.col("report_date").is_null().any(),
+        ((currency == "") & has_amount).any(),
+        pl.lit(bool(currencies)) & ((own != "") & (own != fallback)).any(),
+        (pl.col("clicks") > pl.col("impressions")).any(),
+        pl.col("spend").str.starts_with("-").any(),
+        pl.col("report_date").max() > pl.lit(reading._today),
+    ]
+    if any(facts.select(flag.alias(f"flag{number}") for number, flag in enumerate(flags)).row(0)):
+        return None
+    facts = facts.drop("own_currency")
+    unseen = set(facts.get_column("currency").unique().to_list()) - reading._checked_currencies - {""}
+    if unseen:  # noted in line order, as the rules note them
+        first_lines = facts.filter(currency.is_in(sorted(unseen))).group_by("currency").agg(pl.col("line").min())
+        for code, line in sorted(first_lines.iter_rows(), key=lambda item: item[1]):
+            reading._note_currency(line, code)
+    return FrameBatch(facts)

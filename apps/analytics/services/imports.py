@@ -185,7 +185,7 @@ _FACTS_UPSERT = f"""
         SELECT %(organization)s, %(source)s, campaign_id, {", ".join(_KEY)}, %(time_zone)s,
                {", ".join(_METRICS)}, events, currency, %(job)s, line
         FROM matched WHERE fact_id IS NULL
-        RETURNING 1
+        RETURNING report_date
     ),
     updated AS (
         UPDATE analytics_metricfact f SET
@@ -193,7 +193,7 @@ _FACTS_UPSERT = f"""
             import_job_id = %(job)s, line = m.line
         FROM matched m
         WHERE f.id = m.fact_id AND NOT m.same
-        RETURNING 1
+        RETURNING f.report_date
     )
     SELECT
         (SELECT count(*) FROM source_rows WHERE NOT mixed),
@@ -204,7 +204,10 @@ _FACTS_UPSERT = f"""
            FROM (SELECT line, other_currency, currency FROM source_rows WHERE mixed ORDER BY line
                  LIMIT {MIXED_REPORTED}) m),
         (SELECT count(*) FROM {{table}} s WHERE NOT EXISTS (
-            SELECT 1 FROM campaigns c WHERE c.match_key = {_STAGE_MATCH_KEY}))
+            SELECT 1 FROM campaigns c WHERE c.match_key = {_STAGE_MATCH_KEY})),
+        -- The days whose sums the import changed, for the rollup.
+        (SELECT min(report_date) FROM (SELECT report_date FROM inserted UNION ALL SELECT report_date FROM updated) d),
+        (SELECT max(report_date) FROM (SELECT report_date FROM inserted UNION ALL SELECT report_date FROM updated) d)
 """
 
 _CONVERSION_FIELDS = (
@@ -262,7 +265,7 @@ _CONVERSIONS_UPSERT = f"""
         (SELECT count(*) FROM source_rows),
         (SELECT count(*) FROM written WHERE inserted),
         (SELECT count(*) FROM written WHERE NOT inserted),
-        0, '[]'::json, 0
+        0, '[]'::json, 0, NULL::date, NULL::date
 """
 
 
@@ -402,8 +405,12 @@ def import_job_run(*, job: ImportJob | int, progress: Callable[[int], None] | No
             message=_("The database refused the file's rows: {error}").format(error=str(error).strip()[:500]),
         )
     # The days the file changed are summed again for the reports (a rejected job changed none; a replay sums
-    # the same days again, which changes nothing).
-    rollup_refresh(organization_id=job.organization_id, source_id=job.source_id, import_job=job)
+    # the days of the job's facts again, which changes nothing).
+    days = getattr(job, "days_changed", None)
+    if days is None:
+        rollup_refresh(organization_id=job.organization_id, source_id=job.source_id, import_job=job)
+    elif days[0] is not None:
+        rollup_refresh(organization_id=job.organization_id, source_id=job.source_id, date_from=days[0], date_to=days[1])
     return job
 
 
@@ -526,9 +533,13 @@ def _frame_copy_text(frame) -> str:
     reads: the same values, in the same columns, as :func:`_copy_text` writes for its rows."""
     import polars as pl
 
+    names = (*_COPY_TEXTS, "currency")
+    # A report's names seldom hold a character to escape: the columns that do are found in one pass.
+    escaping = frame.select(pl.col(name).str.contains(r"[\\\t\n\r]").any() for name in names).row(0, named=True)
+
     def text(name: str):
         column = pl.col(name)
-        if frame.get_column(name).str.contains(r"[\\\t\n\r]").any():  # a report's names seldom hold one
+        if escaping[name]:
             for char, escaped in (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r")):
                 column = column.str.replace_all(char, escaped, literal=True)
         return column
@@ -684,7 +695,7 @@ def _write(job, cursor, table, kind, reading, errors, error_count, bad_rows, tim
         locked = ImportJob.objects.select_for_update().select_related("source").get(pk=job.pk)
         if locked.is_finished:  # another run of this job wrote it while this one was reading
             return mark_replay(locked, True)
-        totals = (0, 0, 0, 0, [], 0)
+        totals = (0, 0, 0, 0, [], 0, None, None)
         if kind is not None:
             # The whole file's upsert hashes up to millions of rows: let it do so in memory, not on disk.
             cursor.execute("SET LOCAL work_mem = '256MB'")
@@ -699,7 +710,7 @@ def _write(job, cursor, table, kind, reading, errors, error_count, bad_rows, tim
             upsert = _CONVERSIONS_UPSERT if kind == "conversion" else _FACTS_UPSERT
             cursor.execute(upsert.format(table=table), parameters)
             totals = cursor.fetchone()
-        keys, inserted, updated, mixed_rows, mixed, unmatched = totals
+        keys, inserted, updated, mixed_rows, mixed, unmatched, changed_from, changed_to = totals
         if isinstance(mixed, str):
             mixed = json.loads(mixed)
         if unmatched:  # cannot happen (every staged campaign was created above); refuse rather than drop rows
@@ -741,6 +752,9 @@ def _write(job, cursor, table, kind, reading, errors, error_count, bad_rows, tim
             action="analytics.import.done", organization=job.organization_id, obj=locked, changes=_counts(locked)
         )
         publish(job.organization_id, EVENT_FINISHED, _event_payload(locked))
+    # Not stored: the days whose facts this run inserted or changed ((None, None) for none), so that the rollup
+    # is summed again for them without looking for the job's facts among millions.
+    locked.days_changed = (changed_from, changed_to)
     return mark_replay(locked, False)
 
 
