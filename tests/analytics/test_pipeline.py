@@ -316,30 +316,38 @@ def test_a_folded_file_imported_again_changes_nothing(source):
     assert (fact.clicks, fact.spend) == (3, Decimal("1.10"))
 
 
-def test_a_columnar_batch_writes_exactly_what_its_rows_write(source, organization):
-    """A clean chunk of a large export reaches the pipeline as columns (no object per row) and is written as
-    COPY text built a column at a time: the facts are those of the same rows written row by row, whatever
-    characters COPY's text format would otherwise misread."""
-    from apps.analytics.formats.rows import METRIC_ROW_FIELDS, MetricColumns
+# Names that COPY's text format would misread unless escaped, and two that need nothing.
+TRICKY = ["back\\slash", "tab\there", "line\nbreak", "cr\rhere", "\\N", "Кампания «Весна»", ""]
 
-    day = date(2026, 5, 1)
-    tricky = ["back\\slash", "tab\there", "line\nbreak", "cr\rhere", "\\N", "Кампания «Весна»", ""]
-    rows = [
+
+def tricky_rows(*, dated, spend, revenue):
+    """A row per TRICKY name (as its campaign and creative), with missing counts, a missing spend (4th row) and
+    a revenue on the 5th row only."""
+    return [
         MetricRow(
             line=index + 2,
-            report_date=day,
+            report_date=dated(index),
             campaign_id=f"c{index}",
             campaign_name=name,
             creative=name,
             country="US",
             impressions=None if index % 2 else 1000 + index,
             clicks=index,
-            spend=None if index == 3 else Decimal("12.3456789"),
-            revenue=Decimal("1E+2") if index == 4 else None,
+            spend=None if index == 3 else spend,
+            revenue=revenue if index == 4 else None,
             currency="USD",
         )
-        for index, name in enumerate(tricky)
+        for index, name in enumerate(TRICKY)
     ]
+
+
+def test_a_columnar_batch_writes_exactly_what_its_rows_write(source, organization):
+    """A clean chunk of a large export reaches the pipeline as columns (no object per row) and is written as
+    COPY text built a column at a time: the facts are those of the same rows written row by row, whatever
+    characters COPY's text format would otherwise misread."""
+    from apps.analytics.formats.rows import METRIC_ROW_FIELDS, MetricColumns
+
+    rows = tricky_rows(dated=lambda index: date(2026, 5, 1), spend=Decimal("12.3456789"), revenue=Decimal("1E+2"))
     columnar = MetricColumns({name: [getattr(row, name) for row in rows] for name in METRIC_ROW_FIELDS})
     other = TrafficSourceFactory(organization=organization, name="Row by row", time_zone=source.time_zone)
 
@@ -351,7 +359,7 @@ def test_a_columnar_batch_writes_exactly_what_its_rows_write(source, organizatio
         return list(MetricFact.objects.filter(source=of).order_by("line").values_list(*fields))
 
     assert facts(source) == facts(other)
-    assert [fact[1] for fact in facts(source)] == tricky
+    assert [fact[1] for fact in facts(source)] == TRICKY
     assert facts(source)[3][4] is None  # a missing spend stays NULL
     assert facts(source)[4][5] == Decimal("100")
 
@@ -363,23 +371,9 @@ def test_a_chunk_read_by_the_fast_path_writes_exactly_what_its_rows_write(source
 
     from apps.analytics.formats.rows import FrameBatch
 
-    tricky = ["back\\slash", "tab\there", "line\nbreak", "cr\rhere", "\\N", "Кампания «Весна»", ""]
-    rows = [
-        MetricRow(
-            line=index + 2,
-            report_date=date(2026, 5, 1 + index),
-            campaign_id=f"c{index}",
-            campaign_name=name,
-            creative=name,
-            country="US",
-            impressions=None if index % 2 else 1000 + index,
-            clicks=index,
-            spend=None if index == 3 else Decimal("0012.3456789"),
-            revenue=Decimal("-7.50") if index == 4 else None,
-            currency="USD",
-        )
-        for index, name in enumerate(tricky)
-    ]
+    rows = tricky_rows(
+        dated=lambda index: date(2026, 5, 1 + index), spend=Decimal("0012.3456789"), revenue=Decimal("-7.50")
+    )
     frame = pl.DataFrame(
         {
             "line": [row.line for row in rows],
@@ -410,6 +404,6 @@ def test_a_chunk_read_by_the_fast_path_writes_exactly_what_its_rows_write(source
         return list(MetricFact.objects.filter(source=of).order_by("line").values_list(*fields))
 
     assert facts(source) == facts(other)
-    assert [fact[2] for fact in facts(source)] == tricky
+    assert [fact[2] for fact in facts(source)] == TRICKY
     assert facts(source)[3][5] is None  # a missing spend stays NULL
     assert facts(source)[4][6] == Decimal("-7.50")

@@ -17,7 +17,7 @@ import io
 import polars as pl
 
 from . import values
-from .reading import _TOTAL_STARTS, Reading, _is_total
+from .reading import _PLAIN_COUNTS, _PLAIN_TEXTS, _TOTAL_STARTS, CACHE_SIZE, Reading, _is_total
 from .rows import FrameBatch
 
 # What Python's str.strip() takes away, spelled out: polars' own whitespace is Unicode's, which lacks the
@@ -27,8 +27,6 @@ _PYTHON_SPACE = "".join(char for char in map(chr, range(0x3001)) if char.isspace
 _COUNT = r"^[0-9]{1,18}$"
 _AMOUNT = "^" + values.PLAIN_DECIMAL.pattern + "$"  # exactly what _fast_amounts admits, and read as is
 _MAY_BE_MISSING = sorted(values.MAY_BE_MISSING - {""})
-_TEXTS = ("campaign_id", "campaign_name", "ad_group", "creative", "placement", "country", "os", "sub_id")
-_COUNTS = ("impressions", "clicks", "installs", "conversions")
 # The readers whose answer depends on the cell only, asked once per distinct cell.
 _LOOKED_UP = {"date": pl.Date, "country": pl.String, "os": pl.String, "currency": pl.String}
 
@@ -129,7 +127,7 @@ def read_chunk(reading: Reading, start: int, text: str) -> FrameBatch | None:
             if kind == "count":
                 field = field.cast(pl.Int64)
         else:
-            if len(found) > 10_000:
+            if len(found) > CACHE_SIZE:
                 return None  # not a column that repeats: leave it to the rules
             try:
                 readings = [read(raw) for raw in found]
@@ -138,8 +136,8 @@ def read_chunk(reading: Reading, start: int, text: str) -> FrameBatch | None:
             field = column.replace_strict(found, readings, return_dtype=_LOOKED_UP[kind])
         fields.append(field.alias(name))
     present = {name for name, _index, _read, _kind in compiled}
-    fields += [pl.lit("", dtype=pl.String).alias(name) for name in _TEXTS if name not in present]
-    fields += [pl.lit(None, dtype=pl.Int64).alias(name) for name in _COUNTS if name not in present]
+    fields += [pl.lit("", dtype=pl.String).alias(name) for name in _PLAIN_TEXTS if name not in present]
+    fields += [pl.lit(None, dtype=pl.Int64).alias(name) for name in _PLAIN_COUNTS if name not in present]
     fields += [pl.lit(None, dtype=pl.String).alias(name) for name in ("spend", "revenue") if name not in present]
     currencies = reading._file_currencies
     fallback = currencies[0] if currencies else reading._source_currency
@@ -154,7 +152,7 @@ def read_chunk(reading: Reading, start: int, text: str) -> FrameBatch | None:
             (pl.col("currency") if "currency" in present else pl.lit("")).alias("own_currency"),
             lines,
         )
-        .select("line", "report_date", *_TEXTS, *_COUNTS, "spend", "revenue", "currency", "own_currency")
+        .select("line", "report_date", *_PLAIN_TEXTS, *_PLAIN_COUNTS, "spend", "revenue", "currency", "own_currency")
     )
 
     # 3. Whatever the rules would report or warn about takes the rules: a missing date (a blank row has one

@@ -139,13 +139,12 @@ class _PlainBlock:
     file. Without a quote no cell holds a delimiter or a line break, so each line is exactly one record (a
     blank one, or one of delimiters and spaces only, is none) and its line number is its position. Iterating
     a block splits it with the csv module in one call, with no Python code per row; the reader's fast path
-    (:mod:`.frames`) takes its ``text`` as it is."""
+    (:mod:`.frames`) takes its ``lines`` as they are."""
 
-    __slots__ = ("start", "lines", "text", "delimiter")
+    __slots__ = ("start", "lines", "delimiter")
 
-    def __init__(self, start: int, lines: list[str], delimiter: str, text: str | None = None):
+    def __init__(self, start: int, lines: list[str], delimiter: str):
         self.start, self.lines, self.delimiter = start, lines, delimiter
-        self.text = "".join(lines) if text is None else text
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -219,9 +218,8 @@ def _csv_blocks(lines: Iterator[str], delimiter: str) -> Iterator[_PlainBlock | 
             ) from error
         if not block:
             return
-        text = "".join(block)
-        if '"' not in text:
-            yield _PlainBlock(consumed, block, delimiter, text)
+        if '"' not in "".join(block):
+            yield _PlainBlock(consumed, block, delimiter)
             consumed += len(block)
             continue
         yield from _csv_one_by_one(itertools.chain(block, lines), delimiter, consumed)
