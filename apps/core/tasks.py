@@ -70,14 +70,34 @@ WEBHOOK_DELIVERY_PROCESS_TASK = "apps.core.tasks.webhook_delivery_process_task"
 WEBHOOK_DELIVERIES_SWEEP_TASK = "apps.core.tasks.webhook_deliveries_sweep_task"
 
 
+# The database out of reach (refusing connections, restarting): the task comes back after 1, 2, 4 … 60 seconds,
+# this many times, rather than leaving the delivery to the sweeper's next round minutes later.
+WEBHOOK_UNREACHABLE_RETRIES = 30
+
+
+def unreachable_retry_delay(retries: int) -> int:
+    return min(60, 2**retries)
+
+
 @shared_task(bind=True, name=WEBHOOK_DELIVERY_PROCESS_TASK, max_retries=None)
 def webhook_delivery_process_task(self, delivery_id: int) -> str:
     """Handle one webhook delivery (queued when it is verified). Safe to run twice: a delivery that is not
     waiting to be handled is skipped. A failure is retried with growing waits, as the delivery's row counts;
-    the row, not Celery, decides when to stop."""
+    the row, not Celery, decides when to stop. A database out of reach, before the row could even be read or
+    marked, is retried by the task itself after seconds."""
+    from django.db import InterfaceError, OperationalError
+
     from apps.core.mechanisms.webhooks import webhook_delivery_process
 
-    outcome = webhook_delivery_process(delivery_id=delivery_id)
+    try:
+        outcome = webhook_delivery_process(delivery_id=delivery_id)
+    except (OperationalError, InterfaceError) as error:
+        if self.request.retries >= WEBHOOK_UNREACHABLE_RETRIES:
+            raise  # the sweeper queues it again once the database is back
+        logger.warning("webhooks: delivery %s waits for the database: %s", delivery_id, error)
+        raise self.retry(
+            args=[delivery_id], exc=error, countdown=unreachable_retry_delay(self.request.retries)
+        ) from error
     if outcome.retry_in is not None:
         raise self.retry(args=[delivery_id], countdown=outcome.retry_in)
     return outcome.status

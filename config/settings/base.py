@@ -117,6 +117,18 @@ else:
     }
 DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+# The web server (ASGI, set by config/asgi.py) runs each request's sync code in a thread of its own, so a kept
+# connection would be one per thread, left open until the thread's garbage is collected: a busy server ran
+# PostgreSQL out of connections ("too many clients"). Django's advice for ASGI is psycopg's pool instead; it
+# bounds the process's connections (a request waits up to DB_POOL_TIMEOUT seconds for one) and reuses them.
+# Workers, beat and commands keep one connection per process, for DB_CONN_MAX_AGE seconds.
+if env_bool("KONTORA_DB_POOL", False):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env_int("DB_POOL_MIN_SIZE", 2),
+        "max_size": env_int("DB_POOL_MAX_SIZE", 20),
+        "timeout": env_int("DB_POOL_TIMEOUT", 10),
+    }
 DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

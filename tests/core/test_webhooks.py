@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import uuid
 from datetime import timedelta
 
@@ -41,7 +42,7 @@ from apps.core.mechanisms.webhooks import (
 )
 from apps.core.models import AuditLog, WebhookDelivery
 from apps.core.operations.schedules import WEBHOOK_SWEEP_TASK_NAME
-from apps.core.tasks import webhook_delivery_process_task
+from apps.core.tasks import unreachable_retry_delay, webhook_delivery_process_task
 from config.celery import app as celery_app
 from tests.core.factories import UserFactory
 from tests.helpers import assert_nothing_written, run_in_threads
@@ -394,6 +395,48 @@ def test_the_task_retries_through_celery_until_the_delivery_has_used_its_attempt
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts, delivery.next_attempt_at) == (Status.FAILED, MAX_ATTEMPTS, None)
     assert len(behaviour.handled) == MAX_ATTEMPTS
+
+
+class DatabaseBack(logging.Handler):
+    """Brings the database back (its real address) when the task says it waits for it."""
+
+    def __init__(self, settings_dict: dict, port):
+        super().__init__(logging.WARNING)
+        self.settings_dict, self.port, self.waits = settings_dict, port, 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "waits for the database" in record.getMessage():
+            self.waits += 1
+            self.settings_dict["PORT"] = self.port
+
+
+@webhook_urls
+@pytest.mark.django_db(transaction=True)
+def test_a_database_out_of_reach_is_waited_for_by_the_task_not_left_to_the_sweeper():
+    delivery = received(event("evt_db_away"))
+    port = connection.settings_dict["PORT"]
+    back = DatabaseBack(connection.settings_dict, port)
+    task_logger = logging.getLogger("apps.core.tasks")
+    task_logger.addHandler(back)
+    # The database refuses connections: the address it is asked at has no server.
+    connection.close()
+    connection.settings_dict["PORT"] = 1
+    try:
+        # Run eagerly, Celery performs the retry at once instead of after its countdown.
+        result = webhook_delivery_process_task.apply(args=[delivery.pk])
+    finally:
+        task_logger.removeHandler(back)
+        connection.settings_dict["PORT"] = port
+
+    assert back.waits == 1
+    assert result.get() == Status.PROCESSED
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (Status.PROCESSED, 1)
+    assert effects() == 1
+
+
+def test_the_task_waits_seconds_for_the_database_doubling_up_to_a_minute():
+    assert [unreachable_retry_delay(n) for n in range(8)] == [1, 2, 4, 8, 16, 32, 60, 60]
 
 
 @webhook_urls
