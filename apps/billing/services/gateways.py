@@ -4,7 +4,7 @@ gateway's money moves through, created on first use in the organization's langua
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -107,19 +107,24 @@ def _first_use(
         return existing
     with in_language_of(organization_id):
         label = str(name).format(currency=currency, provider=str(provider))
+    return _made_or_taken(
+        organization_id=organization_id, code=code, name=label, type=type, currency_id=currency, purpose=purpose
+    )
+
+
+def _made_or_taken(*, organization_id: int, code: str, **fields) -> Account:
+    """Make the account ``code``, or take it when a concurrent payment made it meanwhile: its INSERT waited for
+    ours and failed on the unique index (IntegrityError), or it committed before our check that the code is free
+    (the ledger's ValidationError). Either way the payment goes on with that account; nothing else is taken
+    for a refusal."""
     try:
         with transaction.atomic():
-            return account_create(
-                organization=organization_id,
-                user=None,
-                code=code,
-                name=label,
-                type=type,
-                currency_id=currency,
-                purpose=purpose,
-            )
-    except IntegrityError:  # made meanwhile by a concurrent payment
-        return Account.objects.get(organization_id=organization_id, code=code)
+            return account_create(organization=organization_id, user=None, code=code, **fields)
+    except (IntegrityError, ValidationError):
+        made = Account.objects.filter(organization_id=organization_id, code=code).first()
+        if made is None:
+            raise
+        return made
 
 
 def gateway_ledger_accounts(gateway: GatewayAccount, currency: str) -> tuple[Account, Account, Account]:
