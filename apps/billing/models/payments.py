@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.fields.json import KeyTransform
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy, pgettext_lazy
 
@@ -142,7 +143,14 @@ class Payment(TenantModel):
                 condition=Q(capture_mode__in=CaptureMode.values), name="billing_payment_capture_mode_known"
             ),
         ]
-        indexes = [models.Index(fields=["purpose_type", "purpose_id"], name="billing_payment_purpose")]
+        indexes = [
+            models.Index(fields=["purpose_type", "purpose_id"], name="billing_payment_purpose"),
+            # Events that name the payment by the provider's other id (Stripe's PaymentIntent) find it by key,
+            # not by reading every payment of the gateway.
+            models.Index(
+                F("gateway"), KeyTransform("provider_reference", "metadata"), name="billing_payment_reference"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.amount.normalize():f} {self.currency_id} ({self.provider_payment_id or self.pk})"

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +24,7 @@ from apps.core.money.amounts import check_precision, to_decimal
 
 from ..models import GatewayAccount, Payment, PaymentStatus, Refund, RefundStatus, UnmatchedRefund
 from ..providers import ProviderError, Receipt, RefundRequest, RefundState, client_for, derived_key, receipt_build
+from ..selectors import payment_get_by_provider_id
 from .outcomes import refund_announce
 from .payments import require_billing_power
 from .postings import refund_post
@@ -172,14 +173,6 @@ def refund_state_from_json(data: dict) -> RefundState:
     return RefundState(**{**data, "amount": None if data.get("amount") is None else Decimal(data["amount"])})
 
 
-def _payment_of(gateway: GatewayAccount, provider_payment_id: str) -> Payment | None:
-    return (
-        Payment.objects.filter(gateway=gateway)
-        .filter(Q(provider_payment_id=provider_payment_id) | Q(metadata__provider_reference=provider_payment_id))
-        .first()
-    )
-
-
 def refund_apply_state(*, gateway: GatewayAccount, state: RefundState, refund: Refund | None = None) -> list[str]:
     """Apply what the provider says about a refund (the answer to our call, a webhook, a poll) and return the
     names of what changed. Idempotent and order-independent: a final refund keeps its status; a refund made
@@ -189,7 +182,7 @@ def refund_apply_state(*, gateway: GatewayAccount, state: RefundState, refund: R
         if refund is None:
             refund = Refund.objects.filter(payment__gateway=gateway, provider_refund_id=state.provider_id).first()
         if refund is None:
-            payment = _payment_of(gateway, state.provider_payment_id)
+            payment = payment_get_by_provider_id(gateway=gateway, provider_payment_id=state.provider_payment_id)
             if payment is None or payment.status != PaymentStatus.SUCCEEDED or state.amount is None:
                 UnmatchedRefund.objects.update_or_create(
                     gateway=gateway,
