@@ -9,7 +9,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from apps.core.accounts.roles import Role
-from apps.ledger.models import Counterparty, Transaction
+from apps.ledger.models import Counterparty, Project, Transaction
 from tests.ledger import conftest as ledger_fixtures
 from tests.ledger.factories import CounterpartyFactory
 
@@ -163,6 +163,30 @@ def test_json_nested_thousands_of_levels_is_a_400(api, books):
     response = api.post(f"{LEDGER}/projects/", body, content_type="application/json")
     assert response.status_code == 400
     assert "nests deeper" in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("body", "language", "message"),
+    [
+        ('{"name": "Q",\n "code": }', "en", "The body is not valid JSON: reading stopped at line 2, column 10."),
+        (
+            '{"name": "Q",\n "code": }',
+            "ru",
+            "Тело запроса не является корректным JSON: разбор остановился в строке 2, столбце 10.",
+        ),
+        (b'{"name": "\xff"}', "en", "The body is not UTF-8 text (byte 11)."),
+        (b'{"name": "\xff"}', "ru", "Тело запроса не является текстом в кодировке UTF-8 (байт 11)."),
+    ],
+)
+def test_a_body_that_is_not_json_is_refused_in_the_users_language_saying_where(api, books, body, language, message):
+    before = Project.objects.count()
+    response = api.post(
+        f"{LEDGER}/projects/", body, content_type="application/json", headers={"Accept-Language": language}
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == message
+    assert Project.objects.count() == before
 
 
 # --- bounded work -----------------------------------------------------------------------------------------

@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, parsers
 
@@ -46,12 +48,31 @@ def check_parsed(data) -> None:
             )
 
 
+def json_parse_error(error: exceptions.ParseError) -> exceptions.ParseError:
+    """DRF's refusal of a body that is not JSON ("JSON parse error - Expecting value…", untranslated), said in the
+    user's language, with the line and column where reading stopped."""
+    cause = error.__context__
+    if isinstance(cause, json.JSONDecodeError):
+        return exceptions.ParseError(
+            _("The body is not valid JSON: reading stopped at line {line}, column {column}.").format(
+                line=cause.lineno, column=cause.colno
+            )
+        )
+    if isinstance(cause, UnicodeDecodeError):
+        return exceptions.ParseError(
+            _("The body is not UTF-8 text (byte {position}).").format(position=cause.start + 1)
+        )
+    return exceptions.ParseError(_("The body is not valid JSON."))
+
+
 class JSONParser(parsers.JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:
             raise exceptions.ParseError(_("The JSON nests deeper than {n} levels.").format(n=MAX_DEPTH)) from None
+        except exceptions.ParseError as error:
+            raise json_parse_error(error) from error
         check_parsed(data)
         return data
 
