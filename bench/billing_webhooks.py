@@ -1,24 +1,29 @@
 """Billing's webhook intake and processing, end to end: signed Stripe deliveries over loopback HTTP to the ASGI
 app (daphne), handled by a Celery worker; then quota reservations under contention (bench/billing_quota.py).
 
-The run: one organization's Stripe gateway and N × 95 % pending payments (made directly, as the scene); N
-signed ``checkout.session.completed`` deliveries, shuffled, of which 5 % are duplicates (one event 50 times,
-the rest of the duplicates spread over other events), sent by several threads over keep-alive connections;
-then it waits for the worker to process every event. Stripe is answered by the test suite's stub at the HTTP
-transport (tests/billing/provider_stubs.py) inside the worker, which fetches each payment's fee.
+Each scene has its own organization's Stripe gateway and N × 95 % pending payments (made directly, as the
+scene); N signed ``checkout.session.completed`` deliveries, shuffled, of which 5 % are duplicates (one event 50
+times, the rest of the duplicates spread over other events); the bench waits for the worker to process every
+event. Stripe is answered by the test suite's stub at the HTTP transport (tests/billing/provider_stubs.py)
+inside the worker, which fetches each payment's fee.
+
+- The **paced** scene sends at a steady rate (``BILLING_WEBHOOKS_PACED_RATE`` per second, as a provider does:
+  it does not wait for our previous answer), so its latency is the answer's own, and its lag shows whether
+  processing keeps up: ``webhook_paced_intake_p99_ms`` (from when each delivery was due),
+  ``webhook_paced_processed_per_s`` and ``webhook_paced_processing_lag_p99_ms`` (arrival to handled).
+- The **saturation** scene sends from ``BILLING_WEBHOOKS_SENDERS`` threads, each the moment its last delivery
+  was answered: ``webhook_intake_per_s`` is the capacity of one server process sharing the machine with the
+  worker and the senders, and its latency is that of a queue (senders ÷ capacity), not of an answer.
 
 A delivery answered other than 2xx (the database refusing a connection under a loaded machine, say) is sent
 again, as Stripe would: ``webhook_retried`` counts them, ``webhook_answered_2xx`` counts the deliveries finally
-answered 2xx.
-
-Figures: ``webhook_intake_per_s`` and ``webhook_intake_p99_ms`` (deliveries answered per second; the 99th
-percentile of their first answer's latency), ``webhook_processed_per_s`` (events processed per second from the first
-delivery to the last one processed), ``effects_exactly_once`` (1 when every payment succeeded once, with one
-income and one fee posting, one domain event, and every duplicate recorded as one), and
-``quota_reservations_per_s`` / ``quota_overshoot`` (must be 0) with two processes.
+answered 2xx. ``effects_exactly_once`` is 1 when, in both scenes, every payment succeeded once, with one income
+and one fee posting, one domain event, and every duplicate recorded as one; ``quota_reservations_per_s`` /
+``quota_overshoot`` (must be 0) come from two processes.
 
     .venv/bin/python bench/run.py billing_webhooks
-    BILLING_WEBHOOKS_COUNT=500 BILLING_QUOTA_ATTEMPTS=2000 .venv/bin/python bench/run.py billing_webhooks
+    BILLING_WEBHOOKS_COUNT=2000 BILLING_WEBHOOKS_PACED_COUNT=600 BILLING_QUOTA_ATTEMPTS=500 \
+        .venv/bin/python bench/run.py billing_webhooks          # a quicker run
 """
 
 from __future__ import annotations
@@ -42,7 +47,13 @@ from _django import figure, percentile
 
 COUNT = int(os.environ.get("BILLING_WEBHOOKS_COUNT", "10000"))
 SENDERS = int(os.environ.get("BILLING_WEBHOOKS_SENDERS", "8"))
-WORKER_CONCURRENCY = int(os.environ.get("BILLING_WEBHOOKS_WORKERS", "4"))
+# Celery's own default: a worker process per core.
+WORKER_CONCURRENCY = int(os.environ.get("BILLING_WEBHOOKS_WORKERS", str(os.cpu_count() or 2)))
+# The paced scene: this many deliveries at this steady rate per second (0 deliveries: no paced scene).
+PACED_COUNT = int(os.environ.get("BILLING_WEBHOOKS_PACED_COUNT", "2000"))
+PACED_RATE = float(os.environ.get("BILLING_WEBHOOKS_PACED_RATE", "20"))
+PACED_SENDERS = int(os.environ.get("BILLING_WEBHOOKS_PACED_SENDERS", "16"))
+WARM_UP = 40  # deliveries (all different) sent and processed before anything is measured
 SECRET = "whsec_KontoraBench000000000000000000000"
 ROOT = Path(__file__).resolve().parent.parent
 LOGS = Path(tempfile.gettempdir())
@@ -178,7 +189,7 @@ def start_server(port: int) -> subprocess.Popen:
             time.sleep(0.2)
 
 
-def deliveries(payments) -> list[bytes]:
+def deliveries(payments, count: int) -> list[bytes]:
     """N bodies: one event per payment, one of them 50 times, and the rest of the 5 % duplicates spread."""
     from tests.billing.webhook_payloads import stripe_event
 
@@ -203,7 +214,7 @@ def deliveries(payments) -> list[bytes]:
         )
         for n, payment in enumerate(payments)
     ]
-    duplicates = COUNT - len(events)
+    duplicates = count - len(events)
     bodies = list(events) + [events[0]] * min(49, duplicates)
     rng = random.Random(7)
     bodies += [rng.choice(events[1:] or events) for _ in range(duplicates - min(49, duplicates))]
@@ -214,7 +225,13 @@ def deliveries(payments) -> list[bytes]:
 RETRIES = 5  # a delivery not answered 2xx is sent again, as Stripe does (it retries for days)
 
 
-def send(port: int, endpoint: str, bodies: list[bytes]) -> tuple[list[float], list[int], float, int]:
+def send(
+    port: int, endpoint: str, bodies: list[bytes], *, senders: int = SENDERS, rate: float | None = None
+) -> tuple[list[float], list[int], float, int]:
+    """Send every body, from ``senders`` threads over keep-alive connections. With ``rate``, delivery n is due
+    at n / rate seconds (an open loop, as a provider sends: it does not wait for our previous answer) and its
+    latency counts from when it was due, so a server that falls behind cannot hide it; without, each sender
+    sends its next delivery as soon as the last is answered (the server's capacity)."""
     import logging
 
     import httpx
@@ -229,19 +246,33 @@ def send(port: int, endpoint: str, bodies: list[bytes]) -> tuple[list[float], li
     retried = [0]
     lock = threading.Lock()
     queue = list(enumerate(bodies))
+    queue.reverse()  # popped from the end: delivery 0 first
+    # Each sender makes its client (an SSL context, tens of milliseconds) and connects before the clock starts.
+    begin = 0.0
+
+    def start_clock() -> None:
+        nonlocal begin
+        begin = time.perf_counter()
+
+    ready = threading.Barrier(senders + 1, action=start_clock)
 
     def sender() -> None:
         with httpx.Client(timeout=30) as client:
+            ready.wait()
             while True:
                 with lock:
                     if not queue:
                         return
-                    _, body = queue.pop()
+                    n, body = queue.pop()
                 headers = {
                     "Content-Type": "application/json",
                     "Stripe-Signature": stripe_signature(body, secret=SECRET),
                 }
-                started = time.perf_counter()
+                if rate is None:
+                    started = time.perf_counter()
+                else:
+                    started = begin + n / rate
+                    time.sleep(max(0.0, started - time.perf_counter()))
                 response = client.post(url, content=body, headers=headers)
                 elapsed = (time.perf_counter() - started) * 1000
                 status = response.status_code
@@ -257,13 +288,13 @@ def send(port: int, endpoint: str, bodies: list[bytes]) -> tuple[list[float], li
                     latencies.append(elapsed)
                     statuses.append(status)
 
-    started = time.perf_counter()
-    threads = [threading.Thread(target=sender) for _ in range(SENDERS)]
+    threads = [threading.Thread(target=sender) for _ in range(senders)]
     for thread in threads:
         thread.start()
+    ready.wait()
     for thread in threads:
         thread.join()
-    return latencies, statuses, time.perf_counter() - started, retried[0]
+    return latencies, statuses, time.perf_counter() - begin, retried[0]
 
 
 STALL_SECONDS = 120  # no event processed for this long: the run fails, saying where the deliveries are
@@ -287,6 +318,16 @@ def wait_processed(gateway, unique: int, timeout: float = 1800) -> None:
             statuses = dict(rows.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
             raise RuntimeError(f"the worker processed {done} of {unique} events; the deliveries by status: {statuses}")
         time.sleep(0.2)
+
+
+def processing_lags_ms(gateway) -> list[float]:
+    """For each processed event: from its first delivery's arrival to the end of its handling."""
+    from apps.core.models import WebhookDelivery
+
+    rows = WebhookDelivery.objects.filter(
+        source="billing.stripe", endpoint=gateway.endpoint, status=WebhookDelivery.Status.PROCESSED
+    ).values_list("received_at", "processed_at")
+    return [(processed - received).total_seconds() * 1000 for received, processed in rows]
 
 
 def exactly_once(organization, gateway, unique: int, duplicates: int) -> bool:
@@ -313,13 +354,30 @@ def exactly_once(organization, gateway, unique: int, duplicates: int) -> bool:
 
 
 def main() -> None:
+    # Two scenes, each with its own organization, gateway and events, through one server and one worker.
     unique = max(1, COUNT - COUNT // 20)
+    paced_unique = max(1, PACED_COUNT - PACED_COUNT // 20) if PACED_COUNT else 0
     organization, gateway, payments = set_up(unique)
-    bodies = deliveries(payments)
-    worker = start_worker(stripe_stub(payments))
+    bodies = deliveries(payments, COUNT)
+    if paced_unique:
+        paced_organization, paced_gateway, paced_payments = set_up(paced_unique)
+        paced_bodies = deliveries(paced_payments, PACED_COUNT)
+    _warm_organization, warm_gateway, warm_payments = set_up(WARM_UP)
+    warm_bodies = deliveries(warm_payments, WARM_UP)
+    worker = start_worker(stripe_stub(payments + warm_payments + (paced_payments if paced_unique else [])))
     port = _free_port()
     server = start_server(port)
     try:
+        # Measured warm: the server's and the worker's processes have started, connected and run each path once.
+        send(port, warm_gateway.endpoint, warm_bodies, senders=2)
+        wait_processed(warm_gateway, WARM_UP)
+        if paced_unique:
+            # At a steady rate a provider might send at: the answer's latency and the handling's lag there.
+            paced_at = time.perf_counter()
+            paced = send(port, paced_gateway.endpoint, paced_bodies, senders=PACED_SENDERS, rate=PACED_RATE)
+            wait_processed(paced_gateway, paced_unique)
+            paced_done = time.perf_counter() - paced_at
+        # As fast as the senders can: the capacity, and the latency when the server is the bottleneck.
         sent_at = time.perf_counter()
         latencies, statuses, elapsed, retried = send(port, gateway.endpoint, bodies)
         wait_processed(gateway, unique)
@@ -329,14 +387,29 @@ def main() -> None:
         server.wait(30)
         os.kill(worker, 15)
         os.waitpid(worker, 0)
+    ok = True
+    if paced_unique:
+        paced_latencies, paced_statuses, paced_elapsed, paced_retried = paced
+        lags = processing_lags_ms(paced_gateway)
+        figure("webhook_paced_rate_per_s", float(PACED_RATE))
+        figure("webhook_paced_deliveries", len(paced_bodies))
+        figure("webhook_paced_answered_2xx", sum(1 for status in paced_statuses if 200 <= status < 300))
+        figure("webhook_paced_intake_per_s", len(paced_bodies) / paced_elapsed)
+        figure("webhook_paced_intake_p50_ms", percentile(paced_latencies, 50))
+        figure("webhook_paced_intake_p99_ms", percentile(paced_latencies, 99))
+        figure("webhook_paced_processed_per_s", paced_unique / paced_done)
+        figure("webhook_paced_processing_lag_p50_ms", percentile(lags, 50))
+        figure("webhook_paced_processing_lag_p99_ms", percentile(lags, 99))
+        ok = exactly_once(paced_organization, paced_gateway, paced_unique, len(paced_bodies) - paced_unique)
     figure("webhook_deliveries", len(bodies))
     figure("webhook_answered_2xx", sum(1 for status in statuses if 200 <= status < 300))
-    figure("webhook_retried", retried)  # deliveries answered other than 2xx at first (each sent again)
+    figure("webhook_retried", retried + (paced_retried if paced_unique else 0))  # sent again after a non-2xx
     figure("webhook_intake_per_s", len(bodies) / elapsed)
     figure("webhook_intake_p50_ms", percentile(latencies, 50))
     figure("webhook_intake_p99_ms", percentile(latencies, 99))
     figure("webhook_processed_per_s", unique / (processed_at - sent_at))
-    figure("effects_exactly_once", int(exactly_once(organization, gateway, unique, len(bodies) - unique)))
+    ok = exactly_once(organization, gateway, unique, len(bodies) - unique) and ok
+    figure("effects_exactly_once", int(ok))
 
     import billing_quota
 
