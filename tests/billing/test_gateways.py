@@ -7,14 +7,12 @@ import io
 
 import pytest
 from cryptography.fernet import Fernet
-from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection
 
 from apps.billing.models import GatewayAccount
 from apps.billing.selectors import gateway_get_by_endpoint
-from apps.billing.services.gateways import GatewayNotConfigured, _made_or_taken, platform_gateway
-from apps.ledger.models import Account
+from apps.billing.services.gateways import GatewayNotConfigured, platform_gateway
 from tests.core.factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db
@@ -94,36 +92,3 @@ def test_secrets_rotate_re_encrypts_gateway_credentials_with_the_new_key(gateway
 
     settings.KONTORA_SECRET_KEYS = [new]
     assert GatewayAccount.objects.get(pk=gateway.pk).credentials["password"] == gateway.credentials["password"]
-
-
-def test_an_account_made_meanwhile_by_a_concurrent_payment_is_taken_not_refused(gateway_for):
-    # Two first payments of a gateway in a currency: both find no clearing account, the other one makes it and
-    # commits, then this one checks that the code is free. It must take that account and go on: refusing
-    # would leave the payment unapplied for good (the bench lost one in 9,500 this way).
-    gateway = gateway_for("stripe")
-    code = f"PSP{gateway.pk}-EUR"
-    theirs = Account.objects.create(
-        organization_id=gateway.organization_id, code=code, name="Stripe clearing EUR", type="asset", currency_id="EUR"
-    )
-
-    mine = _made_or_taken(
-        organization_id=gateway.organization_id,
-        code=code,
-        name="Stripe clearing EUR",
-        type="asset",
-        currency_id="EUR",
-        purpose=Account.Purpose.CASH,
-    )
-
-    assert mine == theirs
-    assert Account.objects.filter(organization_id=gateway.organization_id, code=code).count() == 1
-
-
-def test_a_first_use_account_refused_for_another_reason_is_still_refused(gateway_for):
-    gateway = gateway_for("stripe")
-
-    with pytest.raises(ValidationError):
-        _made_or_taken(
-            organization_id=gateway.organization_id, code="PSP-XXX", name="Clearing", type="asset", currency_id="XXX"
-        )
-    assert not Account.objects.filter(code="PSP-XXX").exists()

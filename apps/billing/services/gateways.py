@@ -8,11 +8,10 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.language.text import in_language_of
 from apps.core.mechanisms.audit import audit_record
 from apps.core.models import Organization
 from apps.ledger.models import Account, AccountType
-from apps.ledger.services.books import account_create
+from apps.ledger.services import account_on_first_use
 
 from ..models import GatewayAccount, GatewayMode, Provider
 
@@ -99,34 +98,6 @@ def platform_gateway(provider: str) -> GatewayAccount:
     return gateway
 
 
-def _first_use(
-    *, organization_id: int, code: str, name, type: str, currency: str, purpose: str = "", provider=""
-) -> Account:
-    existing = Account.objects.filter(organization_id=organization_id, code=code).first()
-    if existing is not None:
-        return existing
-    with in_language_of(organization_id):
-        label = str(name).format(currency=currency, provider=str(provider))
-    return _made_or_taken(
-        organization_id=organization_id, code=code, name=label, type=type, currency_id=currency, purpose=purpose
-    )
-
-
-def _made_or_taken(*, organization_id: int, code: str, **fields) -> Account:
-    """Make the account ``code``, or take it when a concurrent payment made it meanwhile: its INSERT waited for
-    ours and failed on the unique index (IntegrityError), or it committed before our check that the code is free
-    (the ledger's ValidationError). Either way the payment goes on with that account; nothing else is taken
-    for a refusal."""
-    try:
-        with transaction.atomic():
-            return account_create(organization=organization_id, user=None, code=code, **fields)
-    except (IntegrityError, ValidationError):
-        made = Account.objects.filter(organization_id=organization_id, code=code).first()
-        if made is None:
-            raise
-        return made
-
-
 def gateway_ledger_accounts(gateway: GatewayAccount, currency: str) -> tuple[Account, Account, Account]:
     """(clearing, fee, income) accounts of ``gateway`` in ``currency``: the gateway's own when they hold that
     currency, else accounts made on first use (and remembered on the gateway when it had none)."""
@@ -145,19 +116,21 @@ def gateway_ledger_accounts(gateway: GatewayAccount, currency: str) -> tuple[Acc
 
     clearing = pick(
         "clearing_account",
-        lambda: _first_use(
+        lambda: account_on_first_use(
             organization_id=gateway.organization_id,
             code=f"PSP{gateway.pk}-{currency}",
             name=_("{provider} clearing {currency}"),
+            name_values={"provider": provider},
             type=AccountType.ASSET,
             currency=currency,
+            # Money at this provider: the gateway's own account, never another cash account of that currency.
             purpose=Account.Purpose.CASH,
-            provider=provider,
+            reuse_purpose=False,
         ),
     )
     fee = pick(
         "fee_account",
-        lambda: _first_use(
+        lambda: account_on_first_use(
             organization_id=gateway.organization_id,
             code=f"PSPFEE-{currency}",
             name=_("Payment provider fees {currency}"),
@@ -167,7 +140,7 @@ def gateway_ledger_accounts(gateway: GatewayAccount, currency: str) -> tuple[Acc
     )
     income = pick(
         "income_account",
-        lambda: _first_use(
+        lambda: account_on_first_use(
             organization_id=gateway.organization_id,
             code=f"SALES-{currency}",
             name=_("Sales {currency}"),
@@ -204,7 +177,6 @@ def gateway_account_save(
     ``webhook_secret`` left out keeps the stored one. A new gateway needs every credential of its provider.
     The audit record names what changed, never a secret's value. The platform's own accounts are kept in
     step with the environment (:func:`platform_gateway`) and refused here."""
-    from django.core.exceptions import ValidationError
 
     from apps.core.accounts.tenancy import organization_id_of
 

@@ -6,6 +6,7 @@
 - crypto: TRX / USDT-TRC20 transfers verified on the network before they post.
 """
 
+from .books import account_on_first_use
 from .invoices import (
     invoice_create,
     invoice_delete,
@@ -17,7 +18,6 @@ from .invoices import (
     invoice_void,
     invoices_mark_overdue,
 )
-from .invoices.accounts import _account_on_first_use as account_on_first_use
 from .posting import (
     BATCH_LIMIT,
     POSTABLE_KINDS,

@@ -11,8 +11,10 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Model
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
+from apps.core.language.text import in_language_of
 from apps.core.mechanisms.audit import audit_record
 
 from ..models import Account, AccountBalance, Category, Counterparty, Project, TransactionEntry
@@ -120,6 +122,67 @@ def account_create(*, organization, user, **fields) -> Account:
             changes=_fields(account),
         )
     return account
+
+
+def account_on_first_use(
+    *,
+    organization_id: int,
+    currency: str,
+    code: str,
+    name: Promise,
+    type: str,
+    purpose: str = "",
+    reuse_purpose: bool = True,
+    name_values: dict | None = None,
+) -> Account:
+    """The account a service books to without asking the user, made the first time it is needed: an active
+    account of ``purpose`` in ``currency`` when there is one (and ``reuse_purpose``), else the account ``code``,
+    else a new one, opened through :func:`account_create` (checked and audited) and named from ``name`` (a
+    template with ``{currency}`` and ``name_values``) in the organization's language.
+
+    Concurrent first uses end with one account: whoever loses the race takes the one the other made. An
+    existing ``code`` that is closed or holds another currency is refused, naming the code."""
+    if purpose and reuse_purpose:
+        existing = (
+            Account.objects.filter(
+                organization_id=organization_id, currency_id=currency, purpose=purpose, is_active=True
+            )
+            .order_by("pk")
+            .first()
+        )
+        if existing is not None:
+            return existing
+    account = Account.objects.filter(organization_id=organization_id, code=code).first()
+    if account is None:
+        with in_language_of(organization_id):
+            label = str(name).format(currency=currency, **(name_values or {}))
+        account = _account_made_or_taken(
+            organization_id=organization_id, code=code, name=label, type=type, currency_id=currency, purpose=purpose
+        )
+    if account.currency_id != currency or not account.is_active:
+        raise ValidationError(
+            {
+                "currency": _(
+                    "Account {code} exists but is closed or holds another currency than {currency}; "
+                    "give the organization an active account for {currency} or rename {code}."
+                ).format(code=code, currency=currency)
+            }
+        )
+    return account
+
+
+def _account_made_or_taken(*, organization_id: int, code: str, **fields) -> Account:
+    """Open the account ``code``, or take it when a concurrent first use opened it meanwhile: that one's INSERT
+    made ours fail on the unique index (IntegrityError), or it committed before our check that the code is free
+    (ValidationError). Still refused when no such account exists (a refusal for another reason)."""
+    try:
+        with transaction.atomic():
+            return account_create(organization=organization_id, user=None, code=code, **fields)
+    except (IntegrityError, ValidationError):
+        made = Account.objects.filter(organization_id=organization_id, code=code).first()
+        if made is None:
+            raise
+        return made
 
 
 def account_update(*, account: Account, user, **changes) -> Account:

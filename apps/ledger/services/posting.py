@@ -28,6 +28,7 @@ from apps.core.money.amounts import RATE_PLACES, check_size, convert, to_decimal
 from .. import errors
 from ..models import Account, AccountType, PeriodLock, Transaction, TransactionEntry
 from . import purposes
+from .books import account_on_first_use
 from .common import pk as _pk
 from .common import require_power, user_id
 
@@ -420,31 +421,17 @@ def expense_post(
     )
 
 
-def _exchange_account_name(organization_id: int, currency: str) -> str:
-    with in_language_of(organization_id):
-        return _("Currency exchange {currency}").format(currency=currency)
-
-
 def exchange_account_for(*, organization_id: int, currency: str) -> Account:
     """The organization's exchange account in ``currency``, created on first use. Cross-currency transfers
     pass through a pair of these so that each currency balances on its own."""
-    account = (
-        Account.objects.filter(organization_id=organization_id, currency_id=currency, purpose=Account.Purpose.EXCHANGE)
-        .order_by("pk")
-        .first()
+    return account_on_first_use(
+        organization_id=organization_id,
+        currency=currency,
+        purpose=Account.Purpose.EXCHANGE,
+        code=f"EXCH-{currency}",
+        name=gettext_lazy("Currency exchange {currency}"),
+        type=AccountType.EQUITY,
     )
-    if account is None:
-        account, _created = Account.objects.get_or_create(
-            organization_id=organization_id,
-            code=f"EXCH-{currency}",
-            defaults={
-                "name": lambda: _exchange_account_name(organization_id, currency),
-                "type": AccountType.EQUITY,
-                "currency_id": currency,
-                "purpose": Account.Purpose.EXCHANGE,
-            },
-        )
-    return account
 
 
 def transfer_post(
