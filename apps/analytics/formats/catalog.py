@@ -205,7 +205,8 @@ MOLOCO_CSV = FileFormat(
         "ad_group": ("Ad Group", "Ad Group Title", "Ad Group Name"),
         "creative": ("Creative", "Creative Title", "Creative Name"),
         "placement": ("Exchange", "Publisher", "App/Site", "Inventory"),
-        "country": ("Country",),
+        # The report API's CSV names a campaign's country "Campaign_Country".
+        "country": ("Country", "Campaign Country"),
         "os": ("OS", "Platform"),
         "impressions": ("Impressions",),
         "clicks": ("Clicks",),
@@ -214,9 +215,10 @@ MOLOCO_CSV = FileFormat(
         "spend": ("Spend", "Gross Spend"),
         "currency": ("Currency",),
     },
-    markers=("Exchange", "Ad Group", "Ad Group Title", "Creative Title", "Gross Spend"),
+    # The report API's CSV (dimensions DATE, CAMPAIGN) has none of the dashboard's columns but "Campaign_Title".
+    markers=("Exchange", "Ad Group", "Ad Group Title", "Creative Title", "Gross Spend", "Campaign Title"),
     required=("report_date", "spend"),
-    detected_by="Date, Campaign, Spend and one of Exchange / Ad Group / Creative Title",
+    detected_by="Date, Campaign, Spend and one of Exchange / Ad Group / Creative Title / Campaign_Title",
 )
 
 MOLOCO_JSON = FileFormat(
