@@ -48,7 +48,8 @@ def run(args: list[str], env: dict[str, str], *, servers: bool = True) -> subpro
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("DJANGO_", "SENTRY_", "AWS_", "LOG_", "METRICS_"))
-        and key not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "MEDIA_ROOT")
+        # KONTORA_DB_POOL: set in this process by any test that imported config.asgi.
+        and key not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "MEDIA_ROOT", "KONTORA_DB_POOL")
     }
     if servers:
         base.update(_servers())
