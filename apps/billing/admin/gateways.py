@@ -10,8 +10,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.accounts.tenancy import organizations_with_power, sees_everything
+from apps.core.admin_kit.services import ServiceAdmin, ServiceModelForm
 from apps.core.mechanisms.secrets import mask
-from apps.ledger.admin.common import ServiceAdmin, ServiceModelForm
 
 from ..models import GatewayAccount, Provider
 from ..models.gateways import CREDENTIAL_KEYS

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.core.accounts.tenancy import scope
+from apps.core.admin_kit.services import ServiceAdmin, ServiceModelForm
 
 from ..dashboard import money
 from ..models import (
@@ -21,7 +22,7 @@ from ..models import (
     natural_sign,
 )
 from ..services import books as book_services
-from .common import ServiceAdmin, ServiceModelForm, report_links, several_organizations
+from .common import report_links, several_organizations
 
 TYPE_ORDER = [AccountType.ASSET, AccountType.LIABILITY, AccountType.EQUITY, AccountType.INCOME, AccountType.EXPENSE]
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy
 
+from apps.core.admin_kit.services import ServiceAdmin, ServiceModelForm
+
 from .. import services
 from ..models import (
     PeriodLock,
 )
-from .common import ServiceAdmin, ServiceModelForm
 
 # --- the closed period ------------------------------------------------------------------------------------
 

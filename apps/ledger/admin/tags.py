@@ -8,13 +8,15 @@ from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy
 
+from apps.core.admin_kit.services import ServiceAdmin, ServiceModelForm
+
 from ..models import (
     Category,
     Counterparty,
     Project,
 )
 from ..services import books as book_services
-from .common import ServiceAdmin, ServiceModelForm, several_organizations
+from .common import several_organizations
 
 # --- projects, categories, counterparties -----------------------------------------------------------------
 
