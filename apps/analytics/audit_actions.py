@@ -20,6 +20,17 @@ LABELS = {
     "analytics.payout.pay": _("Affiliate payout received"),
     "analytics.payout.reverse": _("Affiliate payout reversed"),
     "analytics.payout.reject": _("Affiliate payout rejected"),
+    "analytics.source.update": _("Traffic source changed"),
+    "analytics.source.delete": _("Traffic source deleted"),
+    "analytics.program.create": _("Affiliate program created"),
+    "analytics.program.update": _("Affiliate program changed"),
+    "analytics.program.delete": _("Affiliate program deleted"),
+    "analytics.offer.create": _("Offer created"),
+    "analytics.offer.update": _("Offer changed"),
+    "analytics.offer.delete": _("Offer deleted"),
+    "analytics.campaign.create": _("Campaign created"),
+    "analytics.campaign.update": _("Campaign changed"),
+    "analytics.campaign.delete": _("Campaign deleted"),
 }
 
 

@@ -4,19 +4,40 @@ programs, offers and campaigns. Files create campaigns on first sight; people re
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.admin_kit.base import KontoraModelAdmin
+from apps.core.admin_kit.services import ServiceAdmin, ServiceModelForm
 
 from ..models import AffiliateProgram, Campaign, Offer, TrafficSource
+from ..services.sources import reference_delete, reference_save
 
 
-class _TenantAdmin(KontoraModelAdmin):
+class ReferenceForm(ServiceModelForm):
+    def call_service(self):
+        return reference_save(instance=self.instance, user=self.service_user)
+
+
+class _TenantAdmin(ServiceAdmin):
+    """Saved and deleted through the analytics services (checked and audited)."""
+
+    form = ReferenceForm
+
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
         # A row stays in its organization: moving it would leave its facts and imports behind.
         return readonly + ["organization"] if obj is not None else readonly
+
+    def delete_model(self, request, obj):
+        reference_delete(instance=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for instance in queryset:
+            try:
+                reference_delete(instance=instance, user=request.user)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
 
 
 @admin.register(TrafficSource)

@@ -1,12 +1,22 @@
-"""Traffic sources: found by name, or created the first time an operator imports into one."""
+"""Traffic sources and the reference data around them (affiliate programs, offers, campaigns): found by name
+or created the first time an operator imports into one; created, changed and deleted by people through
+:func:`reference_save` and :func:`reference_delete`, checked and audited."""
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
+from django.utils.translation import gettext as _
 
+from apps.core.accounts.roles import write_power
+from apps.core.accounts.tenancy import has_power
 from apps.core.mechanisms.audit import audit_record
 
-from ..models import TrafficSource
+from ..models import AffiliateProgram, Campaign, Offer, TrafficSource
+
+# The audit's name of each kind of reference row ("analytics.campaign.update").
+REFERENCE_MODELS = {TrafficSource: "source", AffiliateProgram: "program", Offer: "offer", Campaign: "campaign"}
 
 
 def traffic_source_get_or_create(
@@ -31,3 +41,77 @@ def traffic_source_get_or_create(
     except IntegrityError:  # created at the same moment by another import
         return TrafficSource.objects.get(organization_id=organization_id, name=name), False
     return source, True
+
+
+def _reference_name(instance) -> str:
+    name = REFERENCE_MODELS.get(type(instance))
+    if name is None:
+        raise TypeError(f"Not traffic reference data: {type(instance).__name__}")
+    return name
+
+
+def _require_write(user, organization_id) -> None:
+    if user is not None and not has_power(user, write_power("analytics"), organization_id):
+        raise PermissionDenied(_("Your role does not allow changing traffic data in this organization."))
+
+
+def _reference_fields(instance) -> dict[str, str | None]:
+    return {
+        field.name: None if getattr(instance, field.attname) is None else str(getattr(instance, field.attname))
+        for field in instance._meta.concrete_fields
+        if field.editable and field.name not in ("id", "organization")
+    }
+
+
+def reference_save(*, instance, user):
+    """Create or change a traffic source, affiliate program, offer or campaign. A row stays in its organization,
+    and what it points at (a campaign's offer, an offer's program) is of the same organization. Audited with
+    the fields that changed."""
+    name = _reference_name(instance)
+    _require_write(user, instance.organization_id)
+    creating = instance.pk is None
+    before: dict[str, str | None] = {}
+    if not creating:
+        original = type(instance).objects.get(pk=instance.pk)
+        if original.organization_id != instance.organization_id:
+            raise ValidationError({"organization": _("A record cannot move to another organization.")})
+        before = _reference_fields(original)
+    for field_name in ("program", "offer", "source"):
+        related = getattr(instance, field_name, None) if hasattr(type(instance), field_name) else None
+        if related is not None and related.organization_id != instance.organization_id:
+            raise ValidationError({field_name: _("It belongs to another organization.")})
+    instance.full_clean()
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                instance.save()
+        except IntegrityError as error:  # the same name or id saved by someone else since full_clean() looked
+            raise ValidationError(_("A record with these values was saved meanwhile; reload and try again.")) from error
+        after = _reference_fields(instance)
+        audit_record(
+            action=f"analytics.{name}.{'create' if creating else 'update'}",
+            actor=user,
+            organization=instance.organization_id,
+            obj=instance,
+            changes={key: [before.get(key), value] for key, value in after.items() if before.get(key) != value},
+        )
+    return instance
+
+
+def reference_delete(*, instance, user) -> None:
+    """Delete a traffic source, program, offer or campaign that nothing refers to (facts, imports, payouts and
+    campaigns keep theirs); refused, naming it, otherwise."""
+    name = _reference_name(instance)
+    _require_write(user, instance.organization_id)
+    with transaction.atomic():
+        audit_record(action=f"analytics.{name}.delete", actor=user, organization=instance.organization_id, obj=instance)
+        try:
+            with transaction.atomic():
+                instance.delete()
+        except (ProtectedError, IntegrityError) as error:
+            raise ValidationError(
+                _("“{name}” is still referred to by imported data, payouts or campaigns; it cannot be deleted.").format(
+                    name=instance
+                ),
+                code="in_use",
+            ) from error
