@@ -16,17 +16,6 @@ from tests.core.factories import MembershipFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def owner(organization, member_of):
-    return member_of(organization, role=Role.OWNER)
-
-
-@pytest.fixture
-def admin_client(client, owner):
-    client.force_login(owner)
-    return client
-
-
 def campaign_of(source, **fields) -> Campaign:
     return Campaign.objects.create(
         organization=source.organization, source=source, external_id="c-1", match_name="Spring", name="Spring", **fields

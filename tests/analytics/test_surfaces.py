@@ -33,17 +33,6 @@ def upload(name="moloco.csv", content=MOLOCO):
 
 
 @pytest.fixture
-def owner(organization, member_of):
-    return member_of(organization, role=Role.OWNER)
-
-
-@pytest.fixture
-def admin_client(client, owner):
-    client.force_login(owner)
-    return client
-
-
-@pytest.fixture
 def api(owner):
     client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     client.force_authenticate(owner)
