@@ -50,7 +50,7 @@ SENDERS = int(os.environ.get("BILLING_WEBHOOKS_SENDERS", "8"))
 # Celery's own default: a worker process per core.
 WORKER_CONCURRENCY = int(os.environ.get("BILLING_WEBHOOKS_WORKERS", str(os.cpu_count() or 2)))
 # The paced scene: this many deliveries at this steady rate per second (0 deliveries: no paced scene).
-PACED_COUNT = int(os.environ.get("BILLING_WEBHOOKS_PACED_COUNT", "2000"))
+PACED_COUNT = int(os.environ.get("BILLING_WEBHOOKS_PACED_COUNT", "10000"))
 PACED_RATE = float(os.environ.get("BILLING_WEBHOOKS_PACED_RATE", "20"))
 PACED_SENDERS = int(os.environ.get("BILLING_WEBHOOKS_PACED_SENDERS", "16"))
 WARM_UP = 40  # deliveries (all different) sent and processed before anything is measured
