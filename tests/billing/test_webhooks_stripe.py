@@ -226,6 +226,42 @@ def test_an_unhandled_event_type_is_processed_and_changes_nothing(providers, gat
 
 
 @pytest.mark.django_db
+def test_a_payment_a_rule_refuses_fails_its_delivery_with_the_reason_and_is_applied_once_the_cause_is_fixed(
+    providers, gateway
+):
+    # The code the gateway's clearing account would get is taken by an account in another currency: booking
+    # the payment is refused. The delivery must not pass for processed with nothing applied.
+    from apps.ledger.models import Account
+
+    taken = Account.objects.create(
+        organization=gateway.organization, code=f"PSP{gateway.pk}-USD", name="Old", type="asset", currency_id="EUR"
+    )
+    payment = start(gateway)
+    providers.stripe.pay(payment.provider_payment_id, fee=320)
+    post(
+        gateway,
+        stripe_event("checkout.session.completed", stripe_session(providers.stripe, payment.provider_payment_id)),
+    )
+
+    process_all()
+
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == Status.FAILED
+    assert f"PSP{gateway.pk}-USD" in delivery.error
+    assert delivery.next_attempt_at is not None  # tried again with the inbox's backoff
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.PENDING
+    assert not ledger_of(payment).exists()
+
+    taken.code = "OLD-EUR"  # what the bookkeeper does, told by the error
+    taken.save(update_fields=["code"])
+    assert webhook_delivery_process(delivery_id=delivery.pk).status == Status.PROCESSED
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.SUCCEEDED
+    assert ledger_of(payment).count() == 1
+
+
+@pytest.mark.django_db
 def test_invoice_paid_activates_the_subscription_and_a_replay_does_not_extend_it_twice(
     providers, gateway_for, organization, other_organization
 ):

@@ -34,7 +34,6 @@ import datetime as dt
 from dataclasses import replace
 
 import stripe
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from apps.core.mechanisms.idempotency import product_key
@@ -102,12 +101,10 @@ def handle(delivery) -> None:
     handler = _HANDLERS.get(event["type"])
     if handler is None:
         return  # an event we do not act on: recorded, processed, nothing changed
-    try:
-        handler(gateway, event, event["data"]["object"])
-    except ValidationError as error:
-        # A rule of the service refused it (a payment for a subscription that has ended…): trying again
-        # changes nothing; the delivery is processed and the reason logged.
-        logger.warning("billing webhooks: Stripe %s %s not applied: %s", event["type"], event["id"], error.messages)
+    # A refusal by a service's rule fails the delivery, as YooKassa's and T-Bank's do: it is retried with the
+    # inbox's backoff (a refusal that came of a race then succeeds) and, if it never does, stays failed with
+    # its reason in the admin for a person to look at, rather than passing for processed with nothing applied.
+    handler(gateway, event, event["data"]["object"])
 
 
 def _get(data, *path, default=None):
