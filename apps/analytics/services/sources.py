@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from apps.core.accounts.roles import write_power
 from apps.core.accounts.tenancy import has_power
-from apps.core.mechanisms.audit import audit_record
+from apps.core.mechanisms.audit import audit_changes, audit_record, audit_values
 
 from ..models import AffiliateProgram, Campaign, Offer, TrafficSource
 
@@ -55,14 +55,6 @@ def _require_write(user, organization_id) -> None:
         raise PermissionDenied(_("Your role does not allow changing traffic data in this organization."))
 
 
-def _reference_fields(instance) -> dict[str, str | None]:
-    return {
-        field.name: None if getattr(instance, field.attname) is None else str(getattr(instance, field.attname))
-        for field in instance._meta.concrete_fields
-        if field.editable and field.name not in ("id", "organization")
-    }
-
-
 def reference_save(*, instance, user):
     """Create or change a traffic source, affiliate program, offer or campaign. A row stays in its organization,
     and what it points at (a campaign's offer, an offer's program) is of the same organization. Audited with
@@ -70,12 +62,12 @@ def reference_save(*, instance, user):
     name = _reference_name(instance)
     _require_write(user, instance.organization_id)
     creating = instance.pk is None
-    before: dict[str, str | None] = {}
+    before: dict[str, str] = {}
     if not creating:
         original = type(instance).objects.get(pk=instance.pk)
         if original.organization_id != instance.organization_id:
             raise ValidationError({"organization": _("A record cannot move to another organization.")})
-        before = _reference_fields(original)
+        before = audit_values(original)
     for field_name in ("program", "offer", "source"):
         related = getattr(instance, field_name, None) if hasattr(type(instance), field_name) else None
         if related is not None and related.organization_id != instance.organization_id:
@@ -87,13 +79,13 @@ def reference_save(*, instance, user):
                 instance.save()
         except IntegrityError as error:  # the same name or id saved by someone else since full_clean() looked
             raise ValidationError(_("A record with these values was saved meanwhile; reload and try again.")) from error
-        after = _reference_fields(instance)
+        after = audit_values(instance)
         audit_record(
             action=f"analytics.{name}.{'create' if creating else 'update'}",
             actor=user,
             organization=instance.organization_id,
             obj=instance,
-            changes={key: [before.get(key), value] for key, value in after.items() if before.get(key) != value},
+            changes=audit_changes(before, after),
         )
     return instance
 

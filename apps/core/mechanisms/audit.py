@@ -16,6 +16,21 @@ from apps.core.models import ApiKey, AuditLog
 from apps.core.operations.request_id import current_request_id
 
 
+def audit_values(instance) -> dict[str, str]:
+    """A row's editable fields (not its id or organization) as the audit log records them, as text: what a
+    service compares before and after a change."""
+    return {
+        field.name: str(getattr(instance, field.attname))
+        for field in instance._meta.concrete_fields
+        if field.editable and field.name not in ("id", "organization")
+    }
+
+
+def audit_changes(before: dict, after: dict) -> dict[str, list]:
+    """``{field: [before, after]}`` for each field whose value differs (``before`` empty for a new row)."""
+    return {name: [before.get(name), value] for name, value in after.items() if before.get(name) != value}
+
+
 def audit_record(
     *,
     action: str,

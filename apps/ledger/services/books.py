@@ -15,7 +15,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from apps.core.language.text import in_language_of
-from apps.core.mechanisms.audit import audit_record
+from apps.core.mechanisms.audit import audit_changes, audit_record, audit_values
 
 from ..models import Account, AccountBalance, Category, Counterparty, Project, TransactionEntry
 from .common import require_power
@@ -250,7 +250,7 @@ def tag_save(*, instance: Project | Category | Counterparty, user) -> Project | 
         original = type(instance).objects.get(pk=instance.pk)
         if original.organization_id != instance.organization_id:
             raise ValidationError({"organization": _("A record cannot move to another organization.")})
-        before = _tag_fields(original)
+        before = audit_values(original)
     if isinstance(instance, Category):
         _tree_check(instance, instance.parent, same="kind")
     instance.full_clean()
@@ -260,23 +260,15 @@ def tag_save(*, instance: Project | Category | Counterparty, user) -> Project | 
                 instance.save()
         except IntegrityError as error:  # the same name saved by someone else since full_clean() looked
             raise type(instance).integrity_error_as_validation(error) or error from error
-        after = _tag_fields(instance)
+        after = audit_values(instance)
         audit_record(
             action=f"ledger.{instance._meta.model_name}.{'create' if creating else 'update'}",
             actor=user,
             organization=instance.organization_id,
             obj=instance,
-            changes={name: [before.get(name), value] for name, value in after.items() if before.get(name) != value},
+            changes=audit_changes(before, after),
         )
     return instance
-
-
-def _tag_fields(instance: Project | Category | Counterparty) -> dict[str, str]:
-    return {
-        field.name: str(getattr(instance, field.attname))
-        for field in instance._meta.concrete_fields
-        if field.editable and field.name not in ("id", "organization")
-    }
 
 
 def tag_delete(*, instance: Project | Category | Counterparty, user) -> None:
