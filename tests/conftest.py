@@ -80,6 +80,12 @@ def member_of():
     return make
 
 
+@pytest.fixture
+def owner(organization, member_of):
+    """The owner of ``organization`` (test modules that need another owner define their own)."""
+    return member_of(organization, role="owner")
+
+
 def pytest_report_header(config):
     return (
         f"kontora: database={settings.DATABASES['default']['HOST']} redis={settings.REDIS_URL} "

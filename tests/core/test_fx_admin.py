@@ -43,11 +43,6 @@ def public_rate(db):
 
 
 @pytest.fixture
-def owner(organization, member_of):
-    return member_of(organization, role=Role.OWNER)
-
-
-@pytest.fixture
 def superuser():
     return UserFactory(is_superuser=True, is_staff=True)
 
