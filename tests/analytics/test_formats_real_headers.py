@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from apps.analytics.formats import detect
+from apps.analytics.formats import FormatNotRecognized, detect
 from tests.analytics.formats_helpers import read_all
 
 # AppsFlyer raw data (installs_report / in_app_events_report, Pull API v5 and dashboard export). The same line is
@@ -326,9 +326,175 @@ def test_moloco_report_api_json_rows():
     assert (row.impressions, row.installs, row.spend) == (12400, 42, Decimal("210.5"))
 
 
+# Keitaro Admin API report (POST /admin_api/v1/report/build), its rows saved as CSV. Every name is a slug of
+# Keitaro's own Admin API specification (the OpenAPI document a public PHP client keeps as original/openapi.json,
+# playtini/keitaro-client): "day", "campaign_id", "campaign", "ts", "country_code", "country", "sub_id_1" among the
+# report's columns; "clicks", "campaign_unique_clicks", "conversions", "leads", "sales", "rejected", "lp_clicks",
+# "lp_ctr", "cr", "epc", "cost", "revenue", "profit", "roi", "roi_confirmed" among its metrics. A response row is
+# an object keyed by those slugs, the numbers as JSON numbers ({"sub_id_4": "…", "clicks": 462,
+# "campaign_unique_clicks": 350, "conversions": 10, "roi_confirmed": 111.64} in a public capture of the call).
+# The order of the columns and the form of a "day" value are ours (the specification shows neither).
+KEITARO_API_HEADER = (
+    "day,campaign_id,campaign,ts,country_code,country,sub_id_1,clicks,campaign_unique_clicks,conversions,leads,"
+    "sales,rejected,lp_clicks,lp_ctr,cr,epc,cost,revenue,profit,roi,roi_confirmed"
+)
+
+
+def test_keitaro_admin_api_report_saved_as_csv():
+    text = "\n".join(
+        [
+            KEITARO_API_HEADER,
+            "2026-05-01,12,Push DE,PropellerAds,DE,Germany,pub_1,462,350,10,7,3,0,120,25.97,2.16,0.0649,6.32,30,23.68,"
+            "374.68,111.64",
+            "2026-05-01,13,Push AT,PropellerAds,AT,Austria,pub_2,90,88,0,0,0,0,10,11.11,0,0,1.5,0,-1.5,-100,-100",
+        ]
+    )
+
+    assert detect(text.encode()).code == "keitaro"
+    reading, rows = read_all(text, source_currency="USD")
+    assert reading.errors == []
+    assert [(row.report_date, row.campaign_id, row.campaign_name, row.placement, row.country) for row in rows] == [
+        (date(2026, 5, 1), "12", "Push DE", "PropellerAds", "DE"),
+        (date(2026, 5, 1), "13", "Push AT", "PropellerAds", "AT"),
+    ]
+    assert [(row.sub_id, row.clicks, row.conversions, row.spend, row.revenue) for row in rows] == [
+        ("pub_1", 462, 10, Decimal("6.32"), Decimal("30")),
+        ("pub_2", 90, 0, Decimal("1.5"), Decimal("0")),
+    ]
+
+
+# Binom 2 API statistics rows (the /public/api/v1/trends response recorded from a live tracker in a public Binom
+# API reference, pavelraiden/binom-api-encyclopedia, docs/examples/responses/trends.json): the keys, in that
+# order, and the numbers as strings as Binom sends them ("3340477", "4.782056", "11241.239321806"); the same
+# response ends with a "totals" object whose "date" is "totals". Its rows are hours ("00:00 - 01:00"); the form
+# of a day's "date" is not in the recording, so the ISO dates here are ours.
+BINOM_API_STATS_HEADER = (
+    "date,clicks,lander_ctr,leads,cr,epc,cpc,revenue,cost,profit,roi,unique_clicks,lander_clicks,lander_views"
+)
+
+
+def test_binom_api_statistics_saved_as_csv():
+    text = "\n".join(
+        [
+            BINOM_API_STATS_HEADER,
+            "2026-05-01,5000,24.242424,40,0.8,0.02,0.0101,100,50.5,49.5,98.019802,4100,1200,4950",
+            "2026-05-02,4000,22.5,30,0.75,0.02,0.01,80,40,40,100,3350,900,4000",
+            "totals,9000,23.466667,70,0.777778,0.02,0.010056,180,90.5,89.5,98.895028,7450,2100,8950",
+        ]
+    )
+
+    assert detect(text.encode()).code == "binom"
+    reading, rows = read_all(text, source_currency="USD")
+    assert reading.errors == []
+    assert reading.rows_read == 2  # the "totals" line sums the days
+    assert [(row.report_date, row.clicks, row.conversions, row.spend, row.revenue) for row in rows] == [
+        (date(2026, 5, 1), 5000, 40, Decimal("50.5"), Decimal("100")),
+        (date(2026, 5, 2), 4000, 30, Decimal("40"), Decimal("80")),
+    ]
+
+
+# Binom's report has no date column: its rows are named by the grouping in "Name" (a day, when grouped by days).
+# The report's columns as Binom's own API changelog lists them (docs.binom.org/api_change.php, "Reports"): the
+# names of Binom 1.8 and earlier, and the keys of 1.9 with its example row ("clicks": "2,038", "lp_ctr": "0.00%",
+# "roi": "-55.35%"). Binom 2 names the same columns "ID", "Name", "Clicks", "LP Clicks", "LP CTR", "Leads", "CR",
+# "EPC", "CPC", "Revenue", "Cost", "Profit", "ROI" (its GET /columns response, recorded in the Binom API reference
+# above as docs/examples/responses/columns.json). Without a date column such a file cannot be a day's facts: it
+# is refused, not misread (every other column is understood).
+@pytest.mark.parametrize(
+    ("header", "row"),
+    [
+        (
+            "Level,Name,Clicks,LP Clicks,LP CTR,Leads,CR,EPC,CPC,Revenue,Spend,Profit,ROI",
+            '1,2026-05-01,"2,038",0,0.00%,92,4.51%,0.0045,0.0100,9.10,20.38,-11.28,-55.35%',
+        ),
+        (
+            "level,name,clicks,offer_clicks,lp_ctr,leads,cr,epc,cpc,revenue,cost,profit,roi",
+            '1,2026-05-01,"2,038",0,0.00%,92,4.51%,0.0045,0.0100,9.10,20.38,-11.28,-55.35%',
+        ),
+    ],
+)
+def test_binom_report_named_by_its_grouping_is_refused_for_want_of_a_date(header, row):
+    from apps.analytics.formats.catalog import BINOM, resolve
+
+    text = header + "\n" + row + "\n"
+
+    with pytest.raises(FormatNotRecognized):
+        detect(text.encode())
+    with pytest.raises(FormatNotRecognized, match="report_date"):
+        read_all(text, format="binom")
+    mapped = resolve(BINOM, header.split(","))
+    assert {"clicks", "conversions", "spend", "revenue"} <= set(mapped.fields)
+    assert "report_date" not in mapped.fields
+
+
+# Binom's cost import (Report > Update costs > Import from CSV), as its documentation gives the lines
+# (docs.binom.org/update-costs.php): "Campaign id;Time zone (ex. +3);Date (yyyy-mm-dd);Cost;Token number
+# (optional);Token value (optional)". Kontora's header-less cost format reads "date;campaign id;cost[;currency]"
+# lines instead, so the documented layout is refused rather than read into wrong columns.
+@pytest.mark.parametrize(
+    "lines",
+    [
+        "17;+3;2026-05-01;12.50\n18;+3;2026-05-01;1000.00\n",
+        "17;+3;2026-05-01;12.50;1;pubdomain.com\n17;+3;2026-05-01;3.25;1;other.com\n",
+    ],
+)
+def test_binom_documented_cost_import_lines_are_not_misread(lines):
+    with pytest.raises(FormatNotRecognized):
+        detect(lines.encode())
+
+
+# Voluum Reporting API (GET https://api.voluum.com/report?…&columns=…&groupBy=…), its rows saved as CSV. The
+# column keys are those public clients of the API request and read back from "rows": "day", "campaignName",
+# "campaignId", "impressions", "visits", "uniqueVisits", "clicks", "conversions", "revenue", "cost", "profit"
+# (hieumdd/palma_voluum, models/Report.py, whose schema also gives Voluum's labels: "Campaign ID", "Campaign",
+# "Visits", "Unique visits", "Clicks", "Conversions", "Revenue", "Cost", "Profit"); "trafficSourceId",
+# "trafficSourceName" (bhambri94/voluum-apis, voluum/volluumApis.go); "countryName", "cpv", "cv", "roi", "epv"
+# with groupBy=country-code (brianhallerweb/UlanMedia, functions/data_acquisition_functions/
+# create_countries_dataset.py, which, as Kontora does, takes the visits for the ad network's clicks). The order of
+# the columns and the form of a "day" value are ours.
+VOLUUM_API_HEADER = (
+    "day,campaignId,campaignName,trafficSourceId,trafficSourceName,countryName,visits,uniqueVisits,clicks,"
+    "conversions,revenue,cost,profit,cpv,cv,roi,epv"
+)
+
+
+def test_voluum_reporting_api_rows_saved_as_csv():
+    text = "\n".join(
+        [
+            VOLUUM_API_HEADER,
+            "2026-05-13,3f9c1a2e-0d4b-4a8e-9f2c-5b7d6e8a1c01,Native US,0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d,MGID,"
+            "United States,2000,1800,600,20,150,60,90,0.03,1,150,0.075",
+            "2026-05-13,3f9c1a2e-0d4b-4a8e-9f2c-5b7d6e8a1c01,Native US,0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d,MGID,"
+            "Canada,500,480,90,2,12.5,15,-2.5,0.03,0.4,-16.6667,0.025",
+        ]
+    )
+
+    assert detect(text.encode()).code == "voluum"
+    reading, rows = read_all(text, source_currency="USD")
+    assert reading.errors == []
+    assert [(row.report_date, row.campaign_id, row.campaign_name, row.placement, row.country) for row in rows] == [
+        (date(2026, 5, 13), "3f9c1a2e-0d4b-4a8e-9f2c-5b7d6e8a1c01", "Native US", "MGID", "US"),
+        (date(2026, 5, 13), "3f9c1a2e-0d4b-4a8e-9f2c-5b7d6e8a1c01", "Native US", "MGID", "CA"),
+    ]
+    # Voluum's "clicks" are landing-page clicks; the visits are the traffic source's clicks.
+    assert [(row.clicks, row.conversions, row.spend, row.revenue) for row in rows] == [
+        (2000, 20, Decimal("60"), Decimal("150")),
+        (500, 2, Decimal("15"), Decimal("12.5")),
+    ]
+
+
 @pytest.mark.parametrize(
     "header",
-    [APPSFLYER_RAW_HEADER, APPSFLYER_PARTNERS_HEADER, APPSFLYER_GEO_HEADER, ADJUST_SLUG_HEADER, MOLOCO_API_CSV_HEADER],
+    [
+        APPSFLYER_RAW_HEADER,
+        APPSFLYER_PARTNERS_HEADER,
+        APPSFLYER_GEO_HEADER,
+        ADJUST_SLUG_HEADER,
+        MOLOCO_API_CSV_HEADER,
+        KEITARO_API_HEADER,
+        BINOM_API_STATS_HEADER,
+        VOLUUM_API_HEADER,
+    ],
 )
 def test_each_recorded_header_fits_one_format_only(header):
     from apps.analytics.formats import FORMATS
@@ -342,4 +508,7 @@ def test_each_recorded_header_fits_one_format_only(header):
         {"appsflyer_geo"},
         {"adjust_csv"},
         {"moloco_csv"},
+        {"keitaro"},
+        {"binom"},
+        {"voluum"},
     )

@@ -356,7 +356,9 @@ KEITARO = FileFormat(
         "campaign_name": ("Campaign", "Кампания", "campaign"),
         "creative": ("Creative ID", "creative_id", "Креатив"),
         "placement": ("Source", "Traffic source", "Источник", "Источник трафика", "ts"),
-        "country": ("Country", "Страна", "country", "country_code"),
+        # The Admin API's report (POST /admin_api/v1/report/build) has both "country_code" and "country" (the
+        # name); the code is the one to trust when a file carries both.
+        "country": ("country_code", "Country", "Страна", "country"),
         "os": ("OS", "ОС", "Operating system", "Операционная система", "os"),
         "sub_id": ("Sub ID 1", "sub_id_1", "SubID 1", "Sub ID", "sub_id"),
         "clicks": ("Clicks", "Клики", "clicks"),
@@ -365,9 +367,29 @@ KEITARO = FileFormat(
         "revenue": ("Revenue", "Доход", "revenue"),
         "currency": ("Currency", "Валюта", "currency"),
     },
-    markers=("Unique clicks", "Уникальные клики", "Уник. клики", "campaign_unique_clicks", "Sales", "Продажи"),
+    # The API's metric slugs that only Keitaro uses (its report/build metric list) recognise a file saved from
+    # the API whatever other metrics were asked for.
+    markers=(
+        "Unique clicks",
+        "Уникальные клики",
+        "Уник. клики",
+        "campaign_unique_clicks",
+        "stream_unique_clicks",
+        "global_unique_clicks",
+        "Sales",
+        "Продажи",
+        "sale_revenue",
+        "lead_revenue",
+        "profit_confirmed",
+        "roi_confirmed",
+    ),
     required=("report_date",),
-    detected_by="Date/Дата with Unique clicks / Уникальные клики or Sales / Продажи (English or Russian UI)",
+    # Binom's own API slugs for landing-page traffic: a Binom file with "unique_clicks" is not Keitaro's.
+    excluded=("lander_clicks", "lander_views", "lander_ctr", "offer_clicks"),
+    detected_by=(
+        "Date/Дата with Unique clicks / Уникальные клики or Sales / Продажи (English or Russian UI), or day with"
+        " the Admin API's campaign_unique_clicks / sales / roi_confirmed …"
+    ),
 )
 
 BINOM = FileFormat(
@@ -384,13 +406,27 @@ BINOM = FileFormat(
         "sub_id": ("Token 1", "Sub ID"),
         "clicks": ("Clicks", "Клики"),
         "conversions": ("Leads", "Conversions", "Лиды"),
-        "spend": ("Cost", "Расход"),
+        # Binom up to 1.8 named the report's cost column "Spend" (1.9 renamed it "cost").
+        "spend": ("Cost", "Расход", "Spend"),
         "revenue": ("Revenue", "Доход"),
         "currency": ("Currency",),
     },
-    markers=("LP Clicks", "LP CTR", "LP Views", "LP Clicks %"),
+    # The readable names, and the API's slugs: "lander_clicks" / "lander_views" / "lander_ctr" (Binom 2) and
+    # "offer_clicks" (the LP Clicks of Binom 1.9+); "lp_ctr" is "LP CTR" already.
+    markers=(
+        "LP Clicks",
+        "LP CTR",
+        "LP Views",
+        "LP Clicks %",
+        "lander_clicks",
+        "lander_views",
+        "lander_ctr",
+        "offer_clicks",
+    ),
     required=("report_date",),
-    detected_by="Date with LP Clicks / LP CTR",
+    # Keitaro's own unique-click slugs: a Keitaro API file with lp_clicks is not Binom's.
+    excluded=("campaign_unique_clicks", "stream_unique_clicks", "global_unique_clicks"),
+    detected_by="Date with LP Clicks / LP CTR (or the API's lander_clicks / lander_ctr / offer_clicks)",
 )
 
 BINOM_COST = FileFormat(
@@ -412,7 +448,8 @@ VOLUUM = FileFormat(
         "campaign_id": ("Campaign ID",),
         "campaign_name": ("Campaign", "Campaign name"),
         "placement": ("Traffic source", "Traffic source name"),
-        "country": ("Country code", "Country"),
+        # The Reporting API names both: countryCode and countryName.
+        "country": ("Country code", "Country", "Country name"),
         "os": ("OS", "Operating system"),
         "sub_id": ("Custom variable 1", "Var 1"),
         # A tracker's visit is the ad network's click; Voluum's own "Clicks" are landing-page clicks.
