@@ -80,3 +80,30 @@ def assert_nothing_written(*app_labels: str) -> Iterator[None]:
     after = _snapshot(labels)
     changed = {name: (before[name], after[name]) for name in before if before[name] != after[name]}
     assert not changed, f"a refusal wrote something (before, after): {changed}"
+
+
+def run_queued_tasks(*names: str) -> list:
+    """Run the tasks named ``names`` that wait in this test worker's Celery queue, as a worker would: each
+    message is read from the broker itself (kombu's Redis list), taken off the queue and applied. Messages of
+    other tasks stay queued. Returns what each task returned, in queue order."""
+    import base64
+    import json
+
+    import redis
+    from django.conf import settings
+
+    from config.celery import app
+
+    client = redis.Redis.from_url(settings.REDIS_URL)  # the broker (kombu spells a socket's URL its own way)
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    results = []
+    # kombu pushes new messages at the head of the list and a worker takes them from its tail.
+    for raw in reversed(client.lrange(queue, 0, -1)):
+        message = json.loads(raw)
+        name = message["headers"]["task"]
+        if name not in names:
+            continue
+        client.lrem(queue, 1, raw)
+        args, kwargs, _embed = json.loads(base64.b64decode(message["body"]))
+        results.append(app.tasks[name].apply(args=args, kwargs=kwargs).get())
+    return results

@@ -211,6 +211,19 @@ def payments_unsettled(*, older_than) -> QuerySet[Payment]:
     )
 
 
+def payments_fee_unknown(*, providers, succeeded_between: tuple) -> QuerySet[Payment]:
+    """Succeeded payments at ``providers`` whose fee is still unknown, succeeded within ``succeeded_between``
+    (earliest, latest): what the sweeper asks the fee of."""
+    earliest, latest = succeeded_between
+    return Payment.objects.select_related("gateway").filter(
+        status="succeeded",
+        fee__isnull=True,
+        gateway__provider__in=providers,
+        succeeded_at__gte=earliest,
+        succeeded_at__lt=latest,
+    )
+
+
 def refund_list(*, user) -> QuerySet[Refund]:
     return scope(Refund.objects.select_related("payment", "payment__gateway"), user)
 

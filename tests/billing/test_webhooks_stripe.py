@@ -13,7 +13,8 @@ from django.test import Client
 
 from apps.billing.models import Payment, PaymentStatus, Plan, Refund, RefundStatus, Resource, Subscription
 from apps.billing.models.plans import limit_in_force
-from apps.billing.services.payments import payment_start
+from apps.billing.services.payments import PAYMENT_FEE_FETCH_TASK, payment_start
+from apps.billing.tasks import payment_fee_fetch_task
 from apps.core.mechanisms.notifications import notification_send
 from apps.core.mechanisms.webhooks import webhook_delivery_process, webhook_delivery_reprocess
 from apps.core.models import AuditLog, DomainEvent, Notification, User, WebhookDelivery
@@ -28,7 +29,7 @@ from tests.billing.webhook_payloads import (
     stripe_session,
     stripe_signature,
 )
-from tests.helpers import assert_nothing_written, run_in_threads
+from tests.helpers import assert_nothing_written, run_in_threads, run_queued_tasks
 
 Status = WebhookDelivery.Status
 
@@ -96,7 +97,15 @@ def test_one_event_delivered_50_times_at_once_then_3_more_has_one_effect_and_eve
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.SUCCEEDED
     assert payment.metadata["provider_reference"] == intent["id"]
-    assert payment.fee == Decimal("3.2")  # fetched: the event's objects are not expanded
+    # The event's objects are not expanded, so the fee is asked of Stripe, by a task queued once the handling
+    # committed: no HTTP call is made while the delivery's lock and transaction are held.
+    assert payment.fee is None
+    assert not [seen for seen in providers.stripe.requests if seen.method == "GET"]
+    assert run_queued_tasks(PAYMENT_FEE_FETCH_TASK) == ["known"]
+    payment.refresh_from_db()
+    assert payment.fee == Decimal("3.2")
+    assert payment_fee_fetch_task.apply(args=[payment.pk]).get() == "known"  # again: Stripe is not asked again
+    assert len([seen for seen in providers.stripe.requests if seen.method == "GET"]) == 1
     statuses = sorted(WebhookDelivery.objects.values_list("status", flat=True))
     assert statuses == [Status.DUPLICATE] * 52 + [Status.PROCESSED]
     states = AuditLog.objects.filter(action="billing.payment.state", object_id=str(payment.pk))

@@ -150,6 +150,12 @@ class Payment(TenantModel):
             models.Index(
                 F("gateway"), KeyTransform("provider_reference", "metadata"), name="billing_payment_reference"
             ),
+            # The sweeper's look for succeeded payments whose fee is still to be asked for: few rows, by time.
+            models.Index(
+                fields=["succeeded_at"],
+                condition=Q(status="succeeded", fee__isnull=True),
+                name="billing_payment_fee_unknown",
+            ),
         ]
 
     def __str__(self) -> str:

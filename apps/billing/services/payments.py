@@ -23,10 +23,19 @@ from apps.core.accounts.roles import write_power
 from apps.core.accounts.tenancy import has_power
 from apps.core.mechanisms.audit import audit_record
 from apps.core.mechanisms.idempotency import mark_replay, replay_of, stored_key
+from apps.core.mechanisms.jobs import enqueue_swept_on_commit
 from apps.core.models import Currency
 from apps.core.money.amounts import check_precision, to_decimal
 
-from ..models import PAYMENT_TRANSITIONS, CaptureMode, GatewayAccount, Payment, PaymentStatus, UnmatchedRefund
+from ..models import (
+    PAYMENT_TRANSITIONS,
+    CaptureMode,
+    GatewayAccount,
+    Payment,
+    PaymentStatus,
+    Provider,
+    UnmatchedRefund,
+)
 from ..providers import PaymentRequest, PaymentState, ProviderError, Receipt, client_for, derived_key, receipt_build
 from .outcomes import payment_announce
 from .postings import fee_post, payment_post
@@ -468,3 +477,44 @@ def payment_sync(*, payment: Payment) -> list[str]:
         return []
     state = client_for(payment.gateway).fetch_payment(payment.provider_payment_id)
     return payment_apply_state(payment=payment, state=state)
+
+
+# --- the provider's fee, asked for after the payment -------------------------------------------------------
+
+# Stripe's events never carry the fee (an event's objects are not expanded): it is on the charge's balance
+# transaction, which is fetched once the payment has succeeded. YooKassa's notifications carry it
+# (``income_amount``); T-Bank does not report one.
+FEE_ASKED_AFTERWARDS = frozenset({Provider.STRIPE})
+PAYMENT_FEE_FETCH_TASK = "apps.billing.tasks.payment_fee_fetch_task"
+
+
+def payment_fee_wanted(payment: Payment) -> bool:
+    """A succeeded payment whose fee is unknown, at a provider that tells it when asked."""
+    return (
+        payment.status == PaymentStatus.SUCCEEDED
+        and payment.fee is None
+        and payment.gateway.provider in FEE_ASKED_AFTERWARDS
+    )
+
+
+def payment_fee_fetch_later(*, payment: Payment) -> None:
+    """Ask for the payment's fee once the caller's transaction commits, in a task of its own: the HTTP call
+    to the provider then never holds the caller's row locks or its database transaction open (a webhook's
+    handling holds its delivery's lock). Queued only when the fee is wanted; a broker that is away then is
+    logged, and the payments sweeper asks for the fee later."""
+    payment.refresh_from_db(fields=["status", "fee"])
+    if payment_fee_wanted(payment):
+        enqueue_swept_on_commit(PAYMENT_FEE_FETCH_TASK, payment.pk)
+
+
+def payment_fee_fetch(*, payment: Payment | int) -> bool:
+    """Ask the provider for a succeeded payment's fee while it is unknown, and book it (through
+    :func:`payment_apply_state`, so twice at once books it once). Runs outside any transaction. Returns whether
+    the fee is known now (the provider may not have settled the charge yet); raises ProviderError when the
+    provider cannot be asked."""
+    payment = Payment.objects.select_related("gateway").get(pk=getattr(payment, "pk", payment))
+    if not payment_fee_wanted(payment):
+        return payment.fee is not None
+    payment_sync(payment=payment)
+    payment.refresh_from_db(fields=["fee"])
+    return payment.fee is not None

@@ -3,6 +3,9 @@
 - A payment still pending (or held, waiting for capture) longer than its window is re-checked with its
   provider through :func:`payment_sync`, which applies the answer exactly as a webhook would (the same
   idempotent :func:`payment_apply_state`), so a lost or late notification costs minutes.
+- A succeeded payment whose fee is still unknown (Stripe's, whose fee is asked for after the payment: see
+  :func:`payment_fee_fetch`) a quarter of an hour after it succeeded, when the fee task's messages were lost
+  or it gave up, is asked once more each run, for three days.
 - A paid payment whose purpose is gone or cancelled (an invoice voided, an order cancelled: see
   :mod:`apps.billing.services.purposes`) is flagged for refund: visible on the payment with the reason, for a
   person to decide. Nothing is refunded automatically (the money may be wanted for something else).
@@ -22,11 +25,11 @@ from django.utils import timezone
 
 from apps.billing.models import Payment, PaymentStatus
 from apps.billing.providers import ProviderError
-from apps.billing.selectors import payment_is_fully_refunded, payments_unsettled
+from apps.billing.selectors import payment_is_fully_refunded, payments_fee_unknown, payments_unsettled
 from apps.core.language.text import in_language_of
 from apps.core.mechanisms.audit import audit_record
 
-from .payments import payment_sync
+from .payments import FEE_ASKED_AFTERWARDS, payment_fee_fetch, payment_sync
 from .purposes import purpose_types, purposes_gone
 
 logger = logging.getLogger(__name__)
@@ -38,6 +41,8 @@ SYNC_AFTER = {
     PaymentStatus.WAITING_FOR_CAPTURE: dt.timedelta(hours=1),
 }
 SYNC_BATCH = 200  # a run asks about at most this many payments (the longest waiting first)
+FEE_AFTER = dt.timedelta(minutes=15)  # the fee task has had its first tries
+FEE_GIVE_UP = dt.timedelta(days=3)  # a charge still without a fee then is a person's to look at
 FLAG_BATCH = 500  # ids per purpose check
 
 
@@ -46,6 +51,7 @@ class SweepSummary:
     checked: int = 0
     changed: int = 0
     unreachable: int = 0
+    fees: int = 0
     flagged: int = 0
 
 
@@ -72,6 +78,15 @@ def payments_sweep(*, now: dt.datetime | None = None, batch: int = SYNC_BATCH) -
             logger.warning("billing sweeper: payment %s not re-checked: %s", payment.pk, error)
             continue
         summary.changed += bool(changed)
+    fee_unknown = payments_fee_unknown(
+        providers=FEE_ASKED_AFTERWARDS, succeeded_between=(now - FEE_GIVE_UP, now - FEE_AFTER)
+    ).order_by("succeeded_at", "pk")[:batch]
+    for payment in fee_unknown:
+        try:
+            summary.fees += payment_fee_fetch(payment=payment)
+        except ProviderError as error:
+            summary.unreachable += 1
+            logger.warning("billing sweeper: the fee of payment %s not asked for: %s", payment.pk, error)
     summary.flagged = payments_flag_for_refund(now=now)
     return summary
 

@@ -14,7 +14,8 @@ reference PaymentIntent and refund events name):
   ``payment_failed`` is an attempt that failed: Checkout lets the customer try again in the same session, so
   it does not end our payment (the session's expiry does);
 - the provider's fee comes from the charge's balance transaction: an event's objects are never expanded, so
-  once a payment has succeeded without a known fee, the session is fetched (expanded) for it.
+  once a payment has succeeded without a known fee, the session is fetched (expanded) for it by a task queued
+  when the handling commits (an HTTP call to Stripe never holds the delivery's lock or transaction open).
 
 Refunds: ``refund.created`` / ``refund.updated`` / ``refund.failed`` / ``charge.refund.updated`` (a Refund
 object) and ``charge.refunded`` (the refunds the charge lists), applied by refund id.
@@ -40,10 +41,10 @@ from apps.core.mechanisms.idempotency import product_key
 from apps.core.mechanisms.webhooks import Incoming, Verified, WebhookRejected
 
 from ..models import GatewayMode, Payment, PaymentStatus, Subscription
-from ..providers import PaymentState, ProviderError, RefundState
+from ..providers import PaymentState, RefundState
 from ..providers.base import from_minor
 from ..services.checkout import SUBSCRIPTION_METADATA, SUBSCRIPTION_PURPOSE, plan_line
-from ..services.payments import payment_apply_state, payment_record_received, payment_sync
+from ..services.payments import payment_apply_state, payment_fee_fetch_later, payment_record_received
 from ..services.refunds import refund_apply_state
 from ..services.subscriptions import (
     subscription_activate,
@@ -123,20 +124,7 @@ def _apply(payment: Payment | None, state: PaymentState) -> None:
     if payment is None:
         return
     payment_apply_state(payment=payment, state=state)
-    _fee_fetch(payment)
-
-
-def _fee_fetch(payment: Payment) -> None:
-    """A succeeded payment whose fee is unknown: the session, fetched with its balance transaction expanded,
-    says it. Stripe may not have it yet, or not be reachable: the fee is then left for a later event or sync
-    (the payment itself is already applied and booked)."""
-    payment.refresh_from_db(fields=["status", "fee"])
-    if payment.status != PaymentStatus.SUCCEEDED or payment.fee is not None:
-        return
-    try:
-        payment_sync(payment=payment)
-    except ProviderError as error:
-        logger.warning("billing webhooks: the fee of payment %s could not be fetched: %s", payment.pk, error)
+    payment_fee_fetch_later(payment=payment)
 
 
 def _session(gateway, event, session) -> None:
@@ -280,7 +268,7 @@ def _invoice_money(gateway, invoice, subscription: Subscription, metadata: dict)
         description=plan_line(subscription.plan, price.period if price else "month"),
         idempotency_key=product_key("billing-stripe-invoice", invoice["id"]),
     )
-    _fee_fetch(payment)
+    payment_fee_fetch_later(payment=payment)
 
 
 def _invoice_paid(gateway, event, invoice) -> None:
