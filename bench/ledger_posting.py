@@ -72,6 +72,15 @@ def fresh_organization(slug: str):
 
 
 def baseline_tables() -> None:
+    from apps.core.operations.database_roles import application_role_grant, as_owner
+
+    # Made by the schema's owner; the baseline's workers write them as the application's role, as the service's do.
+    with as_owner():
+        _baseline_tables_create()
+        application_role_grant()
+
+
+def _baseline_tables_create() -> None:
     with connection.cursor() as cursor:
         cursor.execute("""
             DROP TABLE IF EXISTS bench_entry, bench_balance, bench_transaction;

@@ -33,6 +33,8 @@ from pathlib import Path
 from _django import figure, median
 from django.db import connection
 
+from apps.core.operations.database_roles import as_owner
+
 ROWS = int(os.environ.get("TRAFFIC_BENCH_ROWS", "1000000"))
 DASHBOARD_FACTS = int(os.environ.get("TRAFFIC_BENCH_DASHBOARD_FACTS", "10000000"))
 HEADER = "Date,Campaign,Campaign ID,Ad Group,Creative,Exchange,Country,OS,Impressions,Clicks,Installs,Spend,Currency\n"
@@ -92,7 +94,8 @@ def run_import(organization, source, path: Path, *, force: bool = False):
 
 
 def plain_copy(path: Path) -> float:
-    with connection.cursor() as cursor:
+    # A table of its own, made by the schema's owner (the application's role creates none).
+    with as_owner(), connection.cursor() as cursor:
         cursor.execute(
             "DROP TABLE IF EXISTS bench_traffic_copy; CREATE UNLOGGED TABLE bench_traffic_copy (report_date date, "
             "campaign text, campaign_id text, ad_group text, creative text, exchange text, country text, os text, "
@@ -163,13 +166,14 @@ def dashboard(count: int) -> tuple[float, float]:
     }
     with connection.cursor() as cursor:
         cursor.execute(_DASHBOARD_FACTS, parameters)
+    with as_owner(), connection.cursor() as cursor:  # statistics are the owner's (autovacuum's) to gather
         cursor.execute("ANALYZE analytics_metricfact")
     started = time.perf_counter()
     rollup_refresh(
         organization_id=organization.pk, source_id=source.pk, date_from=date(2026, 4, 1), date_to=date(2026, 4, 30)
     )
     rollup_s = time.perf_counter() - started
-    with connection.cursor() as cursor:
+    with as_owner(), connection.cursor() as cursor:
         cursor.execute("ANALYZE analytics_dailyrollup")
     samples = []
     for _run in range(7):
@@ -190,6 +194,7 @@ def forget_facts(organization) -> None:
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM analytics_dailyrollup WHERE organization_id = %s", [organization.pk])
         cursor.execute("DELETE FROM analytics_metricfact WHERE organization_id = %s", [organization.pk])
+    with as_owner(), connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE analytics_metricfact")
         cursor.execute("REINDEX TABLE analytics_metricfact")
 

@@ -43,11 +43,25 @@ def _lock(name: str):
     return fasteners.InterProcessLock(str(var_dir() / f".{name}.lock"))
 
 
+# Two roles, as in production: the schema's owner runs the migrations, and the application runs as a role
+# that may read and write rows but owns nothing and is no superuser, so that no session of the application
+# can switch off a table's rules (ALTER TABLE … DISABLE TRIGGER, a replaced trigger function, TRUNCATE, or
+# session_replication_role) however it is tricked into running SQL. The cluster's bootstrap superuser only
+# creates them, the database and its extensions.
+SUPERUSER = "postgres"
+OWNER_ROLE = "kontora_owner"
+APP_ROLE = "kontora_app"
+# Extensions that need a superuser to create: made in template1 too, so that every database created later
+# (the tests', the bench's) has them before its migrations ask.
+EXTENSIONS = ("vector", "pg_trgm", "btree_gist")
+
+
 @dataclass(frozen=True)
 class PostgresEndpoint:
     socket_dir: str
     port: int
-    user: str = "postgres"
+    user: str = APP_ROLE
+    owner: str = OWNER_ROLE
     name: str = DATABASE_NAME
 
     @property
@@ -86,16 +100,86 @@ def ensure_postgres() -> PostgresEndpoint:
     return endpoint
 
 
+def ensure_database(name: str) -> None:
+    """Another database on the embedded server (the bench's), made and owned as the project's is."""
+    from dataclasses import replace
+
+    with _lock("postgres"):
+        info = _pg_server(start=True)
+        _create_database(replace(PostgresEndpoint(socket_dir=str(info.socket_dir), port=info.port), name=name))
+
+
 def _create_database(endpoint: PostgresEndpoint) -> None:
     import psycopg
+    from psycopg import sql
 
-    admin = psycopg.connect(
-        dbname="postgres", user=endpoint.user, host=endpoint.socket_dir, port=endpoint.port, autocommit=True
+    def connect(dbname: str):
+        return psycopg.connect(
+            dbname=dbname, user=SUPERUSER, host=endpoint.socket_dir, port=endpoint.port, autocommit=True
+        )
+
+    with connect("postgres") as admin:
+        for role, attributes in ((endpoint.owner, "LOGIN CREATEDB"), (endpoint.user, "LOGIN")):
+            if not admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone():
+                admin.execute(sql.SQL("CREATE ROLE {} " + attributes).format(sql.Identifier(role)))
+        owner = admin.execute(
+            "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = %s", [endpoint.name]
+        ).fetchone()
+        if owner is None:
+            admin.execute(
+                sql.SQL("CREATE DATABASE {} OWNER {}").format(
+                    sql.Identifier(endpoint.name), sql.Identifier(endpoint.owner)
+                )
+            )
+    with connect("template1") as template:
+        _create_extensions(template)
+    with connect(endpoint.name) as database:
+        _create_extensions(database)
+        if owner is not None and owner[0] != endpoint.owner:
+            _hand_over(database, endpoint)
+
+
+def _create_extensions(connection) -> None:
+    for name in EXTENSIONS:
+        connection.execute(f"CREATE EXTENSION IF NOT EXISTS {name}")
+
+
+def _hand_over(connection, endpoint: PostgresEndpoint) -> None:
+    """A database made before the two roles (owned by the superuser, as the application once ran): its schema
+    and everything in it pass to the owner role, once; the application's role is then granted its rows by the
+    next ``migrate``."""
+    from psycopg import sql
+
+    connection.execute(
+        sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(endpoint.name), sql.Identifier(endpoint.owner))
     )
-    with admin:
-        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [endpoint.name]).fetchone()
-        if not exists:
-            admin.execute(f'CREATE DATABASE "{endpoint.name}"')
+    connection.execute(
+        sql.SQL("""
+        DO $$
+        DECLARE
+          r record;
+        BEGIN
+          FOR r IN SELECT format('ALTER %s %s OWNER TO %I',
+                                 CASE c.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW'
+                                      WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'TABLE' END,
+                                 c.oid::regclass, {owner}) AS command
+                     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                    WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
+                      AND NOT EXISTS (SELECT 1 FROM pg_depend d  -- a serial's sequence follows its table
+                                       WHERE d.objid = c.oid AND d.deptype IN ('a', 'i') AND c.relkind = 'S')
+          LOOP
+            EXECUTE r.command;
+          END LOOP;
+          FOR r IN SELECT format('ALTER FUNCTION %s OWNER TO %I', p.oid::regprocedure, {owner}) AS command
+                     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                    WHERE n.nspname = 'public'
+                      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
+          LOOP
+            EXECUTE r.command;
+          END LOOP;
+        END $$
+        """).format(owner=sql.Literal(endpoint.owner))
+    )
 
 
 def stop_postgres() -> None:

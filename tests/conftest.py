@@ -107,3 +107,42 @@ def _reference_data_after_flush(request):
     from apps.core.money.currencies import add_currencies
 
     add_currencies(django_apps, None)
+
+
+@pytest.fixture(scope="session")
+def _database_setup_as_owner():
+    """The test database is created and migrated by the schema's owner, as a deployment's is."""
+    from apps.core.operations.database_roles import as_owner
+
+    with as_owner():
+        yield
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(_database_setup_as_owner, django_db_setup):
+    """Then every test runs as the application's role, which owns nothing: the database's rules hold against
+    it as they do against the product (tests of what the owner may do ask for ``as_owner``)."""
+    from apps.core.operations.database_roles import as_application
+
+    with as_application():
+        yield
+
+
+@pytest.fixture
+def _database_owner_when_marked(request, django_db_setup, django_db_blocker):
+    """A test marked ``database_owner`` connects as the schema's owner (DDL, disabling a trigger to simulate
+    tampering, migrating by hand): switched before its transaction begins, and back after it ends."""
+    if request.node.get_closest_marker("database_owner") is None:
+        yield
+        return
+    from apps.core.operations.database_roles import as_owner
+
+    with django_db_blocker.unblock(), as_owner():
+        yield
+
+
+@pytest.fixture
+def _django_db_helper(_database_owner_when_marked, _django_db_helper):
+    """pytest-django's own, asked for after the role switch above, so its transaction opens on the switched
+    connection."""
+    return _django_db_helper

@@ -100,9 +100,18 @@ TEMPLATES = [
 
 # --- Database and Redis: the servers named by the environment, else the embedded ones ------------------
 
+# Two roles: the application's (DATABASE_URL) reads and writes rows; the schema's owner
+# (DATABASE_OWNER_URL) runs the migrations (`manage.py migrate` switches to it by itself, see
+# apps.core.operations.database_roles). The application's role must own nothing and be no superuser, or a
+# session of it could switch the tables' rules off. DATABASE_OWNER: what differs for the owner (user,
+# password, and host or port if the URL says), or None when one role does both.
 DATABASE_URL = env_str("DATABASE_URL")
+DATABASE_OWNER = None
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+    if env_str("DATABASE_OWNER_URL"):
+        _owner = dj_database_url.parse(env_str("DATABASE_OWNER_URL"))
+        DATABASE_OWNER = {key: _owner[key] for key in ("USER", "PASSWORD", "HOST", "PORT") if _owner.get(key)}
 else:
     _pg = embedded.ensure_postgres()
     DATABASES = {
@@ -115,6 +124,10 @@ else:
             "CONN_MAX_AGE": 60,
         }
     }
+    DATABASE_OWNER = {"USER": _pg.owner}
+# What the application's role is granted on every table and sequence after each migrate: rows, never
+# TRUNCATE (which skips the row triggers) or TRIGGER.
+DATABASE_APP_TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE")
 DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 # The web server (ASGI, set by config/asgi.py) runs each request's sync code in a thread of its own, so a kept

@@ -21,6 +21,8 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0
 # One test database per test process, so that test runs side by side (several checkouts, a developer and an
 # editor's test runner) never drop each other's database; xdist adds its worker suffix to this name.
 DATABASES["default"]["TEST"] = {"NAME": f"test_kontora_{_RUN}"}
+# The tests run as the application's role, with its privileges, as the product does: tests/conftest.py
+# creates and migrates the test database as the owner, and `flush` (between transactional tests) runs as it.
 # Assertions read English; tests of Russian ask for it (/ru/ pages, Accept-Language), as users do.
 LANGUAGE_CODE = "en"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -10,7 +10,8 @@ from django.db import connection
 
 from apps.core.mechanisms.sql import current_sql
 
-pytestmark = pytest.mark.django_db
+# Dropping and re-creating functions and triggers is the owner's (the application's role may do neither).
+pytestmark = [pytest.mark.django_db, pytest.mark.database_owner]
 
 DEFINITIONS = r"""
 SELECT 'function ' || p.oid::regprocedure::text, pg_get_functiondef(p.oid)

@@ -118,6 +118,21 @@ def test_check_deploy_reports_no_issues():
     assert "System check identified no issues (0 silenced)." in done.stdout
 
 
+def test_check_deploy_refuses_an_application_role_that_owns_the_tables():
+    from apps.core.operations.database_roles import owner_values
+
+    owner_url = _servers()["DATABASE_URL"].replace(
+        "postgres://" + quote(settings.DATABASES["default"]["USER"], safe=""),
+        "postgres://" + quote(owner_values()["USER"], safe=""),
+        1,
+    )
+    done = run(["manage.py", "check", "--deploy"], {**PROD_WITH_HOSTS, "DATABASE_URL": owner_url})
+
+    assert done.returncode != 0
+    assert "kontora.E100" in done.stderr
+    assert "could switch the tables' rules off: it owns" in done.stderr
+
+
 def test_production_security_settings():
     result = run_script(
         """

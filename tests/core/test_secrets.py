@@ -14,7 +14,8 @@ from django.test.utils import isolate_apps
 from apps.core.mechanisms import secrets
 from apps.core.mechanisms.secrets import EncryptedJSONField, EncryptedTextField, SecretKeyError, mask
 
-pytestmark = pytest.mark.django_db
+# A throwaway table is made in each test's transaction: creating tables is the schema owner's.
+pytestmark = [pytest.mark.django_db, pytest.mark.database_owner]
 
 STRIPE_KEY = "sk_test_51Hx0000000000000000004242"
 

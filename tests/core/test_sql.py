@@ -66,6 +66,7 @@ ALTER TABLE t ADD CONSTRAINT t_parent_same_org
 
 
 @pytest.mark.django_db
+@pytest.mark.database_owner
 def test_the_reverse_really_removes_the_function_and_its_trigger(sql_dir):
     operation = SqlFile("core", "kontora_test_guard", 1)
     with connection.cursor() as cursor:

@@ -123,12 +123,13 @@ def test_posted_rows_cannot_be_changed_or_deleted(books, statement):
         sql(statement)
 
 
+@pytest.mark.database_owner
 def test_a_leg_cannot_be_moved_between_transactions_even_with_triggers_bypassed_for_updates(books):
     first = post(books, Leg(books.cash.pk, Decimal("10")), Leg(books.sales.pk, Decimal("-10")), key="a")
     second = post(books, Leg(books.bank.pk, Decimal("7")), Leg(books.sales.pk, Decimal("-7")), key="b")
     leg = TransactionEntry.objects.filter(transaction=first).order_by("pk").first()
 
-    # Even a superuser who disables the immutability trigger hits the deferred balance check at commit.
+    # Even the tables' owner, disabling the immutability trigger, hits the deferred balance check at commit.
     def move_leg():
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("ALTER TABLE ledger_transactionentry DISABLE TRIGGER ledger_entry_immutable")

@@ -11,7 +11,8 @@ from django.db import connection
 from apps.core.mechanisms.sql import current_sql
 from tests.ledger.sql_catalog import ledger_code_names, ledger_definitions
 
-pytestmark = pytest.mark.django_db
+# Dropping and re-creating functions and triggers is the owner's (the application's role may do neither).
+pytestmark = [pytest.mark.django_db, pytest.mark.database_owner]
 
 
 def _apply_newest_files() -> None:

@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 from apps.core.accounts import tokens
 from apps.core.accounts.roles import Role
 from apps.core.models import Organization
+from apps.core.operations.database_roles import application_role_grant
 from apps.core.operations.demo import seed_demo
 from apps.ledger.models import Category, Counterparty, Project, Transaction
 from apps.ledger.services import books as book_services
@@ -106,6 +107,7 @@ def test_the_api_answers_a_duplicate_project_code_with_an_error_on_the_code(orga
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.database_owner  # migrating is the owner's, as `manage.py migrate` is
 def test_the_migration_renames_existing_duplicates_and_applies():
     executor = MigrationExecutor(connection)
     executor.migrate([("ledger", "0001_initial")])
@@ -121,6 +123,7 @@ def test_the_migration_renames_existing_duplicates_and_applies():
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes())
+    application_role_grant()  # the tables made again are the application's to use, as after `migrate`
 
     names = list(
         Counterparty.objects.filter(organization_id=organization.pk).order_by("pk").values_list("name", flat=True)

@@ -26,6 +26,7 @@ def test_verify_passes_on_consistent_books(books):
     assert "The books agree" in out.getvalue()
 
 
+@pytest.mark.database_owner
 def test_verify_reports_a_tampered_balance_and_fails(books):
     transaction_post(
         organization=books.organization,
@@ -34,7 +35,7 @@ def test_verify_reports_a_tampered_balance_and_fails(books):
         idempotency_key="a",
         entries=[Leg(books.cash.pk, Decimal("10")), Leg(books.sales.pk, Decimal("-10"))],
     )
-    with transaction.atomic(), connection.cursor() as cursor:  # what only a superuser could do
+    with transaction.atomic(), connection.cursor() as cursor:  # what only the tables' owner could do
         cursor.execute("ALTER TABLE ledger_accountbalance DISABLE TRIGGER ledger_balance_guard")
         cursor.execute("UPDATE ledger_accountbalance SET balance = 999 WHERE account_id = %s", [books.cash.pk])
         cursor.execute("ALTER TABLE ledger_accountbalance ENABLE TRIGGER ledger_balance_guard")
