@@ -32,6 +32,8 @@ BIG_ACCOUNT_ENTRIES = int(os.environ.get("LEDGER_BENCH_BIG_ACCOUNT", "100000"))
 PNL_ENTRIES = int(os.environ.get("LEDGER_BENCH_PNL_ENTRIES", "1000000"))
 BATCH_POSTINGS = int(os.environ.get("LEDGER_BENCH_BATCH", "50000"))
 BATCH_SIZE = 5000
+# The P&L books, one organization per size: a quick run's smaller books are never taken for the full ones.
+PNL_SLUG = f"bench-pnl-{PNL_ENTRIES}"
 ROUNDS = int(os.environ.get("LEDGER_BENCH_ROUNDS", "3"))
 START = date(2026, 1, 1)
 
@@ -288,9 +290,9 @@ def pnl_ms() -> float:
     from apps.ledger.models import Account, AccountType
     from apps.ledger.reports import profit_and_loss
 
-    organization = Organization.objects.filter(slug="bench-pnl").first()
+    organization = Organization.objects.filter(slug=PNL_SLUG).first()
     if organization is None:
-        organization = Organization.objects.create(name="bench-pnl", slug="bench-pnl")
+        organization = Organization.objects.create(name=PNL_SLUG, slug=PNL_SLUG)
         cash = Account.objects.create(
             organization=organization, code="1000", name="Cash", type=AccountType.ASSET, currency_id="RUB"
         )
