@@ -24,32 +24,41 @@ pytestmark = pytest.mark.django_db
 OUTAGE = {"error": {"type": "api_error", "message": "Service unavailable"}}
 
 
-def succeeded(providers, gateway, *, fee: int = 320, key: str = "order-1") -> Payment:
-    """A payment the customer paid on Stripe's Checkout, applied as the webhook's handling applies it: the
-    event's session says it succeeded, and says nothing of the fee."""
-    payment = payment_start(
+def started(gateway, *, key: str, amount: str = "100.00", currency: str = "USD") -> Payment:
+    return payment_start(
         gateway=gateway,
-        amount="100.00",
-        currency="USD",
+        amount=amount,
+        currency=currency,
         purpose=None,
         description="Order 1",
         idempotency_key=key,
         return_url="https://shop.example.com/paid",
     )
-    providers.stripe.pay(payment.provider_payment_id, fee=fee)
+
+
+def applied_success(payment: Payment) -> Payment:
+    """The provider says the payment succeeded, as a webhook's handling applies it: nothing said of the fee."""
     payment_apply_state(
         payment=payment,
         state=PaymentState(
             provider_id=payment.provider_payment_id,
             status=PaymentStatus.SUCCEEDED,
-            amount=Decimal("100.00"),
-            currency="USD",
-            captured_amount=Decimal("100.00"),
+            amount=payment.amount,
+            currency=payment.currency_id,
+            captured_amount=payment.amount,
         ),
     )
     payment.refresh_from_db()
     assert (payment.status, payment.fee) == (PaymentStatus.SUCCEEDED, None)
     return payment
+
+
+def succeeded(providers, gateway, *, fee: int = 320, key: str = "order-1") -> Payment:
+    """A payment the customer paid on Stripe's Checkout (its charge carries the fee), applied as the event's
+    session says: succeeded, the fee unknown."""
+    payment = started(gateway, key=key)
+    providers.stripe.pay(payment.provider_payment_id, fee=fee)
+    return applied_success(payment)
 
 
 def fee_postings(payment: Payment) -> int:
@@ -118,27 +127,8 @@ def test_the_sweeper_asks_only_for_fees_stripe_tells_within_three_days(providers
     fresh = succeeded(providers, stripe_gateway, key="fresh")
     old = succeeded(providers, stripe_gateway, key="old")
     Payment.objects.filter(pk=old.pk).update(succeeded_at=timezone.now() - FEE_GIVE_UP - dt.timedelta(hours=1))
-    yookassa = payment_start(
-        gateway=gateway_for("yookassa"),
-        amount="1000.00",
-        currency="RUB",
-        purpose=None,
-        description="Order 2",
-        idempotency_key="order-2",
-        return_url="https://shop.example.com/paid",
-    )
-    payment_apply_state(  # a notification that says nothing of the fee
-        payment=yookassa,
-        state=PaymentState(
-            provider_id=yookassa.provider_payment_id,
-            status=PaymentStatus.SUCCEEDED,
-            amount=Decimal("1000.00"),
-            currency="RUB",
-            captured_amount=Decimal("1000.00"),
-        ),
-    )
-    yookassa.refresh_from_db()
-    assert (yookassa.status, yookassa.fee) == (PaymentStatus.SUCCEEDED, None)
+    # A YooKassa notification without income_amount: its fee is not Stripe's to be asked for later.
+    yookassa = applied_success(started(gateway_for("yookassa"), key="order-2", amount="1000.00", currency="RUB"))
     gets_before = stripe_gets(providers)
 
     # Within a quarter of an hour of the payment the fee task is still at work: the sweeper leaves it.
