@@ -498,10 +498,8 @@ def _analytics_payout(organization: Organization):
 
 def _analytics_rollup(organization: Organization):
     from apps.analytics.models import DailyRollup
-    from apps.analytics.rollups import rollup_refresh
 
-    job = _analytics_import(organization)
-    rollup_refresh(organization_id=organization.pk, source_id=job.source_id, import_job=job)
+    job = _analytics_import(organization)  # the import sums its days into the rollup
     return DailyRollup.objects.filter(source_id=job.source_id).first()
 
 

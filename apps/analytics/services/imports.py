@@ -9,10 +9,12 @@ API) and scheduled pulls.
    progress; the reader validates the whole file meanwhile. A file with bad cells imports nothing (unless
    the job keeps the valid rows) and gets a CSV report of every bad cell.
 4. Then, in ONE transaction under an advisory lock per traffic source: campaigns seen for the first time are
-   created (set-based), and one ``INSERT … ON CONFLICT (natural key) DO UPDATE … WHERE … IS DISTINCT FROM``
-   writes the facts that differ from the stored ones (the rest are filtered out first, so a re-import reads
-   and leaves them), counting exactly what was inserted, updated (restated) and left unchanged. A killed
-   import therefore leaves nothing half-visible (the staging table dies with its session) and is re-run.
+   created (set-based); one statement matches each of the file's facts to the stored one of its natural key,
+   inserts the new ones and updates those whose values are ``IS DISTINCT FROM`` the stored ones (a re-import
+   reads and leaves the rest), counting exactly what was inserted, updated (restated) and left unchanged; and
+   the daily rollup of the days that changed is summed again. A killed import therefore leaves nothing
+   half-visible (the staging table dies with its session, the rollup never disagrees with the facts) and is
+   re-run.
 
 No row is saved through the ORM: at a million rows a file, per-row saves are what makes other tools slow.
 """
@@ -404,13 +406,6 @@ def import_job_run(*, job: ImportJob | int, progress: Callable[[int], None] | No
             status=ImportJob.Status.FAILED,
             message=_("The database refused the file's rows: {error}").format(error=str(error).strip()[:500]),
         )
-    # The days the file changed are summed again for the reports (a rejected job changed none; a replay sums
-    # the days of the job's facts again, which changes nothing).
-    days = getattr(job, "days_changed", None)
-    if days is None:
-        rollup_refresh(organization_id=job.organization_id, source_id=job.source_id, import_job=job)
-    elif days[0] is not None:
-        rollup_refresh(organization_id=job.organization_id, source_id=job.source_id, date_from=days[0], date_to=days[1])
     return job
 
 
@@ -748,13 +743,17 @@ def _write(job, cursor, table, kind, reading, errors, error_count, bad_rows, tim
                 all_count,
             ).format(count=all_count)
         locked.save()
+        if changed_from is not None:
+            # The days whose facts this run inserted or changed are summed again for the reports in the same
+            # transaction: the dashboard never shows a day that disagrees with its facts, even for a moment or
+            # after a worker dies between the two.
+            rollup_refresh(
+                organization_id=job.organization_id, source_id=job.source_id, date_from=changed_from, date_to=changed_to
+            )
         audit_record(
             action="analytics.import.done", organization=job.organization_id, obj=locked, changes=_counts(locked)
         )
         publish(job.organization_id, EVENT_FINISHED, _event_payload(locked))
-    # Not stored: the days whose facts this run inserted or changed ((None, None) for none), so that the rollup
-    # is summed again for them without looking for the job's facts among millions.
-    locked.days_changed = (changed_from, changed_to)
     return mark_replay(locked, False)
 
 
