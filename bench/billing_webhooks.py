@@ -5,7 +5,7 @@ Each scene has its own organization's Stripe gateway and N × 95 % pending payme
 scene); N signed ``checkout.session.completed`` deliveries, shuffled, of which 5 % are duplicates (one event 50
 times, the rest of the duplicates spread over other events); the bench waits for the worker to process every
 event. Stripe is answered by the test suite's stub at the HTTP transport (tests/billing/provider_stubs.py)
-inside the worker, which then fetches each payment's fee in a task of its own.
+inside the worker, which asks for each payment's fee right after its event's handling commits.
 
 - The **paced** scene sends at a steady rate (``BILLING_WEBHOOKS_PACED_RATE`` per second, as a provider does:
   it does not wait for our previous answer), so its latency is the answer's own, and its lag shows whether
@@ -301,8 +301,8 @@ STALL_SECONDS = 120  # no event processed for this long: the run fails, saying w
 
 
 def wait_processed(gateway, unique: int, timeout: float = 1800) -> None:
-    """Until every event is processed and every payment's fee, asked of Stripe by a task of its own after the
-    handling, is known and booked."""
+    """Until every event is processed and every payment's fee, asked of Stripe after the handling commits, is
+    known and booked."""
     from django.db.models import Count
 
     from apps.billing.models import Payment

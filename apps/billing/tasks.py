@@ -9,20 +9,18 @@ from dataclasses import asdict
 from celery import shared_task
 
 from .providers import ProviderError
-from .services.payments import PAYMENT_FEE_FETCH_TASK, payment_fee_fetch
+from .services.payments import PAYMENT_FEE_FETCH_TASK, fee_retry_delay, payment_fee_fetch
 from .services.renewals import subscription_renew, subscriptions_renew_due
 from .services.sweeper import payments_sweep
 
 # The names are written out: the periodic tasks in the database (apps/billing/schedules.py) refer to them.
 PAYMENTS_SWEEP_TASK = "apps.billing.tasks.payments_sweep_task"
 SUBSCRIPTIONS_RENEW_DUE_TASK = "apps.billing.tasks.subscriptions_renew_due_task"
-FEE_RETRIES = 8  # 30 s, 1, 2, 4, 8, 16, 32 min, then 1 h: about two hours in all; the sweeper asks after that
+# After the first ask (right after the payment's commit) and its first retry half a minute later: 1, 2, 4, 8,
+# 16, 32 min, then 1 h twice, about three hours in all; the payments sweeper asks after that.
+FEE_RETRIES = 8
 
 logger = logging.getLogger(__name__)
-
-
-def fee_retry_delay(retries: int) -> int:
-    return min(3600, 30 * 2**retries)
 
 
 @shared_task(name=PAYMENTS_SWEEP_TASK)
@@ -45,15 +43,16 @@ def subscription_renew_task(subscription_id: int) -> str:
 
 @shared_task(bind=True, name=PAYMENT_FEE_FETCH_TASK, max_retries=FEE_RETRIES)
 def payment_fee_fetch_task(self, payment_id: int) -> str:
-    """Ask the provider for a succeeded payment's fee and book it (queued when the payment succeeded). Asked
-    again with growing waits while the provider is out of reach or has not settled the charge yet."""
+    """Ask the provider for a succeeded payment's fee and book it (queued when the ask right after the
+    payment's commit found no answer). Asked again with growing waits while the provider is out of reach or
+    has not settled the charge yet."""
     try:
         known = payment_fee_fetch(payment=payment_id)
     except ProviderError as error:
         if not error.temporary:
             logger.warning("billing: the fee of payment %s was refused: %s", payment_id, error)
             return "refused"
-        raise self.retry(args=[payment_id], exc=error, countdown=fee_retry_delay(self.request.retries)) from error
+        raise self.retry(args=[payment_id], exc=error, countdown=fee_retry_delay(self.request.retries + 1)) from error
     if not known:
-        raise self.retry(args=[payment_id], countdown=fee_retry_delay(self.request.retries))
+        raise self.retry(args=[payment_id], countdown=fee_retry_delay(self.request.retries + 1))
     return "known"

@@ -1,7 +1,8 @@
 """The provider's fee of a Stripe payment, asked for after the payment succeeded (Stripe's events never carry
-it): by a task of its own, queued when the handling commits, that waits and asks again while Stripe is out of
-reach or has not settled the charge, and by the sweeper when the task's message was lost or it gave up. The fee
-is booked once however often it is asked for. Stripe is stubbed at its HTTP transport."""
+it): right after the handling's commit, outside its transaction; then, while Stripe is out of reach or has not
+settled the charge, by a task of its own that waits longer each time; then by the sweeper, when the task's
+message was lost or it gave up. The fee is booked once however often it is asked for. Stripe is stubbed at its
+HTTP transport."""
 
 from __future__ import annotations
 
@@ -10,14 +11,22 @@ from decimal import Decimal
 
 import pytest
 from celery.exceptions import MaxRetriesExceededError
+from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.billing.models import Payment, PaymentStatus
 from apps.billing.providers import PaymentState
-from apps.billing.services.payments import payment_apply_state, payment_start
+from apps.billing.services.payments import (
+    PAYMENT_FEE_FETCH_TASK,
+    fee_retry_delay,
+    payment_apply_state,
+    payment_fee_fetch_later,
+    payment_start,
+)
 from apps.billing.services.sweeper import FEE_AFTER, FEE_GIVE_UP, payments_sweep
-from apps.billing.tasks import FEE_RETRIES, fee_retry_delay, payment_fee_fetch_task
+from apps.billing.tasks import FEE_RETRIES, payment_fee_fetch_task
 from apps.ledger.models import Transaction
+from tests.helpers import run_queued_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -79,6 +88,29 @@ def unsettle(providers, payment: Payment) -> dict:
     return balance
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_fee_is_asked_for_after_the_commit_and_by_a_task_when_stripe_is_away_then(providers, gateway_for):
+    payment = succeeded(providers, gateway_for("stripe"))
+    asked = []  # for each request to Stripe: was a transaction open when it was sent?
+    answer = providers.stripe.handle
+    providers.stripe.handle = lambda seen: (asked.append(connection.in_atomic_block), answer(seen))[1]
+    providers.stripe.fail_next(503, OUTAGE)
+
+    with transaction.atomic():  # the caller's transaction (a webhook's handling)
+        payment_fee_fetch_later(payment=payment)
+        assert stripe_gets(providers) == 0  # nothing is asked before the commit
+
+    assert stripe_gets(providers) == 1  # asked once the caller committed, and Stripe was away
+    payment.refresh_from_db()
+    assert payment.fee is None
+    # The task queued for later (in half a minute) asks again, and books the fee.
+    assert run_queued_tasks(PAYMENT_FEE_FETCH_TASK) == ["known"]
+    payment.refresh_from_db()
+    assert payment.fee == Decimal("3.2")
+    assert fee_postings(payment) == 1
+    assert asked == [False]  # the request that was answered; the outage was answered before the stub
+
+
 def test_the_fee_task_asks_again_while_stripe_is_out_of_reach_and_books_the_fee_once(providers, gateway_for):
     payment = succeeded(providers, gateway_for("stripe"))
     providers.stripe.fail_next(503, OUTAGE)
@@ -106,11 +138,12 @@ def test_a_charge_stripe_has_not_settled_is_asked_about_again_then_left_to_the_s
     payment.refresh_from_db()
     assert payment.fee is None
     assert fee_postings(payment) == 0
-    # The waits grow from half a minute to an hour: about two hours in all before the sweeper takes over.
-    waits = [fee_retry_delay(n) for n in range(FEE_RETRIES)]
-    assert waits == [30, 60, 120, 240, 480, 960, 1920, 3600]
+    # The task's first run waits half a minute, each retry longer, up to an hour: about three hours in all
+    # before the sweeper takes over.
+    waits = [fee_retry_delay(n) for n in range(FEE_RETRIES + 1)]
+    assert waits == [30, 60, 120, 240, 480, 960, 1920, 3600, 3600]
 
-    # Stripe settles the charge; the sweeper's next run, a quarter of an hour after the payment, books the fee.
+    # Stripe settles the charge; the sweeper's next run, four hours after the payment, books the fee.
     providers.stripe.intents[providers.stripe.sessions[payment.provider_payment_id]["payment_intent"]]["latest_charge"][
         "balance_transaction"
     ] = balance
@@ -131,7 +164,7 @@ def test_the_sweeper_asks_only_for_fees_stripe_tells_within_three_days(providers
     yookassa = applied_success(started(gateway_for("yookassa"), key="order-2", amount="1000.00", currency="RUB"))
     gets_before = stripe_gets(providers)
 
-    # Within a quarter of an hour of the payment the fee task is still at work: the sweeper leaves it.
+    # Within four hours of the payment the fee task may still be at work: the sweeper leaves it.
     assert payments_sweep(now=fresh.succeeded_at + FEE_AFTER - dt.timedelta(minutes=1)).fees == 0
     assert stripe_gets(providers) == gets_before
 

@@ -15,7 +15,6 @@ from django.test import Client, TestCase
 from apps.billing.models import Payment, Plan, Refund, Subscription
 from apps.billing.services.checkout import SUBSCRIPTION_PURPOSE, checkout_start
 from apps.billing.services.gateways import platform_gateway
-from apps.billing.services.payments import PAYMENT_FEE_FETCH_TASK
 from apps.billing.services.refunds import refund_create
 from apps.billing.services.subscriptions import subscription_cancel, subscription_change_plan, subscription_resume
 from apps.core.mechanisms.webhooks import webhook_delivery_process
@@ -25,7 +24,6 @@ from tests.billing.conftest import CREDENTIALS
 from tests.billing.plan_helpers import catalogue
 from tests.billing.webhook_payloads import STRIPE_SECRET, stripe_event, stripe_signature
 from tests.core.factories import OrganizationFactory
-from tests.helpers import run_queued_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -61,10 +59,9 @@ def deliver(event_type: str, obj: dict) -> None:
         HTTP_STRIPE_SIGNATURE=stripe_signature(body),
     )
     assert response.status_code == 200
-    with TestCase.captureOnCommitCallbacks(execute=True):  # what the handling queues after its commit
+    with TestCase.captureOnCommitCallbacks(execute=True):  # after its commit, the handling asks for the fee
         for pk in WebhookDelivery.objects.filter(status=WebhookDelivery.Status.VERIFIED).values_list("pk", flat=True):
             webhook_delivery_process(delivery_id=pk)
-    run_queued_tasks(PAYMENT_FEE_FETCH_TASK)  # the worker asks Stripe for the fee
 
 
 def subscribe(providers, organization, owner, plan="pro", *, fee=0) -> tuple[Subscription, Payment, dict]:

@@ -12,6 +12,7 @@ status after a final one is ignored), refusing to apply an amount other than the
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -39,6 +40,8 @@ from ..models import (
 from ..providers import PaymentRequest, PaymentState, ProviderError, Receipt, client_for, derived_key, receipt_build
 from .outcomes import payment_announce
 from .postings import fee_post, payment_post
+
+logger = logging.getLogger(__name__)
 
 
 def require_billing_power(user, organization_id: int) -> None:
@@ -498,13 +501,28 @@ def payment_fee_wanted(payment: Payment) -> bool:
 
 
 def payment_fee_fetch_later(*, payment: Payment) -> None:
-    """Ask for the payment's fee once the caller's transaction commits, in a task of its own: the HTTP call
-    to the provider then never holds the caller's row locks or its database transaction open (a webhook's
-    handling holds its delivery's lock). Queued only when the fee is wanted; a broker that is away then is
-    logged, and the payments sweeper asks for the fee later."""
+    """Ask for the payment's fee once the caller's transaction has committed: in this process, right after the
+    commit, so that the HTTP call to the provider never holds the caller's row locks or its transaction open (a
+    webhook's handling holds its delivery's lock); and, if the provider cannot tell it then, again later by a
+    task of its own (:data:`PAYMENT_FEE_FETCH_TASK`), then by the payments sweeper."""
     payment.refresh_from_db(fields=["status", "fee"])
     if payment_fee_wanted(payment):
-        enqueue_swept_on_commit(PAYMENT_FEE_FETCH_TASK, payment.pk)
+        payment_id = payment.pk
+        transaction.on_commit(lambda: _fee_fetch_after_commit(payment_id), robust=True)
+
+
+def _fee_fetch_after_commit(payment_id: int) -> None:
+    try:
+        if payment_fee_fetch(payment=payment_id):
+            return
+    except ProviderError as error:
+        logger.warning("billing: the fee of payment %s is asked for later: %s", payment_id, error)
+    enqueue_swept_on_commit(PAYMENT_FEE_FETCH_TASK, payment_id, countdown=fee_retry_delay(0))
+
+
+def fee_retry_delay(retries: int) -> int:
+    """Seconds before asking for a fee again: 30 s, 1, 2, 4 … minutes, at most an hour."""
+    return min(3600, 30 * 2**retries)
 
 
 def payment_fee_fetch(*, payment: Payment | int) -> bool:

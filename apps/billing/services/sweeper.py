@@ -4,8 +4,8 @@
   provider through :func:`payment_sync`, which applies the answer exactly as a webhook would (the same
   idempotent :func:`payment_apply_state`), so a lost or late notification costs minutes.
 - A succeeded payment whose fee is still unknown (Stripe's, whose fee is asked for after the payment: see
-  :func:`payment_fee_fetch`) a quarter of an hour after it succeeded, when the fee task's messages were lost
-  or it gave up, is asked once more each run, for three days.
+  :func:`payment_fee_fetch_later`) four hours after it succeeded, when the fee task's message was lost or it
+  gave up, is asked once more each run, for three days.
 - A paid payment whose purpose is gone or cancelled (an invoice voided, an order cancelled: see
   :mod:`apps.billing.services.purposes`) is flagged for refund: visible on the payment with the reason, for a
   person to decide. Nothing is refunded automatically (the money may be wanted for something else).
@@ -41,7 +41,7 @@ SYNC_AFTER = {
     PaymentStatus.WAITING_FOR_CAPTURE: dt.timedelta(hours=1),
 }
 SYNC_BATCH = 200  # a run asks about at most this many payments (the longest waiting first)
-FEE_AFTER = dt.timedelta(minutes=15)  # the fee task has had its first tries
+FEE_AFTER = dt.timedelta(hours=4)  # the fee task has had all its tries (about three hours)
 FEE_GIVE_UP = dt.timedelta(days=3)  # a charge still without a fee then is a person's to look at
 FLAG_BATCH = 500  # ids per purpose check
 
