@@ -54,6 +54,7 @@ APP_ROLE = "kontora_app"
 # Extensions that need a superuser to create: made in template1 too, so that every database created later
 # (the tests', the bench's) has them before its migrations ask.
 EXTENSIONS = ("vector", "pg_trgm", "btree_gist")
+_TEMPLATE_MARK = "kontora: template1 has " + ", ".join(EXTENSIONS)
 
 
 @dataclass(frozen=True)
@@ -118,10 +119,19 @@ def _create_database(endpoint: PostgresEndpoint) -> None:
             dbname=dbname, user=SUPERUSER, host=endpoint.socket_dir, port=endpoint.port, autocommit=True
         )
 
+    # The common case (everything made by an earlier start) costs one connection and three reads.
     with connect("postgres") as admin:
         for role, attributes in ((endpoint.owner, "LOGIN CREATEDB"), (endpoint.user, "LOGIN")):
             if not admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone():
                 admin.execute(sql.SQL("CREATE ROLE {} " + attributes).format(sql.Identifier(role)))
+        template_ready = admin.execute(
+            "SELECT shobj_description(oid, 'pg_database') = %s FROM pg_database WHERE datname = 'template1'",
+            [_TEMPLATE_MARK],
+        ).fetchone()[0]
+        if not template_ready:
+            with connect("template1") as template:
+                _create_extensions(template)
+            admin.execute(sql.SQL("COMMENT ON DATABASE template1 IS {}").format(sql.Literal(_TEMPLATE_MARK)))
         owner = admin.execute(
             "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = %s", [endpoint.name]
         ).fetchone()
@@ -131,11 +141,9 @@ def _create_database(endpoint: PostgresEndpoint) -> None:
                     sql.Identifier(endpoint.name), sql.Identifier(endpoint.owner)
                 )
             )
-    with connect("template1") as template:
-        _create_extensions(template)
-    with connect(endpoint.name) as database:
-        _create_extensions(database)
-        if owner is not None and owner[0] != endpoint.owner:
+    if owner is not None and owner[0] != endpoint.owner:
+        with connect(endpoint.name) as database:
+            _create_extensions(database)
             _hand_over(database, endpoint)
 
 
