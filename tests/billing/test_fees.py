@@ -21,11 +21,11 @@ from apps.billing.services.payments import (
     fee_retry_delay,
     payment_apply_state,
     payment_fee_fetch_later,
-    payment_start,
 )
 from apps.billing.services.sweeper import FEE_AFTER, FEE_GIVE_UP, payments_sweep
 from apps.billing.tasks import FEE_RETRIES, payment_fee_fetch_task
 from apps.ledger.models import Transaction
+from tests.billing.payment_helpers import started as started_at
 from tests.helpers import run_queued_tasks
 
 pytestmark = pytest.mark.django_db
@@ -33,16 +33,8 @@ pytestmark = pytest.mark.django_db
 OUTAGE = {"error": {"type": "api_error", "message": "Service unavailable"}}
 
 
-def started(gateway, *, key: str, amount: str = "100.00", currency: str = "USD") -> Payment:
-    return payment_start(
-        gateway=gateway,
-        amount=amount,
-        currency=currency,
-        purpose=None,
-        description="Order 1",
-        idempotency_key=key,
-        return_url="https://shop.example.com/paid",
-    )
+def started(gateway, *, key: str, currency: str = "USD", **fields) -> Payment:
+    return started_at(gateway, key=key, currency=currency, **fields)
 
 
 def applied_success(payment: Payment) -> Payment:

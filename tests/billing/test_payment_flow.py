@@ -9,25 +9,13 @@ import pytest
 
 from apps.billing.models import PaymentStatus, RefundStatus
 from apps.billing.providers import derived_key
-from apps.billing.services.payments import payment_cancel, payment_capture, payment_start, payment_sync
+from apps.billing.services.payments import payment_cancel, payment_capture, payment_sync
 from apps.billing.services.refunds import refund_create
+from tests.billing.payment_helpers import started
 
 pytestmark = pytest.mark.django_db
 
 HEADER = {"stripe": "Idempotency-Key", "yookassa": "Idempotence-Key"}
-
-
-def _start(gateway, amount="100.00", currency="RUB", key="order-1", **extra):
-    return payment_start(
-        gateway=gateway,
-        amount=amount,
-        currency=currency,
-        purpose=None,
-        description="Order 1",
-        idempotency_key=key,
-        return_url="https://shop.example.com/paid",
-        **extra,
-    )
 
 
 def _pay(providers, payment, **extra):
@@ -48,7 +36,7 @@ def _keys_seen(providers, provider: str) -> list[str]:
 
 @pytest.mark.parametrize("provider", ["stripe", "yookassa", "tbank"])
 def test_a_payment_starts_with_our_key_and_a_confirmation_url(providers, gateway_for, provider):
-    payment = _start(gateway_for(provider))
+    payment = started(gateway_for(provider))
 
     assert payment.status == PaymentStatus.PENDING
     assert payment.provider_payment_id
@@ -58,7 +46,7 @@ def test_a_payment_starts_with_our_key_and_a_confirmation_url(providers, gateway
 
 @pytest.mark.parametrize("provider", ["stripe", "yookassa", "tbank"])
 def test_a_paid_payment_succeeds_and_is_refunded(providers, gateway_for, provider):
-    payment = _start(gateway_for(provider))
+    payment = started(gateway_for(provider))
     _pay(providers, payment)
 
     payment_sync(payment=payment)
@@ -74,7 +62,7 @@ def test_a_paid_payment_succeeds_and_is_refunded(providers, gateway_for, provide
 
 @pytest.mark.parametrize("provider", ["stripe", "yookassa", "tbank"])
 def test_a_two_stage_payment_is_held_then_captured(providers, gateway_for, provider):
-    payment = _start(gateway_for(provider), two_stage=True)
+    payment = started(gateway_for(provider), two_stage=True)
     _pay(providers, payment)
     payment_sync(payment=payment)
     payment.refresh_from_db()
@@ -94,7 +82,7 @@ def test_a_two_stage_payment_is_held_then_captured(providers, gateway_for, provi
 
 @pytest.mark.parametrize("provider", ["stripe", "yookassa", "tbank"])
 def test_a_held_payment_is_canceled(providers, gateway_for, provider):
-    payment = _start(gateway_for(provider), two_stage=True)
+    payment = started(gateway_for(provider), two_stage=True)
     _pay(providers, payment)
     payment_sync(payment=payment)
 
@@ -109,7 +97,7 @@ def test_a_held_payment_is_canceled(providers, gateway_for, provider):
 
 
 def test_a_tbank_payment_synced_after_a_partial_refund_stays_as_it_was(providers, gateway_for):
-    payment = _start(gateway_for("tbank"))
+    payment = started(gateway_for("tbank"))
     _pay(providers, payment)
     payment_sync(payment=payment)
     refund_create(payment=payment, amount="40.00", reason="", idempotency_key="r1", user=None)

@@ -15,10 +15,11 @@ from apps.billing.models import Payment, PaymentStatus, Refund, RefundStatus, Un
 from apps.billing.providers import PaymentState, ProviderError, RefundState
 from apps.billing.selectors import payment_is_fully_refunded, payment_refunded_amount
 from apps.billing.services import payments as payments_module
-from apps.billing.services.payments import payment_apply_state, payment_start, payment_sync
+from apps.billing.services.payments import payment_apply_state, payment_sync
 from apps.billing.services.refunds import refund_apply_state, refund_create
 from apps.core.mechanisms.idempotency import is_replay
 from apps.ledger.models import AccountBalance, InvoiceStatus, Transaction
+from tests.billing.payment_helpers import started
 from tests.billing.provider_stubs import Crash
 from tests.helpers import assert_nothing_written, run_in_threads
 from tests.ledger.factories import InvoiceFactory
@@ -26,21 +27,8 @@ from tests.ledger.factories import InvoiceFactory
 pytestmark = pytest.mark.django_db
 
 
-def _start(gateway, *, amount="100.00", key="order-1", purpose=None, **extra) -> Payment:
-    return payment_start(
-        gateway=gateway,
-        amount=amount,
-        currency="RUB",
-        purpose=purpose,
-        description="Order 1",
-        idempotency_key=key,
-        return_url="https://shop.example.com/paid",
-        **extra,
-    )
-
-
 def _paid(providers, gateway, **extra) -> Payment:
-    payment = _start(gateway, **extra)
+    payment = started(gateway, **extra)
     getattr(providers, gateway.provider).pay(payment.provider_payment_id)
     payment_sync(payment=payment)
     payment.refresh_from_db()
@@ -70,9 +58,9 @@ def _balances(gateway) -> dict[str, Decimal]:
 
 def test_a_repeated_start_returns_the_first_payment_and_asks_the_provider_nothing(providers, gateway_for):
     gateway = gateway_for("yookassa")
-    first = _start(gateway)
+    first = started(gateway)
 
-    again = _start(gateway)
+    again = started(gateway)
 
     assert again.pk == first.pk
     assert is_replay(again)
@@ -81,10 +69,10 @@ def test_a_repeated_start_returns_the_first_payment_and_asks_the_provider_nothin
 
 def test_a_key_reused_for_another_amount_is_refused(providers, gateway_for):
     gateway = gateway_for("yookassa")
-    _start(gateway)
+    started(gateway)
 
     with pytest.raises(ValidationError, match="already used for a different request"):
-        _start(gateway, amount="150.00")
+        started(gateway, amount="150.00")
 
 
 @pytest.mark.parametrize("provider", ["yookassa", "stripe", "tbank"])
@@ -100,12 +88,12 @@ def test_a_worker_killed_after_the_provider_answered_is_retried_with_the_same_ke
 
     monkeypatch.setattr(payments_module, "payment_apply_state", killed_before_commit)
     with pytest.raises(Crash):
-        _start(gateway)
+        started(gateway)
     stored = Payment.objects.get(organization=gateway.organization)
     assert stored.provider_payment_id == ""  # the answer was lost with the worker
     monkeypatch.setattr(payments_module, "payment_apply_state", apply_for_real)
 
-    payment = _start(gateway)
+    payment = started(gateway)
 
     stub = getattr(providers, provider)
     if provider == "tbank":
@@ -135,7 +123,7 @@ def test_a_provider_refusal_fails_the_payment(providers, gateway_for):
     )
 
     with pytest.raises(ProviderError, match="invalid_request"):
-        _start(gateway)
+        started(gateway)
 
     payment = Payment.objects.get(organization=gateway.organization)
     assert payment.status == PaymentStatus.FAILED
@@ -147,11 +135,11 @@ def test_an_unreachable_provider_leaves_the_payment_pending_for_a_retry(provider
     providers.yookassa.fail_next(500, {"type": "error", "code": "internal_server_error", "description": "Try later"})
 
     with pytest.raises(ProviderError, match="internal_server_error") as error:
-        _start(gateway)
+        started(gateway)
     assert error.value.temporary
     assert Payment.objects.get(organization=gateway.organization).status == PaymentStatus.PENDING
 
-    payment = _start(gateway)
+    payment = started(gateway)
     assert payment.provider_payment_id
 
 
@@ -159,7 +147,7 @@ def test_an_unreachable_provider_leaves_the_payment_pending_for_a_retry(provider
 
 
 def test_an_amount_other_than_the_one_asked_is_flagged_not_applied(providers, gateway_for):
-    payment = _start(gateway_for("yookassa"))
+    payment = started(gateway_for("yookassa"))
 
     changed = payment_apply_state(
         payment=payment, state=_state(payment, amount=Decimal("10.00"), captured_amount=Decimal("10.00"))
@@ -174,7 +162,7 @@ def test_an_amount_other_than_the_one_asked_is_flagged_not_applied(providers, ga
 
 
 def test_a_stale_status_after_a_final_one_is_ignored(providers, gateway_for):
-    payment = _start(gateway_for("yookassa"), two_stage=True)
+    payment = started(gateway_for("yookassa"), two_stage=True)
     payment_apply_state(payment=payment, state=_state(payment))
 
     stale = payment_apply_state(
@@ -188,7 +176,7 @@ def test_a_stale_status_after_a_final_one_is_ignored(providers, gateway_for):
 
 
 def test_states_arriving_out_of_order_end_right(providers, gateway_for):
-    payment = _start(gateway_for("yookassa"), two_stage=True)
+    payment = started(gateway_for("yookassa"), two_stage=True)
 
     payment_apply_state(payment=payment, state=_state(payment))  # succeeded arrives first
     payment_apply_state(payment=payment, state=_state(payment, status=PaymentStatus.WAITING_FOR_CAPTURE))
@@ -198,7 +186,7 @@ def test_states_arriving_out_of_order_end_right(providers, gateway_for):
 
 
 def test_the_database_refuses_a_final_status_going_back(providers, gateway_for):
-    payment = _start(gateway_for("yookassa"))
+    payment = started(gateway_for("yookassa"))
     payment_apply_state(payment=payment, state=_state(payment))
 
     with (
@@ -213,7 +201,7 @@ def test_the_database_refuses_a_final_status_going_back(providers, gateway_for):
 
 
 def test_a_succeeded_payment_and_its_fee_are_posted_exactly_once(providers, gateway_for):
-    payment = _start(gateway_for("yookassa"))
+    payment = started(gateway_for("yookassa"))
     state = _state(payment, fee=Decimal("3.50"))
 
     payment_apply_state(payment=payment, state=state)
@@ -311,7 +299,7 @@ def test_the_database_refuses_an_over_refund_written_by_raw_sql(providers, gatew
 
 def test_a_refund_reported_before_its_payment_is_known_is_applied_when_it_is(providers, gateway_for):
     gateway = gateway_for("yookassa")
-    payment = _start(gateway)
+    payment = started(gateway)
     early = RefundState(
         provider_id="2f1f7d2e-0015-5000-9000-1d4e3c2b1a00",
         provider_payment_id=payment.provider_payment_id,
@@ -357,7 +345,7 @@ def test_two_concurrent_refunds_of_60_from_100_only_one_goes_through(providers, 
 def test_two_concurrent_starts_with_one_key_make_one_payment_and_one_provider_object(providers, gateway_for):
     gateway = gateway_for("yookassa")
 
-    results = run_in_threads(lambda i: _start(gateway, key="double-click"), 2)
+    results = run_in_threads(lambda i: started(gateway, key="double-click"), 2)
 
     assert results[0].pk == results[1].pk
     assert Payment.objects.count() == 1
@@ -436,6 +424,6 @@ def test_the_service_refuses_an_amount_finer_than_its_currency(providers, gatewa
     gateway = gateway_for("yookassa")
 
     with assert_nothing_written("billing"), pytest.raises(ValidationError, match="more decimals than RUB allows"):
-        _start(gateway, amount="10.001")
+        started(gateway, amount="10.001")
 
     assert providers.yookassa.requests == []

@@ -11,27 +11,19 @@ from django.utils import timezone
 
 from apps.billing.models import Payment, PaymentStatus, Refund
 from apps.billing.services import purposes
-from apps.billing.services.payments import payment_start
 from apps.billing.services.purposes import purpose_check_register, purposes_gone
 from apps.billing.services.sweeper import SYNC_AFTER, payments_sweep
 from apps.core.models import AuditLog
 from apps.ledger.models import Transaction
 from apps.ledger.services.invoices import invoice_void
+from tests.billing.payment_helpers import started
 from tests.ledger.factories import InvoiceFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def _start(gateway, *, purpose=None, amount="1000.00", key="order-1"):
-    return payment_start(
-        gateway=gateway,
-        amount=amount,
-        currency="RUB",
-        purpose=purpose,
-        description="Order 1",
-        idempotency_key=key,
-        return_url="https://shop.example.com/paid",
-    )
+def _start(gateway, *, amount="1000.00", **fields):
+    return started(gateway, amount=amount, **fields)
 
 
 def _gets(providers) -> list[str]:

@@ -14,12 +14,12 @@ from django.test import Client
 
 from apps.billing.models import Payment, PaymentStatus, Plan, Refund, RefundStatus, Resource, Subscription
 from apps.billing.models.plans import limit_in_force
-from apps.billing.services.payments import payment_start
 from apps.core.mechanisms.notifications import notification_send
 from apps.core.mechanisms.webhooks import webhook_delivery_process, webhook_delivery_reprocess
 from apps.core.models import AuditLog, DomainEvent, Notification, User, WebhookDelivery
 from apps.core.tasks import webhook_delivery_process_task
 from apps.ledger.models import Transaction
+from tests.billing.payment_helpers import process_all, started
 from tests.billing.plan_helpers import catalogue
 from tests.billing.webhook_payloads import (
     stripe_event,
@@ -55,21 +55,14 @@ def post(gateway, body: bytes, *, signature: str | None = None, client: Client |
 
 
 def start(gateway, *, email="anna@example.com", amount="100.00") -> Payment:
-    return payment_start(
-        gateway=gateway,
+    return started(
+        gateway,
+        key=f"order-{time.monotonic_ns()}",
         amount=amount,
         currency="USD",
-        purpose=None,
         description="Order 7",
-        idempotency_key=f"order-{time.monotonic_ns()}",
-        return_url="https://shop.example.com/paid",
         customer_email=email,
     )
-
-
-def process_all() -> None:
-    for pk in WebhookDelivery.objects.filter(status=Status.VERIFIED).order_by("pk").values_list("pk", flat=True):
-        webhook_delivery_process(delivery_id=pk)
 
 
 def ledger_of(payment: Payment):

@@ -10,10 +10,9 @@ import pytest
 from django.test import Client
 
 from apps.billing.models import Payment, PaymentStatus, Refund, RefundStatus
-from apps.billing.services.payments import payment_start
 from apps.billing.services.refunds import refund_create
-from apps.core.mechanisms.webhooks import webhook_delivery_process
 from apps.core.models import DomainEvent, Notification, WebhookDelivery
+from tests.billing.payment_helpers import process_all, started
 from tests.billing.provider_stubs import TBANK_PASSWORD, TBANK_TERMINAL
 from tests.billing.webhook_payloads import YOOKASSA_ADDRESS, tbank_notification, yookassa_notification
 from tests.helpers import assert_nothing_written
@@ -23,22 +22,14 @@ Status = WebhookDelivery.Status
 
 
 def start(gateway, **extra) -> Payment:
-    return payment_start(
-        gateway=gateway,
+    return started(
+        gateway,
+        key=f"order-{time.monotonic_ns()}",
         amount="990.00",
-        currency="RUB",
-        purpose=None,
         description="Subscription «Start»",
-        idempotency_key=f"order-{time.monotonic_ns()}",
-        return_url="https://shop.example.com/paid",
         customer_email="anna@example.com",
         **extra,
     )
-
-
-def process_all() -> None:
-    for pk in WebhookDelivery.objects.filter(status=Status.VERIFIED).order_by("pk").values_list("pk", flat=True):
-        webhook_delivery_process(delivery_id=pk)
 
 
 # --- YooKassa ----------------------------------------------------------------------------------------------
