@@ -58,3 +58,34 @@ def test_status_and_stop_never_start_a_server(var_dir):
     assert f"postgres stopped ({var_dir}) redis stopped ({var_dir})" == status(var_dir)
     assert f"Nothing was running under {var_dir}." in stop_embedded(var_dir).stdout
     assert not (var_dir / "postgres").exists()
+
+
+SHOW_WAL_BUFFERS = (
+    "import psycopg; from config import embedded; server = embedded.ensure_postgres(); "
+    "connection = psycopg.connect(dbname='postgres', user=embedded.SUPERUSER, host=server.socket_dir, "
+    "port=server.port); print(connection.execute('SHOW wal_buffers').fetchone()[0])"
+)
+
+
+def wal_buffers(var_dir) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", SHOW_WAL_BUFFERS],
+        cwd=ROOT,
+        env=clean_env(KONTORA_VAR_DIR=str(var_dir)),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_the_embedded_postgres_runs_with_its_settings_from_the_first_start_on(var_dir):
+    from config.embedded import SERVER_SETTINGS
+
+    assert wal_buffers(var_dir) == SERVER_SETTINGS["wal_buffers"] != "4MB"  # 4 MB: PostgreSQL's own default here
+
+    # A cluster made before the settings existed gets them at its next start.
+    stop_embedded(var_dir)
+    (var_dir / "postgres" / "kontora.conf").unlink()
+    assert wal_buffers(var_dir) == SERVER_SETTINGS["wal_buffers"]
