@@ -394,11 +394,15 @@ class MetricFact(TenantModel):
         verbose_name = _("daily metric")
         verbose_name_plural = _("daily metrics")
         constraints = [
+            # Organization, source and day first: an import's rollup refresh reads a date range of one source
+            # by it, a report by creative a date range of the organization (skipping over its few sources),
+            # and an import writes its facts in this order. One index for all of them: each index more on a
+            # table a million rows are written into at once costs a sixth of the import's time.
             models.UniqueConstraint(
                 "organization",
                 "source",
-                "campaign",
                 "report_date",
+                "campaign",
                 "ad_group",
                 "creative",
                 "placement",
@@ -407,10 +411,6 @@ class MetricFact(TenantModel):
                 "sub_id",
                 name="analytics_fact_natural_key",
             ),
-        ]
-        indexes = [
-            # Dashboards and reports read a date range of one organization.
-            models.Index(fields=["organization", "report_date"], name="analytics_fact_org_date"),
         ]
 
     def __str__(self) -> str:

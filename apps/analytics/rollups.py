@@ -25,7 +25,9 @@ EVENT_REFRESHED = "analytics.rollup_refreshed"
 LOCK_NAMESPACE = 0x7A11
 
 _SUMMED = ("impressions", "clicks", "installs", "conversions", "spend", "revenue")
-_KEY = ("organization_id", "source_id", "campaign_id", "report_date", "time_zone", "country", "os", "currency")
+# In the order of the facts' natural key (organization, source, report date, campaign, …), whose index the refresh
+# reads a date range of: the facts arrive sorted by the first four and only the rest is sorted.
+_KEY = ("organization_id", "source_id", "report_date", "campaign_id", "time_zone", "country", "os", "currency")
 
 _REFRESH = f"""
     DELETE FROM analytics_dailyrollup

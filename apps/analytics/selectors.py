@@ -25,16 +25,6 @@ def import_job_get(*, organization, job_id: int) -> ImportJob:
     return import_job_list(organization=organization).get(pk=job_id)
 
 
-def metric_fact_list(*, organization, date_from: date, date_to: date) -> QuerySet[MetricFact]:
-    """The organization's daily facts from ``date_from`` to ``date_to`` inclusive (the (organization, report
-    date) index serves it), with their source and campaign."""
-    return (
-        MetricFact.objects.for_organization(organization)
-        .filter(report_date__gte=date_from, report_date__lte=date_to)
-        .select_related("source", "campaign")
-    )
-
-
 def campaign_get(*, user, campaign_id: int) -> Campaign:
     """A campaign of one of the user's organizations (``Campaign.DoesNotExist`` for anyone else's: not found),
     with its source, offer and program."""
@@ -44,7 +34,7 @@ def campaign_get(*, user, campaign_id: int) -> Campaign:
 
 def campaign_fact_list(*, campaign: Campaign, date_from: date, date_to: date) -> QuerySet[MetricFact]:
     """The campaign's daily facts from ``date_from`` to ``date_to``, newest first, each with the import it
-    came from (the natural key's unique index, which starts with organization, source and campaign, serves it)."""
+    came from (the natural key's unique index, organization, source, report date, campaign…, serves it)."""
     return (
         MetricFact.objects.filter(
             organization_id=campaign.organization_id,

@@ -144,6 +144,8 @@ _METRICS = ("impressions", "clicks", "installs", "conversions", "spend", "revenu
 _COMPARED = ("time_zone", *_METRICS, "events", "currency")
 # The compared values as the upsert would write them (the file's time zone is a parameter, not a column).
 _INCOMING = tuple("%(time_zone)s::text" if c == "time_zone" else f"r.{c}" for c in _COMPARED)
+# The natural key after organization, source and campaign; a file's rows are grouped in the unique index's order
+# (report date, campaign, the rest), so they are matched to the stored facts and written in that order.
 _KEY = ("report_date", "ad_group", "creative", "placement", "country", "os", "sub_id")
 
 # Rows of one file that share a natural key (the file carries a cut Kontora does not keep) fold into one fact:
@@ -163,7 +165,7 @@ _FACTS_UPSERT = f"""
                max(s.currency) AS currency, min(s.currency) AS other_currency,
                min(s.currency) <> max(s.currency) AS mixed
         FROM {{table}} s JOIN campaigns c ON c.match_key = {_STAGE_MATCH_KEY}
-        GROUP BY c.id, {", ".join("s." + k for k in _KEY)}
+        GROUP BY s.report_date, c.id, {", ".join("s." + k for k in _KEY[1:])}
     ),
     -- Each fact of the file is matched to the stored one of its natural key (if any) once; then the new ones are
     -- inserted and the ones the network restated are updated, and the rest are not touched. Plain INSERT and
@@ -197,19 +199,19 @@ _FACTS_UPSERT = f"""
         WHERE f.id = m.fact_id AND NOT m.same
         RETURNING f.report_date
     )
-    SELECT
-        (SELECT count(*) FROM source_rows WHERE NOT mixed),
-        (SELECT count(*) FROM inserted),
-        (SELECT count(*) FROM updated),
-        (SELECT coalesce(sum(row_count), 0)::bigint FROM source_rows WHERE mixed),
-        (SELECT coalesce(json_agg(json_build_array(line, other_currency, currency) ORDER BY line), '[]')
-           FROM (SELECT line, other_currency, currency FROM source_rows WHERE mixed ORDER BY line
-                 LIMIT {MIXED_REPORTED}) m),
-        (SELECT count(*) FROM {{table}} s WHERE NOT EXISTS (
-            SELECT 1 FROM campaigns c WHERE c.match_key = {_STAGE_MATCH_KEY})),
-        -- The days whose sums the import changed, for the rollup.
-        (SELECT min(report_date) FROM (SELECT report_date FROM inserted UNION ALL SELECT report_date FROM updated) d),
-        (SELECT max(report_date) FROM (SELECT report_date FROM inserted UNION ALL SELECT report_date FROM updated) d)
+    -- Each CTE is read once here: the counts, the staged rows no campaign took (which cannot happen), and the
+    -- days whose sums the import changed, for the rollup.
+    SELECT k.keys, i.n, u.n, k.mixed_rows,
+           (SELECT coalesce(json_agg(json_build_array(line, other_currency, currency) ORDER BY line), '[]')
+              FROM (SELECT line, other_currency, currency FROM source_rows WHERE mixed ORDER BY line
+                    LIMIT {MIXED_REPORTED}) m),
+           k.unmatched, least(i.first, u.first), greatest(i.last, u.last)
+    FROM (SELECT count(*) FILTER (WHERE NOT mixed) AS keys,
+                 coalesce(sum(row_count) FILTER (WHERE mixed), 0)::bigint AS mixed_rows,
+                 %(rows_staged)s::bigint - coalesce(sum(row_count), 0)::bigint AS unmatched
+          FROM source_rows) k,
+         (SELECT count(*) AS n, min(report_date) AS first, max(report_date) AS last FROM inserted) i,
+         (SELECT count(*) AS n, min(report_date) AS first, max(report_date) AS last FROM updated) u
 """
 
 _CONVERSION_FIELDS = (
@@ -673,7 +675,7 @@ def _apply(job: ImportJob, cursor, table: str, kind: str | None, rows_staged: in
         return _reject(job, errors, error_count, bad_rows=max(bad_rows, 1), common=common)
 
     try:
-        return _write(job, cursor, table, kind, reading, errors, error_count, bad_rows, time_zone, common)
+        return _write(job, cursor, table, kind, errors, error_count, rows_staged, bad_rows, time_zone, common)
     except _Refused as refused:  # the transaction is rolled back: nothing of the file was written
         return _reject(job, refused.errors, refused.error_count, bad_rows=refused.bad_rows, common=common)
 
@@ -684,7 +686,7 @@ class _Refused(Exception):
         self.errors, self.error_count, self.bad_rows = errors, error_count, bad_rows
 
 
-def _write(job, cursor, table, kind, reading, errors, error_count, bad_rows, time_zone, common) -> ImportJob:
+def _write(job, cursor, table, kind, errors, error_count, rows_staged, bad_rows, time_zone, common) -> ImportJob:
     with transaction.atomic():
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, job.source_id])
         locked = ImportJob.objects.select_for_update().select_related("source").get(pk=job.pk)
@@ -699,6 +701,7 @@ def _write(job, cursor, table, kind, reading, errors, error_count, bad_rows, tim
                 "source": job.source_id,
                 "job": job.pk,
                 "time_zone": time_zone,
+                "rows_staged": rows_staged,
             }
             name_condition = "AND s.campaign_name <> ''" if kind == "conversion" else ""
             cursor.execute(_CAMPAIGNS_CREATE.format(table=table, name_condition=name_condition), parameters)

@@ -1,7 +1,7 @@
 -- What daily facts name is not deleted, nor moved to another source or organization, under them (the other
 -- half of analytics_fact_references, which checks the facts as they are written). A campaign's facts are
--- found through the natural key's index (organization, source, campaign, …); an import's facts by a scan,
--- which is acceptable for a deletion that the application never makes.
+-- found through the natural key's index (organization, source, report date, campaign, …: a skip scan over the
+-- days); an import's facts by a scan, which is acceptable for a deletion that the application never makes.
 CREATE OR REPLACE FUNCTION analytics_fact_referenced_guard() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
