@@ -239,13 +239,29 @@ def test_adjust_slugs_read_network_as_placement_and_lower_case_country_codes():
     ]
 
 
-def test_binom_cost_lines_without_a_header_take_the_sources_currency():
-    _reading, rows = read_all("binom_cost.csv", source_currency="usd")
+def test_binom_cost_lines_without_a_header_take_the_sources_currency_and_their_own_time_zone():
+    # Binom's "Import from CSV": campaign id; time zone; date; cost[; token number; token value].
+    reading, rows = read_all("binom_cost.csv", source_currency="usd", source_timezone="Europe/Berlin")
 
-    assert [(row.line, row.report_date, row.campaign_id, row.spend, row.currency) for row in rows] == [
-        (1, date(2026, 5, 1), "17", Decimal("12.50"), "USD"),
-        (2, date(2026, 5, 2), "17", Decimal("13.75"), "USD"),
-        (3, date(2026, 5, 2), "18", Decimal("1000.00"), "USD"),
+    assert [(row.line, row.report_date, row.campaign_id, row.spend, row.currency, row.sub_id) for row in rows] == [
+        (1, date(2026, 5, 1), "17", Decimal("12.50"), "USD", ""),
+        (2, date(2026, 5, 2), "17", Decimal("13.75"), "USD", ""),
+        (3, date(2026, 5, 2), "18", Decimal("1000.00"), "USD", "pubdomain.com"),
+    ]
+    assert reading.timezone == "Etc/GMT-3"  # UTC+3, as the file says, not the source's zone
+    assert reading.errors == []
+
+
+def test_binom_cost_lines_in_a_second_time_zone_are_bad_cells():
+    text = "17;+3;2026-05-01;12.50\n17;-5;2026-05-02;13.75\n18;UTC+3;2026-05-02;10.00\n19;+3,5;2026-05-02;1.00\n"
+
+    reading, rows = read_all(text, source_currency="USD")
+
+    assert [row.line for row in rows] == [1, 3]
+    assert [str(error) for error in reading.errors] == [
+        "Line 2, column “column 2”: “-5” is not +3, the time zone of the file's first line: one file is in one "
+        "time zone.",
+        "Line 4, column “column 2”: “+3,5” is not an offset from UTC in hours such as +3, -5, 0 or +5:30.",
     ]
 
 
@@ -258,3 +274,54 @@ def test_windows_1251_file_is_read_with_a_warning():
 
     assert rows[0].campaign_name == "Пуш"
     assert "Windows-1251" in reading.warnings[0].message
+
+
+BINOM_GROUPED = (
+    "Level,Name,Clicks,LP Clicks,LP CTR,Leads,Revenue,Cost\n"
+    "1,Pop US,9000,2100,23.33%,70,180.00,90.00\n"
+    "2,2026-05-01,5000,1200,24%,40,100.00,50.00\n"
+    "2,2026-05-02,4000,900,22.5%,30,80.00,40.00\n"
+    "1,Push DE,100,10,10%,1,5.00,2.00\n"
+    "2,2026-05-02,100,10,10%,1,5.00,2.00\n"
+    "1,Total,9100,2110,23.19%,71,185.00,92.00\n"
+)
+
+
+def test_a_binom_report_by_campaigns_then_days_reads_its_days_and_never_the_campaigns_subtotals():
+    reading, rows = read_all(BINOM_GROUPED, source_currency="USD")
+
+    assert reading.format.code == "binom"
+    assert [(row.line, str(row.report_date), row.campaign_name, row.clicks, row.spend) for row in rows] == [
+        (3, "2026-05-01", "Pop US", 5000, Decimal("50.00")),
+        (4, "2026-05-02", "Pop US", 4000, Decimal("40.00")),
+        (6, "2026-05-02", "Push DE", 100, Decimal("2.00")),
+    ]
+    assert reading.errors == []
+
+
+def test_a_binom_report_by_days_then_campaigns_reads_the_same_facts():
+    text = (
+        "Level;Name;Clicks;LP Clicks;Leads;Revenue;Cost\n"
+        "1;01.05.2026;5000;1200;40;100,00;50,00\n"
+        "2;Pop US;5000;1200;40;100,00;50,00\n"
+        "1;02.05.2026;4100;910;31;85,00;42,00\n"
+        "2;Pop US;4000;900;30;80,00;40,00\n"
+        "2;Push DE;100;10;1;5,00;2,00\n"
+    )
+
+    _reading, rows = read_all(text, source_currency="USD")
+
+    assert [(row.line, str(row.report_date), row.campaign_name, row.spend) for row in rows] == [
+        (3, "2026-05-01", "Pop US", Decimal("50.00")),
+        (5, "2026-05-02", "Pop US", Decimal("40.00")),
+        (6, "2026-05-02", "Push DE", Decimal("2.00")),
+    ]
+
+
+def test_a_binom_campaigns_report_by_days_has_its_day_in_name():
+    text = "Name,Clicks,LP Clicks,LP CTR,Leads,Revenue,Cost\n2026-05-01,5000,1200,24%,40,100.00,50.00\n"
+
+    reading, rows = read_all(text, source_currency="USD")
+
+    assert reading.format.code == "binom"
+    assert [(str(row.report_date), row.campaign_name, row.clicks) for row in rows] == [("2026-05-01", "", 5000)]

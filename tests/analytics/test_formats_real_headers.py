@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from apps.analytics.formats import FormatNotRecognized, detect
+from apps.analytics.formats import detect
 from tests.analytics.formats_helpers import read_all
 
 # AppsFlyer raw data (installs_report / in_app_events_report, Pull API v5 and dashboard export). The same line is
@@ -398,8 +398,7 @@ def test_binom_api_statistics_saved_as_csv():
 # names of Binom 1.8 and earlier, and the keys of 1.9 with its example row ("clicks": "2,038", "lp_ctr": "0.00%",
 # "roi": "-55.35%"). Binom 2 names the same columns "ID", "Name", "Clicks", "LP Clicks", "LP CTR", "Leads", "CR",
 # "EPC", "CPC", "Revenue", "Cost", "Profit", "ROI" (its GET /columns response, recorded in the Binom API reference
-# above as docs/examples/responses/columns.json). Without a date column such a file cannot be a day's facts: it
-# is refused, not misread (every other column is understood).
+# above as docs/examples/responses/columns.json). Grouped by days, the day is the row's Name.
 @pytest.mark.parametrize(
     ("header", "row"),
     [
@@ -413,34 +412,34 @@ def test_binom_api_statistics_saved_as_csv():
         ),
     ],
 )
-def test_binom_report_named_by_its_grouping_is_refused_for_want_of_a_date(header, row):
-    from apps.analytics.formats.catalog import BINOM, resolve
-
+def test_binom_report_grouped_by_days_takes_its_day_from_name(header, row):
     text = header + "\n" + row + "\n"
 
-    with pytest.raises(FormatNotRecognized):
-        detect(text.encode())
-    with pytest.raises(FormatNotRecognized, match="report_date"):
-        read_all(text, format="binom")
-    mapped = resolve(BINOM, header.split(","))
-    assert {"clicks", "conversions", "spend", "revenue"} <= set(mapped.fields)
-    assert "report_date" not in mapped.fields
+    assert detect(text.encode()).code == "binom"
+    reading, rows = read_all(text, source_currency="USD")
+    assert reading.errors == []
+    assert [(row.report_date, row.clicks, row.conversions, row.spend, row.revenue) for row in rows] == [
+        (date(2026, 5, 1), 2038, 92, Decimal("20.38"), Decimal("9.10"))
+    ]
 
 
 # Binom's cost import (Report > Update costs > Import from CSV), as its documentation gives the lines
 # (docs.binom.org/update-costs.php): "Campaign id;Time zone (ex. +3);Date (yyyy-mm-dd);Cost;Token number
-# (optional);Token value (optional)". Kontora's header-less cost format reads "date;campaign id;cost[;currency]"
-# lines instead, so the documented layout is refused rather than read into wrong columns.
+# (optional);Token value (optional)".
 @pytest.mark.parametrize(
-    "lines",
+    ("lines", "sub_ids"),
     [
-        "17;+3;2026-05-01;12.50\n18;+3;2026-05-01;1000.00\n",
-        "17;+3;2026-05-01;12.50;1;pubdomain.com\n17;+3;2026-05-01;3.25;1;other.com\n",
+        ("17;+3;2026-05-01;12.50\n18;+3;2026-05-01;1000.00\n", ["", ""]),
+        ("17;+3;2026-05-01;12.50;1;pubdomain.com\n17;+3;2026-05-01;3.25;1;other.com\n", ["pubdomain.com", "other.com"]),
     ],
 )
-def test_binom_documented_cost_import_lines_are_not_misread(lines):
-    with pytest.raises(FormatNotRecognized):
-        detect(lines.encode())
+def test_binom_documented_cost_import_lines_are_read_as_documented(lines, sub_ids):
+    assert detect(lines.encode()).code == "binom_cost"
+    reading, rows = read_all(lines, source_currency="USD")
+    assert reading.errors == []
+    assert reading.timezone == "Etc/GMT-3"
+    assert [row.sub_id for row in rows] == sub_ids
+    assert [row.report_date for row in rows] == [date(2026, 5, 1), date(2026, 5, 1)]
 
 
 # Voluum Reporting API (GET https://api.voluum.com/report?…&columns=…&groupBy=…), its rows saved as CSV. The

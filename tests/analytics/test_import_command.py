@@ -4,6 +4,7 @@ stderr, a summary on stdout and a non-zero exit when the file is refused."""
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -110,3 +111,18 @@ def test_a_file_of_no_known_format_is_rejected_naming_the_formats_tried(tmp_path
     assert "moloco" in str(refused.value).lower()
     assert ImportJob.objects.get().status == ImportJob.Status.REJECTED
     assert MetricFact.objects.count() == 0
+
+
+def test_a_binom_cost_file_is_imported_in_the_time_zone_its_lines_name(organization, english):
+    source = TrafficSourceFactory(organization=organization, name="Binom", time_zone="Europe/Berlin", currency="USD")
+
+    run(FIXTURES / "binom_cost.csv", "--org", organization.slug, "--source", "Binom")
+
+    job = ImportJob.objects.get(source=source)
+    assert (job.status, job.format, job.time_zone) == (ImportJob.Status.DONE, "binom_cost", "Etc/GMT-3")
+    facts = MetricFact.objects.filter(source=source).order_by("line")
+    assert [(f.campaign.external_id, str(f.report_date), f.spend, f.sub_id, f.time_zone) for f in facts] == [
+        ("17", "2026-05-01", Decimal("12.50"), "", "Etc/GMT-3"),
+        ("17", "2026-05-02", Decimal("13.75"), "", "Etc/GMT-3"),
+        ("18", "2026-05-02", Decimal("1000.00"), "pubdomain.com", "Etc/GMT-3"),
+    ]

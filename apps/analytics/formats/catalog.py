@@ -37,6 +37,8 @@ METRIC_FIELDS = {
     "spend": "amount",
     "revenue": "amount",
     "currency": "currency",
+    # The time zone the file's dates are in, where a file says so per line (Binom's cost import): one per file.
+    "time_zone": "utc_offset",
 }
 CONVERSION_FIELDS = {
     "click_id": "text",
@@ -429,14 +431,22 @@ BINOM = FileFormat(
     detected_by="Date with LP Clicks / LP CTR (or the API's lander_clicks / lander_ctr / offer_clicks)",
 )
 
+# The file Binom's "Update costs → Import from CSV" takes (docs.binom.org/update-costs.php): no header, ";"
+# between the cells, one line per campaign and day: campaign id; time zone ("+3"); date (yyyy-mm-dd); cost;
+# and, optionally, a token's number and value (the cost of the clicks with that token value), the sub-id here.
 BINOM_COST = FileFormat(
     code="binom_cost",
     label=_("Binom cost import (no header)"),
     kind=METRIC,
     container=HEADERLESS,
-    # Positions, not names: date, campaign id, cost, and optionally the currency.
-    columns={"report_date": ("0",), "campaign_id": ("1",), "spend": ("2",), "currency": ("3",)},
-    detected_by="no header; each line is date, campaign id, cost[, currency]",
+    columns={
+        "campaign_id": ("0",),
+        "time_zone": ("1",),
+        "report_date": ("2",),
+        "spend": ("3",),
+        "sub_id": ("5",),
+    },
+    detected_by="no header; each line is campaign id; time zone (+3); date; cost[; token number; token value]",
 )
 
 VOLUUM = FileFormat(

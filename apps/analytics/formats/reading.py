@@ -13,6 +13,7 @@ import io
 import itertools
 import json
 import operator
+import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
@@ -23,8 +24,10 @@ from django.utils.translation import gettext_lazy as _
 
 from . import values
 from .catalog import (
+    BINOM,
     BINOM_COST,
     CSV,
+    DATE,
     FORMATS,
     GENERIC_CODE,
     GENERIC_LABEL,
@@ -113,11 +116,20 @@ def _open_text(stream: BinaryIO) -> tuple[io.TextIOWrapper, str]:
 Record = tuple[int, list]
 
 
+_NOT_A_DECIMAL_COMMA = re.compile(r"(?<![0-9]),|,(?![0-9])")
+
+
 def _sniff_delimiter(lines: list[str]) -> str:
+    # The delimiter splits the lines into the same number of cells. Only a comma between digits ("12,50",
+    # "1,000") is no hint, when another delimiter splits the lines: a ";" file with decimal commas and a few
+    # longer lines (Binom's cost import with a token on some lines) is not a "," file.
+    decimal_commas_only = not any(_NOT_A_DECIMAL_COMMA.search(line) for line in lines)
     best, best_score = ",", (0, 0)
     for delimiter in (",", ";", "\t", "|"):
         counts = [len(cells) for cells in csv.reader(lines, delimiter=delimiter)]
         if not counts or counts[0] < 2:
+            continue
+        if delimiter == "," and decimal_commas_only and any(other in line for line in lines for other in ";\t|"):
             continue
         consistent = sum(1 for count in counts if count == counts[0])
         score = (consistent, counts[0])
@@ -376,21 +388,77 @@ def _installs_or_events(installs: FileFormat, header: list[str], samples: list[l
     return installs
 
 
+_GROUPED_DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{4}", re.ASCII)
+_DATE_KEYS = frozenset(header_key(name) for name in DATE)
+_BINOM_KEYS = frozenset(header_key(name) for name in BINOM.markers)
+
+
+def _binom_grouped(header: list, records: Iterator[Record]) -> tuple[list, Iterator[Record]]:
+    """Binom's reports hold their grouping in one column, "Name", with "Level" telling the depth when there
+    are several: a campaign's report by days has the day in Name; a report by campaigns, then days, has a
+    campaign's row (its subtotal) and under it one row per day. Such a file reads as a report with Date and
+    Campaign columns whose rows are the deepest ones only (a subtotal counted again would double the day):
+    the Name along each row's path that is a date is its Date, the first other one its Campaign. Any other
+    file passes unchanged."""
+    keys = [header_key(str(name)) for name in header]
+    if "name" not in keys or not _BINOM_KEYS & set(keys) or _DATE_KEYS & set(keys):
+        return header, records
+    name_at = keys.index("name")
+    level_at = keys.index("level") if "level" in keys else None
+    dropped = {name_at} if level_at is None else {name_at, level_at}
+    kept = [i for i in range(len(header)) if i not in dropped]
+
+    def level_of(cells: list) -> int:
+        if level_at is None:
+            return 1
+        try:
+            return int(str(cells[level_at]).strip())
+        except (IndexError, ValueError):
+            return 1
+
+    def leaves() -> Iterator[Record]:
+        path: dict[int, str] = {}
+        waiting: tuple[int, list, int] | None = None
+        for line, cells in records:
+            level = level_of(cells)
+            if waiting is not None and level <= waiting[2]:
+                yield _grouped_row(*waiting[:2], path, kept)
+            name = str(cells[name_at]).strip() if name_at < len(cells) and cells[name_at] is not None else ""
+            path = {depth: value for depth, value in path.items() if depth < level}
+            path[level] = name
+            waiting = None if name.casefold() in _TOTAL_ROWS else (line, cells, level)
+        if waiting is not None:
+            yield _grouped_row(*waiting[:2], path, kept)
+
+    return [*(header[i] for i in kept), "Date", "Campaign"], leaves()
+
+
+def _grouped_row(line: int, cells: list, path: dict[int, str], kept: list[int]) -> Record:
+    names = [path[depth] for depth in sorted(path)]
+    day = next((name for name in names if _GROUPED_DATE.fullmatch(name)), "")
+    campaign = next((name for name in names if name != day), "")
+    return line, [*(cells[i] if i < len(cells) else None for i in kept), day, campaign]
+
+
 def _looks_like_cost_lines(rows: list[list]) -> bool:
     style = values.FileStyle()
     zone = ZoneInfo("UTC")
     rows = [row for row in rows if row]
     if not rows:
         return False
-    for row in rows[:5]:
-        if len(row) not in (3, 4):
-            return False
-        try:
-            if values.read_date(row[0], style, zone) is None or values.read_amount(row[2], style)[0] is None:
-                return False
-        except values.Bad:
-            return False
-    return True
+    # Binom's cost import: campaign id; time zone; date; cost[; token number; token value]. The first line
+    # reads so; the next ones have its shape (their bad cells, if any, are reported as such).
+    if any(len(row) not in (4, 5, 6) or not str(row[0]).strip() for row in rows[:5]):
+        return False
+    first = rows[0]
+    try:
+        return bool(
+            values.read_utc_offset(first[1])
+            and values.read_date(first[2], style, zone) is not None
+            and values.read_amount(first[3], style)[0] is not None
+        )
+    except values.Bad:
+        return False
 
 
 def detect(sample: bytes, *, mapping: dict | None = None) -> FileFormat:
@@ -416,13 +484,14 @@ def _records(text: io.TextIOWrapper) -> tuple[str, list, Iterator[Record], str]:
     text_rest = io.StringIO(start)
     joined = _Concat(text_rest, text)
     if start in ("[", "{"):
-        header, records = _json_records(joined)
+        header, records = _binom_grouped(*_json_records(joined))
         return JSON, header, records, ""
     delimiter, records = _csv_records(joined)
     first = next(records, None)
     if first is None:
         raise UnreadableFile(str(_("The file is empty.")))
-    return CSV, [cell.strip().lstrip("\ufeff") for cell in first[1]], records, delimiter
+    header, records = _binom_grouped([cell.strip().lstrip("\ufeff") for cell in first[1]], records)
+    return CSV, header, records, delimiter
 
 
 class _Concat:
@@ -544,9 +613,11 @@ class Reading:
         self._batch_size = batch_size
         self._style = values.FileStyle(delimiter=delimiter)
         self._today = datetime.now(self._zone).date()
+        self._named_zone: str | None = None  # the time zone the file itself names (see _one_time_zone)
+        self._named_zone_cell = ""
         if fmt.container == HEADERLESS:
             self._records = itertools.chain([(1, header)], records)
-            width = max(len(header), len(fmt.columns))
+            width = max(len(header), 1 + max(int(pos[0]) for pos in fmt.columns.values()))
             self.header = [str(_("column {number}")).format(number=i + 1) for i in range(width)]
             self._resolved = Resolved(fields={name: int(pos[0]) for name, pos in fmt.columns.items()})
         else:
@@ -568,6 +639,7 @@ class Reading:
             and not resolved.event_sales
             and not resolved.joined
             and "report_date" in resolved.fields
+            and "time_zone" not in resolved.fields
             and len(self._file_currencies) <= 1
         )
         # Clean chunks of such facts in a CSV file can be read a column at a time by polars (.frames).
@@ -902,6 +974,7 @@ class Reading:
             "country": cached(values.read_country),
             "os": cached(values.read_os),
             "currency": cached(values.read_currency),
+            "utc_offset": cached(values.read_utc_offset),
         }
         self._fast = {}
         if self.container != JSON:  # JSON cells may be numbers already; they take the careful path
@@ -990,6 +1063,8 @@ class Reading:
             if "revenue" not in resolved.fields and seen_sales:
                 found["revenue"] = sales
             events = events or None
+        if not self._one_time_zone(line, cells, found.pop("time_zone", "")):
+            return None
         currency = self._currency(line, found, ("spend", "revenue"))
         if currency is None:
             return None
@@ -1000,6 +1075,31 @@ class Reading:
         row = MetricRow(line=line, events=events, **found)
         self._check_metric(row)
         return row
+
+    def _one_time_zone(self, line: int, cells: list, zone: str) -> bool:
+        """A file that names the time zone on each line (Binom's cost import) is in the first line's zone, which
+        then stands for the import instead of the source's; a line in another zone is a bad cell (its day would
+        be another day than the rest's). An empty cell is in the file's zone."""
+        if not zone:
+            return True
+        index = self._resolved.fields["time_zone"]
+        raw = str(cells[index]).strip() if index < len(cells) else ""
+        if self._named_zone is None:
+            self._named_zone, self._named_zone_cell = zone, raw
+            self.timezone = zone
+            return True
+        if zone == self._named_zone:
+            return True
+        self._error(
+            line,
+            self._column(index),
+            raw,
+            _("{zone}, the time zone of the file's first line: one file is in one time zone").format(
+                zone=self._named_zone_cell
+            ),
+            order=index,
+        )
+        return False
 
     def _check_metric(self, row: MetricRow) -> None:
         fields = self._resolved.fields

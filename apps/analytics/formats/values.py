@@ -31,6 +31,7 @@ EXPECTED_DATETIME = _("a date and time such as 2026-05-01 13:45:00")
 EXPECTED_COUNTRY = _("a country code (ISO 3166-1 alpha-2 or alpha-3) or a country name")
 EXPECTED_CURRENCY = _("a three-letter currency code such as USD")
 EXPECTED_PRESENT = _("filled in (the column is required)")
+EXPECTED_UTC_OFFSET = _("an offset from UTC in hours such as +3, -5, 0 or +5:30")
 
 
 class Bad(ValueError):
@@ -369,6 +370,27 @@ def read_currency(raw) -> str:
     if _CURRENCY_CODE.fullmatch(text.upper()):
         return text.upper()
     raise Bad(EXPECTED_CURRENCY)
+
+
+_UTC_OFFSET = re.compile(r"(?:UTC|GMT)?\s*([+-]?)\s*([0-9]{1,2})(?:[:.]?([0-9]{2}))?", re.ASCII | re.IGNORECASE)
+
+
+def read_utc_offset(raw) -> str:
+    """A time zone given as an offset from UTC ("+3", "-05:00", "UTC+5:30", "0"), as the name facts carry: the
+    IANA zone of a whole-hour offset ("Etc/GMT-3" is UTC+3: POSIX counts the other way), else "UTC+05:30"."""
+    if is_missing(raw):
+        return ""
+    match = _UTC_OFFSET.fullmatch(str(raw).strip())
+    if match is None:
+        raise Bad(EXPECTED_UTC_OFFSET)
+    sign, hours, minutes = match[1] or "+", int(match[2]), int(match[3] or 0)
+    if hours > (14 if sign == "+" else 12) or minutes % 15 or (minutes and hours >= 12):
+        raise Bad(EXPECTED_UTC_OFFSET)
+    if not hours and not minutes:
+        return "UTC"
+    if not minutes:
+        return f"Etc/GMT{'-' if sign == '+' else '+'}{hours}"
+    return f"UTC{sign}{hours:02d}:{minutes:02d}"
 
 
 def is_known_currency(code: str) -> bool:
