@@ -54,6 +54,8 @@ def rollup_refresh(
     (an import does so for the days it changed, in its own transaction). Returns the range refreshed."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, source_id])
+        # A range of a busy source holds millions of facts: let their sums be hashed in memory.
+        cursor.execute("SET LOCAL work_mem = '256MB'")
         parameters = {"organization": organization_id, "source": source_id, "date_from": date_from, "date_to": date_to}
         cursor.execute(_REFRESH, parameters)
         publish(
