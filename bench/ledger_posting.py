@@ -252,8 +252,26 @@ def balance_read_p50_ms(account_id: int) -> float:
     return median(samples)
 
 
+def round_trip_us() -> float:
+    """The median of a ``SELECT 1`` round trip, in microseconds: with a commit's cost, what decides whether
+    the bench is bound by round trips (where one call per posting wins) or by CPU (see the README)."""
+    import psycopg
+
+    db = settings.DATABASES["default"]
+    with psycopg.connect(
+        dbname=db["NAME"], user=db["USER"], host=db["HOST"], port=db["PORT"], password=db.get("PASSWORD") or None
+    ) as conn:
+        samples = []
+        for _ in range(2000):
+            started = time.perf_counter()
+            conn.execute("SELECT 1")
+            samples.append((time.perf_counter() - started) * 1e6)
+    return median(samples[200:])
+
+
 def main() -> None:
     figures, organization_ids = posting_rates()
+    figures["round_trip_us"] = round_trip_us()
 
     organization, accounts = fresh_organization("bench-reads")
     grow(organization.pk, accounts[0], accounts[2:], 1000, "small")
@@ -275,6 +293,7 @@ def main() -> None:
         "psycopg_postings_per_s_2proc",
         "ratio_1proc",
         "ratio_2proc",
+        "round_trip_us",
         "balance_read_p50_ms_1k",
         "balance_read_p50_ms_100k",
         "pnl_1m_entries_ms",
