@@ -1,5 +1,6 @@
-"""The embedded PostgreSQL and Redis keep running after a command (so the next one starts fast), and
-`make stop` stops those of one var dir: here a temporary one, never the servers this test run uses."""
+"""The embedded PostgreSQL and Redis keep running after a command (so the next one starts fast), `make stop`
+stops those of one var dir, and the PostgreSQL runs with Kontora's settings from its first start: in a temporary
+var dir, never the servers this test run uses."""
 
 from __future__ import annotations
 
@@ -13,17 +14,22 @@ from tests.core.throwaway import ROOT, clean_env, stop_embedded
 START_BOTH = "from config import embedded; embedded.ensure_postgres(); embedded.ensure_redis()"
 
 
-def status(var_dir) -> str:
+def python(var_dir, *arguments: str) -> str:
+    """The output of ``python *arguments`` run in a fresh process with ``var_dir`` as its var dir."""
     done = subprocess.run(
-        [sys.executable, "-m", "config.embedded", "status"],
+        [sys.executable, *arguments],
         cwd=ROOT,
         env=clean_env(KONTORA_VAR_DIR=str(var_dir)),
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=180,
     )
     assert done.returncode == 0, done.stderr
-    return " ".join(done.stdout.split())
+    return done.stdout
+
+
+def status(var_dir) -> str:
+    return " ".join(python(var_dir, "-m", "config.embedded", "status").split())
 
 
 @pytest.fixture
@@ -34,15 +40,7 @@ def var_dir(tmp_path):
 
 
 def test_make_stop_stops_the_embedded_servers_that_a_command_left_running(var_dir):
-    started = subprocess.run(
-        [sys.executable, "-c", START_BOTH],
-        cwd=ROOT,
-        env=clean_env(KONTORA_VAR_DIR=str(var_dir)),
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert started.returncode == 0, started.stderr
+    python(var_dir, "-c", START_BOTH)
     # The command has exited; its servers have not.
     assert f"postgres running ({var_dir}) redis running ({var_dir})" == status(var_dir)
 
@@ -68,16 +66,7 @@ SHOW_WAL_BUFFERS = (
 
 
 def wal_buffers(var_dir) -> str:
-    done = subprocess.run(
-        [sys.executable, "-c", SHOW_WAL_BUFFERS],
-        cwd=ROOT,
-        env=clean_env(KONTORA_VAR_DIR=str(var_dir)),
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout.strip()
+    return python(var_dir, "-c", SHOW_WAL_BUFFERS).strip()
 
 
 def test_the_embedded_postgres_runs_with_its_settings_from_the_first_start_on(var_dir):
