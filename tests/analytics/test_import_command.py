@@ -51,9 +51,6 @@ def test_a_file_already_imported_is_not_imported_again(tmp_path, organization, e
     assert ImportJob.objects.count() == 1
 
 
-formats = pytest.importorskip("apps.analytics.formats", reason="the file reader (apps.analytics.formats) is merged")
-
-
 def test_a_moloco_export_is_imported_with_a_progress_bar_and_a_summary(organization, english):
     out, err = run(MOLOCO, "--org", organization.slug, "--source", "Moloco")
 
