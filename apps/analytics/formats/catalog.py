@@ -394,14 +394,18 @@ KEITARO = FileFormat(
     ),
 )
 
+# The two columns a Binom report grouped in "Name" is read with (reading._binom_grouped): the names say where
+# they came from when a message names them.
+GROUPED_DAY, GROUPED_CAMPAIGN = "Name (day)", "Name (campaign)"
+
 BINOM = FileFormat(
     code="binom",
     label=_("Binom report export"),
     kind=METRIC,
     columns={
-        "report_date": DATE,
+        "report_date": (*DATE, GROUPED_DAY),
         "campaign_id": ("Campaign ID", "ID"),
-        "campaign_name": ("Campaign", "Name", "Кампания"),
+        "campaign_name": ("Campaign", "Name", "Кампания", GROUPED_CAMPAIGN),
         "placement": ("Traffic Source", "Source", "Источник"),
         "country": ("Country", "Страна"),
         "os": ("OS", "ОС"),

@@ -31,6 +31,8 @@ from .catalog import (
     FORMATS,
     GENERIC_CODE,
     GENERIC_LABEL,
+    GROUPED_CAMPAIGN,
+    GROUPED_DAY,
     HEADERLESS,
     JSON,
     FileFormat,
@@ -396,9 +398,9 @@ _BINOM_KEYS = frozenset(header_key(name) for name in BINOM.markers)
 def _binom_grouped(header: list, records: Iterator[Record]) -> tuple[list, Iterator[Record]]:
     """Binom's reports hold their grouping in one column, "Name", with "Level" telling the depth when there
     are several: a campaign's report by days has the day in Name; a report by campaigns, then days, has a
-    campaign's row (its subtotal) and under it one row per day. Such a file reads as a report with Date and
-    Campaign columns whose rows are the deepest ones only (a subtotal counted again would double the day):
-    the Name along each row's path that is a date is its Date, the first other one its Campaign. Any other
+    campaign's row (its subtotal) and under it one row per day. Such a file reads as a report with "Name (day)" and
+    "Name (campaign)" columns whose rows are the deepest ones only (a subtotal counted again would double the
+    day): the Name along each row's path that is a date is its day, the first other one its campaign. Any other
     file passes unchanged."""
     keys = [header_key(str(name)) for name in header]
     if "name" not in keys or not _BINOM_KEYS & set(keys) or _DATE_KEYS & set(keys):
@@ -430,7 +432,7 @@ def _binom_grouped(header: list, records: Iterator[Record]) -> tuple[list, Itera
         if waiting is not None:
             yield _grouped_row(*waiting[:2], path, kept)
 
-    return [*(header[i] for i in kept), "Date", "Campaign"], leaves()
+    return [*(header[i] for i in kept), GROUPED_DAY, GROUPED_CAMPAIGN], leaves()
 
 
 def _grouped_row(line: int, cells: list, path: dict[int, str], kept: list[int]) -> Record:
