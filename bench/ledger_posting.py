@@ -253,8 +253,8 @@ def balance_read_p50_ms(account_id: int) -> float:
 
 
 def round_trip_us() -> float:
-    """The median of a ``SELECT 1`` round trip, in microseconds: with a commit's cost, what decides whether
-    the bench is bound by round trips (where one call per posting wins) or by CPU (see the README)."""
+    """The median of a ``SELECT 1`` round trip inside a transaction, in microseconds: the machine's latency,
+    printed beside the rates it bears on (one round trip per posting for the service, seven for the baseline)."""
     import psycopg
 
     db = settings.DATABASES["default"]
