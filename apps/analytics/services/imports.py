@@ -151,11 +151,7 @@ _KEY = ("report_date", "ad_group", "creative", "placement", "country", "os", "su
 # Rows of one file that share a natural key (the file carries a cut Kontora does not keep) fold into one fact:
 # their metrics add up (a sum of NULLs stays NULL: missing is never 0) and so do their per-event counts. Rows
 # that disagree on the currency cannot be added and are reported instead.
-_FACTS_UPSERT = f"""
-    WITH campaigns AS (
-        SELECT c.id, {_CAMPAIGN_MATCH_KEY} AS match_key FROM analytics_campaign c WHERE c.source_id = %(source)s
-    ),
-    source_rows AS MATERIALIZED (
+_FILE_ROWS_GROUPED = f"""
         SELECT c.id AS campaign_id, {", ".join("s." + k for k in _KEY)},
                min(s.line) AS line, count(*) AS row_count,
                {", ".join(f"sum(s.{m}) AS {m}" for m in _METRICS)},
@@ -166,7 +162,21 @@ _FACTS_UPSERT = f"""
                min(s.currency) <> max(s.currency) AS mixed
         FROM {{table}} s JOIN campaigns c ON c.match_key = {_STAGE_MATCH_KEY}
         GROUP BY s.report_date, c.id, {", ".join("s." + k for k in _KEY[1:])}
+"""
+# The same rows when no two of them share a key (KeyHashes says so): each is its own group, as the grouping
+# would give it, without the grouping; sorted as the grouping sorts them.
+_FILE_ROWS_SINGLE = f"""
+        SELECT c.id AS campaign_id, {", ".join("s." + k for k in _KEY)},
+               s.line, 1::bigint AS row_count, {", ".join(f"s.{m}" for m in _METRICS)}, s.events,
+               s.currency, s.currency AS other_currency, false AS mixed
+        FROM {{table}} s JOIN campaigns c ON c.match_key = {_STAGE_MATCH_KEY}
+        ORDER BY s.report_date, c.id, {", ".join("s." + k for k in _KEY[1:])}
+"""
+_FACTS_UPSERT = f"""
+    WITH campaigns AS (
+        SELECT c.id, {_CAMPAIGN_MATCH_KEY} AS match_key FROM analytics_campaign c WHERE c.source_id = %(source)s
     ),
+    source_rows AS MATERIALIZED ({{source_rows}}),
     -- Each fact of the file is matched to the stored one of its natural key (if any) once; then the new ones are
     -- inserted and the ones the network restated are updated, and the rest are not touched. Plain INSERT and
     -- UPDATE rather than INSERT … ON CONFLICT: that locks (and so rewrites) every row it meets even when its
@@ -596,6 +606,62 @@ def _warning(warning) -> dict:
     }
 
 
+_KEY_TEXTS = ("ad_group", "creative", "placement", "country", "os", "sub_id")
+
+
+class KeyHashes:
+    """Whether any two staged rows of facts share a natural key, known from a hash of each row's key (the
+    campaign's match key, the date and the cuts, as the staging table holds them) taken batch by batch as the
+    file is staged: eight bytes a row. The hash is polars' for every kind of batch, so equal keys always hash
+    equal; two different keys that hash equal (a collision) only make the upsert group the file as it would
+    anyway. So the answer "unique" is exact, and a wrong "not unique" costs time, never a row. Past ``LIMIT``
+    rows the hashes are let go and the file is grouped: the import's memory does not grow with the file."""
+
+    LIMIT = 1_500_000
+
+    def __init__(self) -> None:
+        self._parts: list = []
+        self._rows = 0
+
+    def add(self, batch) -> None:
+        import polars as pl
+
+        self._rows += len(batch)
+        if self._rows > self.LIMIT:
+            self._parts.clear()
+            return
+        if isinstance(batch, FrameBatch):
+            frame = batch.frame
+        else:
+            columns = batch.columns if isinstance(batch, MetricColumns) else None
+            names = ("campaign_id", "campaign_name", "report_date", *_KEY_TEXTS)
+            if columns is None:
+                columns = {name: [getattr(row, name) for row in batch] for name in names}
+            frame = pl.DataFrame(
+                {name: columns[name] for name in names},
+                schema={name: pl.Date if name == "report_date" else pl.String for name in names},
+            )
+        # One dtype per column whatever the batch holds, so that one key hashes alike in every batch.
+        text = {
+            name: pl.col(name).cast(pl.String).fill_null("") for name in ("campaign_id", "campaign_name", *_KEY_TEXTS)
+        }
+        match = (
+            pl.when(text["campaign_id"] != "")
+            .then(pl.concat_str(pl.lit("i:"), text["campaign_id"]))
+            .otherwise(pl.concat_str(pl.lit("n:"), text["campaign_name"]))
+        )
+        key = pl.struct(match.alias("match"), pl.col("report_date").cast(pl.Date), *(text[n] for n in _KEY_TEXTS))
+        self._parts.append(frame.select(key.hash(seed=0).alias("hash")).get_column("hash"))
+
+    def unique(self) -> bool:
+        if not self._parts or self._rows > self.LIMIT:
+            return False
+        import polars as pl
+
+        hashes = pl.concat(self._parts)
+        return hashes.n_unique() == hashes.len()
+
+
 def import_rows(
     job: ImportJob,
     batches: Iterable[Sequence],
@@ -616,6 +682,7 @@ def import_rows(
     table = f"analytics_stage_{job.pk}"
     kind = None
     rows_staged = 0
+    keys = KeyHashes()
     with connection.cursor() as cursor:
         try:
             # One COPY for the whole file: the server stores a batch while the next one is being read. Inside
@@ -635,6 +702,8 @@ def import_rows(
                         columns = _CONVERSION_COLUMNS if kind == "conversion" else _METRIC_COLUMNS
                         as_tuple = _conversion_tuple if kind == "conversion" else _metric_tuple
                         copy = copying.enter_context(cursor.copy(f"COPY {table} ({columns}) FROM STDIN"))
+                    if kind == "metric":
+                        keys.add(batch)
                     if isinstance(batch, FrameBatch):
                         copy.write(_frame_copy_text(batch.frame))
                     elif isinstance(batch, MetricColumns):
@@ -644,7 +713,8 @@ def import_rows(
                             copy.write_row(as_tuple(row))
                     rows_staged += len(batch)
                     _progress(job, rows_staged, progress)
-            return _apply(job, cursor, table, kind, rows_staged, reading)
+            unique = kind == "metric" and keys.unique()
+            return _apply(job, cursor, table, kind, rows_staged, reading, keys_unique=unique)
         finally:
             if kind is not None:
                 cursor.execute(f"DROP TABLE IF EXISTS {table}")
@@ -657,7 +727,9 @@ def _progress(job: ImportJob, rows: int, progress: Callable[[int], None] | None)
     publish(job.organization_id, EVENT_PROGRESS, {"job": job.pk, "status": job.status, "rows_read": rows})
 
 
-def _apply(job: ImportJob, cursor, table: str, kind: str | None, rows_staged: int, reading) -> ImportJob:
+def _apply(
+    job: ImportJob, cursor, table: str, kind: str | None, rows_staged: int, reading, *, keys_unique: bool = False
+) -> ImportJob:
     errors = [_cell(error) for error in getattr(reading, "errors", None) or []]
     warnings = [_warning(warning) for warning in getattr(reading, "warnings", None) or []]
     error_count = max(len(errors), int(getattr(reading, "error_count", 0) or 0))
@@ -675,7 +747,9 @@ def _apply(job: ImportJob, cursor, table: str, kind: str | None, rows_staged: in
         return _reject(job, errors, error_count, bad_rows=max(bad_rows, 1), common=common)
 
     try:
-        return _write(job, cursor, table, kind, errors, error_count, rows_staged, bad_rows, time_zone, common)
+        return _write(
+            job, cursor, table, kind, errors, error_count, rows_staged, bad_rows, time_zone, common, keys_unique
+        )
     except _Refused as refused:  # the transaction is rolled back: nothing of the file was written
         return _reject(job, refused.errors, refused.error_count, bad_rows=refused.bad_rows, common=common)
 
@@ -686,7 +760,9 @@ class _Refused(Exception):
         self.errors, self.error_count, self.bad_rows = errors, error_count, bad_rows
 
 
-def _write(job, cursor, table, kind, errors, error_count, rows_staged, bad_rows, time_zone, common) -> ImportJob:
+def _write(
+    job, cursor, table, kind, errors, error_count, rows_staged, bad_rows, time_zone, common, keys_unique
+) -> ImportJob:
     with transaction.atomic():
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, job.source_id])
         locked = ImportJob.objects.select_for_update().select_related("source").get(pk=job.pk)
@@ -705,8 +781,12 @@ def _write(job, cursor, table, kind, errors, error_count, rows_staged, bad_rows,
             }
             name_condition = "AND s.campaign_name <> ''" if kind == "conversion" else ""
             cursor.execute(_CAMPAIGNS_CREATE.format(table=table, name_condition=name_condition), parameters)
-            upsert = _CONVERSIONS_UPSERT if kind == "conversion" else _FACTS_UPSERT
-            cursor.execute(upsert.format(table=table), parameters)
+            if kind == "conversion":
+                upsert = _CONVERSIONS_UPSERT.format(table=table)
+            else:
+                rows = (_FILE_ROWS_SINGLE if keys_unique else _FILE_ROWS_GROUPED).format(table=table)
+                upsert = _FACTS_UPSERT.format(table=table, source_rows=rows)
+            cursor.execute(upsert, parameters)
             totals = cursor.fetchone()
         keys, inserted, updated, mixed_rows, mixed, unmatched, changed_from, changed_to = totals
         if isinstance(mixed, str):
