@@ -248,7 +248,7 @@ def test_binom_cost_lines_without_a_header_take_the_sources_currency_and_their_o
         (2, date(2026, 5, 2), "17", Decimal("13.75"), "USD", ""),
         (3, date(2026, 5, 2), "18", Decimal("1000.00"), "USD", "pubdomain.com"),
     ]
-    assert reading.timezone == "Etc/GMT-3"  # UTC+3, as the file says, not the source's zone
+    assert reading.timezone == "UTC+03:00"  # as the file says: Berlin is UTC+2 in May
     assert reading.errors == []
 
 
@@ -325,3 +325,11 @@ def test_a_binom_campaigns_report_by_days_has_its_day_in_name():
 
     assert reading.format.code == "binom"
     assert [(str(row.report_date), row.campaign_name, row.clicks) for row in rows] == [("2026-05-01", "", 5000)]
+
+
+def test_binom_cost_lines_in_the_offset_of_their_sources_zone_are_in_that_zone():
+    moscow, _rows = read_all("binom_cost.csv", source_currency="USD", source_timezone="Europe/Moscow")
+    # Berlin is UTC+2 in May: the file's "+3" is not Berlin's time.
+    berlin, _rows = read_all("binom_cost.csv", source_currency="USD", source_timezone="Europe/Berlin")
+
+    assert (moscow.timezone, berlin.timezone) == ("Europe/Moscow", "UTC+03:00")

@@ -437,7 +437,7 @@ def test_binom_documented_cost_import_lines_are_read_as_documented(lines, sub_id
     assert detect(lines.encode()).code == "binom_cost"
     reading, rows = read_all(lines, source_currency="USD")
     assert reading.errors == []
-    assert reading.timezone == "Etc/GMT-3"
+    assert reading.timezone == "UTC+03:00"
     assert [row.sub_id for row in rows] == sub_ids
     assert [row.report_date for row in rows] == [date(2026, 5, 1), date(2026, 5, 1)]
 

@@ -116,10 +116,10 @@ def test_a_binom_cost_file_is_imported_in_the_time_zone_its_lines_name(organizat
     run(FIXTURES / "binom_cost.csv", "--org", organization.slug, "--source", "Binom")
 
     job = ImportJob.objects.get(source=source)
-    assert (job.status, job.format, job.time_zone) == (ImportJob.Status.DONE, "binom_cost", "Etc/GMT-3")
+    assert (job.status, job.format, job.time_zone) == (ImportJob.Status.DONE, "binom_cost", "UTC+03:00")
     facts = MetricFact.objects.filter(source=source).order_by("line")
     assert [(f.campaign.external_id, str(f.report_date), f.spend, f.sub_id, f.time_zone) for f in facts] == [
-        ("17", "2026-05-01", Decimal("12.50"), "", "Etc/GMT-3"),
-        ("17", "2026-05-02", Decimal("13.75"), "", "Etc/GMT-3"),
-        ("18", "2026-05-02", Decimal("1000.00"), "pubdomain.com", "Etc/GMT-3"),
+        ("17", "2026-05-01", Decimal("12.50"), "", "UTC+03:00"),
+        ("17", "2026-05-02", Decimal("13.75"), "", "UTC+03:00"),
+        ("18", "2026-05-02", Decimal("1000.00"), "pubdomain.com", "UTC+03:00"),
     ]

@@ -611,12 +611,14 @@ class Reading:
         self.finished = False
         self._records = records
         self._zone = ZoneInfo(timezone)
+        self._source_zone_name = timezone
         self._source_currency = source_currency.upper()
         self._batch_size = batch_size
         self._style = values.FileStyle(delimiter=delimiter)
         self._today = datetime.now(self._zone).date()
         self._named_zone: str | None = None  # the time zone the file itself names (see _one_time_zone)
         self._named_zone_cell = ""
+        self._named_zone_dates: set = set()
         if fmt.container == HEADERLESS:
             self._records = itertools.chain([(1, header)], records)
             width = max(len(header), 1 + max(int(pos[0]) for pos in fmt.columns.values()))
@@ -703,6 +705,7 @@ class Reading:
             self._flush_errors()
             if rows:
                 yield rows
+        self._settle_named_zone()
         self.finished = True
 
     def _chunks(self, records: Iterator[Record]) -> Iterator[list]:
@@ -1067,6 +1070,8 @@ class Reading:
             events = events or None
         if not self._one_time_zone(line, cells, found.pop("time_zone", "")):
             return None
+        if self._named_zone is not None:
+            self._named_zone_dates.add(found["report_date"])
         currency = self._currency(line, found, ("spend", "revenue"))
         if currency is None:
             return None
@@ -1102,6 +1107,20 @@ class Reading:
             order=index,
         )
         return False
+
+    def _settle_named_zone(self) -> None:
+        """A file in the offset its traffic source's zone has on every one of its days is in that zone: its facts
+        carry the source's zone (a "+3" file of a Europe/Moscow source is Europe/Moscow), so that a report does
+        not take the two for different zones. Otherwise they carry the offset ("UTC+03:00")."""
+        if self._named_zone is None or not self._named_zone_dates:
+            return
+        offset = values.utc_offset_of(self._named_zone)
+        if all(
+            datetime.combine(day, datetime.min.time(), self._zone).utcoffset() == offset
+            and datetime.combine(day, datetime.max.time(), self._zone).utcoffset() == offset
+            for day in self._named_zone_dates
+        ):
+            self.timezone = self._source_zone_name
 
     def _check_metric(self, row: MetricRow) -> None:
         fields = self._resolved.fields

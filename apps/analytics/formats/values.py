@@ -376,8 +376,8 @@ _UTC_OFFSET = re.compile(r"(?:UTC|GMT)?\s*([+-]?)\s*([0-9]{1,2})(?:[:.]?([0-9]{2
 
 
 def read_utc_offset(raw) -> str:
-    """A time zone given as an offset from UTC ("+3", "-05:00", "UTC+5:30", "0"), as the name facts carry: the
-    IANA zone of a whole-hour offset ("Etc/GMT-3" is UTC+3: POSIX counts the other way), else "UTC+05:30"."""
+    """A time zone given as an offset from UTC ("+3", "-05:00", "UTC+5:30", "0"), as the label facts carry:
+    "UTC+03:00", "UTC-05:00", "UTC+05:30", "UTC" (never POSIX's "UTC+03:00", which means UTC+3)."""
     if is_missing(raw):
         return ""
     match = _UTC_OFFSET.fullmatch(str(raw).strip())
@@ -388,9 +388,15 @@ def read_utc_offset(raw) -> str:
         raise Bad(EXPECTED_UTC_OFFSET)
     if not hours and not minutes:
         return "UTC"
-    if not minutes:
-        return f"Etc/GMT{'-' if sign == '+' else '+'}{hours}"
     return f"UTC{sign}{hours:02d}:{minutes:02d}"
+
+
+def utc_offset_of(label: str) -> timedelta:
+    """The offset a label of :func:`read_utc_offset` stands for."""
+    if label == "UTC":
+        return timedelta(0)
+    sign = -1 if label[3] == "-" else 1
+    return sign * timedelta(hours=int(label[4:6]), minutes=int(label[7:9]))
 
 
 def is_known_currency(code: str) -> bool:
