@@ -611,7 +611,6 @@ class Reading:
         self.finished = False
         self._records = records
         self._zone = ZoneInfo(timezone)
-        self._source_zone_name = timezone
         self._source_currency = source_currency.upper()
         self._batch_size = batch_size
         self._style = values.FileStyle(delimiter=delimiter)
@@ -1120,7 +1119,7 @@ class Reading:
             and datetime.combine(day, datetime.max.time(), self._zone).utcoffset() == offset
             for day in self._named_zone_dates
         ):
-            self.timezone = self._source_zone_name
+            self.timezone = self._zone.key
 
     def _check_metric(self, row: MetricRow) -> None:
         fields = self._resolved.fields

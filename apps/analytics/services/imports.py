@@ -606,9 +606,6 @@ def _warning(warning) -> dict:
     }
 
 
-_KEY_TEXTS = ("ad_group", "creative", "placement", "country", "os", "sub_id")
-
-
 class KeyHashes:
     """Whether any two staged rows of facts share a natural key, known from a hash of each row's key (the
     campaign's match key, the date and the cuts, as the staging table holds them) taken batch by batch as the
@@ -634,7 +631,7 @@ class KeyHashes:
             frame = batch.frame
         else:
             columns = batch.columns if isinstance(batch, MetricColumns) else None
-            names = ("campaign_id", "campaign_name", "report_date", *_KEY_TEXTS)
+            names = ("campaign_id", "campaign_name", "report_date", *_KEY[1:])
             if columns is None:
                 columns = {name: [getattr(row, name) for row in batch] for name in names}
             frame = pl.DataFrame(
@@ -643,14 +640,14 @@ class KeyHashes:
             )
         # One dtype per column whatever the batch holds, so that one key hashes alike in every batch.
         text = {
-            name: pl.col(name).cast(pl.String).fill_null("") for name in ("campaign_id", "campaign_name", *_KEY_TEXTS)
+            name: pl.col(name).cast(pl.String).fill_null("") for name in ("campaign_id", "campaign_name", *_KEY[1:])
         }
         match = (
             pl.when(text["campaign_id"] != "")
             .then(pl.concat_str(pl.lit("i:"), text["campaign_id"]))
             .otherwise(pl.concat_str(pl.lit("n:"), text["campaign_name"]))
         )
-        key = pl.struct(match.alias("match"), pl.col("report_date").cast(pl.Date), *(text[n] for n in _KEY_TEXTS))
+        key = pl.struct(match.alias("match"), pl.col("report_date").cast(pl.Date), *(text[n] for n in _KEY[1:]))
         self._parts.append(frame.select(key.hash(seed=0).alias("hash")).get_column("hash"))
 
     def unique(self) -> bool:
@@ -728,7 +725,7 @@ def _progress(job: ImportJob, rows: int, progress: Callable[[int], None] | None)
 
 
 def _apply(
-    job: ImportJob, cursor, table: str, kind: str | None, rows_staged: int, reading, *, keys_unique: bool = False
+    job: ImportJob, cursor, table: str, kind: str | None, rows_staged: int, reading, *, keys_unique: bool
 ) -> ImportJob:
     errors = [_cell(error) for error in getattr(reading, "errors", None) or []]
     warnings = [_warning(warning) for warning in getattr(reading, "warnings", None) or []]
