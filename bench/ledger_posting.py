@@ -5,7 +5,9 @@ The same workload (10,000 two-leg postings over 100 accounts, amounts and pairs 
 - through plain psycopg, one database transaction per posting with five statements (insert the
   transaction, its two legs, update the two balances) on bare tables without triggers, in 1 and 2 processes;
 each three times, interleaved, reporting medians; then every stored balance is checked against its entries
-(the service's and the last baseline's).
+(the service's and the last baseline's). The one-process runs also report the CPU a posting costs in the
+worker and in its database backend (``*_client_cpu_us``, ``*_server_cpu_us``; the latter only when the
+database runs on this machine): the wall-clock ratio depends on how the machine prices CPU against round trips.
 Balance reads are timed on accounts with 1,000 and 100,000 entries, the P&L over 1,000,000 entries, and
 the batch posting service on 50,000 postings.
 
@@ -100,17 +102,51 @@ def _baseline_tables_create() -> None:
 
 # --- workers (each in its own process) -----------------------------------------------------------------
 
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int | None = None) -> float | None:
+    """CPU time (user and system) of this process, or of process ``pid`` (a database backend); None when that
+    process is not on this machine (a database server elsewhere)."""
+    if pid is None:
+        times = os.times()
+        return times.user + times.system
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+class _CpuMeter:
+    """The CPU a worker and its database backend spend between start and stop, reported to the parent."""
+
+    def __init__(self, report, backend_pid: int) -> None:
+        self.report, self.backend_pid = report, backend_pid
+
+    def start(self) -> None:
+        self.client, self.server = _cpu_seconds(), _cpu_seconds(self.backend_pid)
+
+    def stop(self) -> None:
+        server = _cpu_seconds(self.backend_pid)
+        self.report.put((_cpu_seconds() - self.client, None if server is None else server - self.server))
+
 
 def service_worker(args) -> None:
-    organization_id, account_ids, seed, count, start_at = args
+    organization_id, account_ids, seed, count, report, start_at = args
     import django
 
     django.setup()
     from apps.ledger.services import Leg, transaction_post
 
     work = workload(seed, count)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        meter = _CpuMeter(report, cursor.fetchone()[0])
     while time.time() < start_at:
         time.sleep(0.001)
+    meter.start()
     for n, (debit, credit, amount, when) in enumerate(work):
         transaction_post(
             organization=organization_id,
@@ -119,11 +155,12 @@ def service_worker(args) -> None:
             idempotency_key=f"s{seed}-{n}",
             entries=[Leg(account_ids[debit], amount), Leg(account_ids[credit], -amount)],
         )
+    meter.stop()
     connections.close_all()
 
 
 def psycopg_worker(args) -> None:
-    seed, count, start_at = args
+    seed, count, report, start_at = args
     import psycopg
 
     db = settings.DATABASES["default"]
@@ -131,8 +168,10 @@ def psycopg_worker(args) -> None:
     with psycopg.connect(
         dbname=db["NAME"], user=db["USER"], host=db["HOST"], port=db["PORT"], password=db.get("PASSWORD") or None
     ) as conn:
+        meter = _CpuMeter(report, conn.info.backend_pid)
         while time.time() < start_at:
             time.sleep(0.001)
+        meter.start()
         for n, (debit, credit, amount, when) in enumerate(work):
             with conn.transaction(), conn.cursor() as cur:
                 cur.execute(
@@ -154,19 +193,26 @@ def psycopg_worker(args) -> None:
                     cur.execute(
                         "UPDATE bench_balance SET balance = balance + %s WHERE account_id = %s", [delta, account]
                     )
+        meter.stop()
 
 
-def timed_processes(target, per_process_args: list) -> float:
+def timed_processes(target, per_process_args: list) -> tuple[float, float, float | None]:
+    """Runs one worker process per argument tuple, all starting together; returns the seconds they took and the
+    CPU seconds their processes and their database backends spent (None when the database is elsewhere)."""
     ctx = mp.get_context("fork")
     connections.close_all()
+    report = ctx.Queue()
     start_at = time.time() + 1.5
-    processes = [ctx.Process(target=target, args=((*args, start_at),)) for args in per_process_args]
+    processes = [ctx.Process(target=target, args=((*args, report, start_at),)) for args in per_process_args]
     for process in processes:
         process.start()
+    cpu = [report.get() for _ in processes]
     for process in processes:
         process.join()
         assert process.exitcode == 0, f"a bench worker failed ({process.exitcode})"
-    return time.time() - start_at
+    elapsed = time.time() - start_at
+    servers = [server for _client, server in cpu]
+    return elapsed, sum(client for client, _server in cpu), None if None in servers else sum(servers)
 
 
 # --- measurements ---------------------------------------------------------------------------------------
@@ -181,12 +227,16 @@ def posting_rates() -> tuple[dict, list[int]]:
     for round_number in range(ROUNDS):
         organization, accounts = fresh_organization(f"bench-1proc-{round_number}")
         organization_ids.append(organization.pk)
-        elapsed = timed_processes(service_worker, [(organization.pk, accounts, 10 + round_number, POSTINGS)])
+        elapsed, client, server = timed_processes(
+            service_worker, [(organization.pk, accounts, 10 + round_number, POSTINGS)]
+        )
         samples.setdefault("postings_per_s_1proc", []).append(POSTINGS / elapsed)
+        _cpu_samples(samples, "service", client, server)
 
         baseline_tables()
-        elapsed = timed_processes(psycopg_worker, [(10 + round_number, POSTINGS)])
+        elapsed, client, server = timed_processes(psycopg_worker, [(10 + round_number, POSTINGS)])
         samples.setdefault("psycopg_postings_per_s_1proc", []).append(POSTINGS / elapsed)
+        _cpu_samples(samples, "psycopg", client, server)
 
         organization, accounts = fresh_organization(f"bench-2proc-{round_number}")
         organization_ids.append(organization.pk)
@@ -194,16 +244,26 @@ def posting_rates() -> tuple[dict, list[int]]:
             (organization.pk, accounts, 20 + round_number, half),
             (organization.pk, accounts, 30 + round_number, half),
         ]
-        elapsed = timed_processes(service_worker, per_process)
+        elapsed, _client, _server = timed_processes(service_worker, per_process)
         samples.setdefault("postings_per_s_2proc", []).append(2 * half / elapsed)
 
         baseline_tables()
-        elapsed = timed_processes(psycopg_worker, [(20 + round_number, half), (30 + round_number, half)])
+        elapsed, _client, _server = timed_processes(
+            psycopg_worker, [(20 + round_number, half), (30 + round_number, half)]
+        )
         samples.setdefault("psycopg_postings_per_s_2proc", []).append(2 * half / elapsed)
     figures = {name: median(values) for name, values in samples.items()}
     figures["ratio_1proc"] = figures["postings_per_s_1proc"] / figures["psycopg_postings_per_s_1proc"]
     figures["ratio_2proc"] = figures["postings_per_s_2proc"] / figures["psycopg_postings_per_s_2proc"]
     return figures, organization_ids
+
+
+def _cpu_samples(samples: dict, variant: str, client: float, server: float | None) -> None:
+    """Microseconds of CPU per posting in the worker (Python and the driver) and in its database backend: where
+    a posting's time goes on this machine, beside the wall-clock rates that depend on how the two add up."""
+    samples.setdefault(f"{variant}_client_cpu_us", []).append(client / POSTINGS * 1e6)
+    if server is not None:
+        samples.setdefault(f"{variant}_server_cpu_us", []).append(server / POSTINGS * 1e6)
 
 
 def balances_exact(organization_ids: list[int]) -> bool:
@@ -294,13 +354,18 @@ def main() -> None:
         "ratio_1proc",
         "ratio_2proc",
         "round_trip_us",
+        "service_client_cpu_us",
+        "service_server_cpu_us",
+        "psycopg_client_cpu_us",
+        "psycopg_server_cpu_us",
         "balance_read_p50_ms_1k",
         "balance_read_p50_ms_100k",
         "pnl_1m_entries_ms",
         "batch_postings_per_s",
         "balances_exact",
     ]:
-        figure(name, figures[name])
+        if name in figures:  # the backends' CPU is known only when the database runs on this machine
+            figure(name, figures[name])
 
 
 def pnl_ms() -> float:
