@@ -5,8 +5,8 @@ A scratch cluster is created under a temporary directory and migrated; then a si
 ``valgrind --tool=callgrind`` twice per variant (``FEW`` and ``2 * FEW`` postings, so that start-up and
 warm-up cancel out), and the difference divided by ``FEW`` is the cost of one posting:
 
-- ``posting_instructions``: one ``ledger_post_many`` call per posting (two legs, its own transaction), with
-  every trigger, check and commit-time verification;
+- ``posting_instructions``: one ``ledger_post_many`` call per posting (two legs, its own transaction, so
+  verified at its commit, as the service calls it), with every trigger, check and commit-time verification;
 - ``five_statements_instructions``: the hand-written baseline of ``ledger_posting`` (BEGIN, insert the
   transaction and its two legs, update the two balances, COMMIT) on bare tables;
 - ``batch_posting_instructions``: one posting of a ``FEW``-posting batch.
@@ -89,7 +89,8 @@ def _statements(kind: str, count: int, seed: int, organization: int, first_accou
         if kind == "batch":
             postings.append(posting)
         else:
-            lines.append(f"SELECT * FROM ledger_post_many({organization}, NULL, '{json.dumps([posting])}'::jsonb)")
+            payload = json.dumps([posting])
+            lines.append(f"SELECT * FROM ledger_post_many({organization}, NULL, '{payload}'::jsonb, false)")
     if kind == "batch":
         lines.append(f"SELECT count(*) FROM ledger_post_many({organization}, NULL, '{json.dumps(postings)}'::jsonb)")
     return "\n".join(lines) + "\n"

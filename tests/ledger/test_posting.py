@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 
 from apps.core.accounts.roles import Role
 from apps.core.models import FxRate
@@ -362,3 +363,34 @@ def test_whether_a_transaction_can_be_reversed_is_one_rule(books):
 
 def test_the_kinds_posted_by_hand_leave_out_what_only_a_service_posts():
     assert {kind for kind, _label in services.POSTABLE_KINDS} == {"complex", "income", "expense", "transfer", "opening"}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("inside_a_transaction", [False, True])
+def test_a_posting_that_does_not_balance_is_refused_alone_or_inside_a_transaction(books, inside_a_transaction):
+    # Alone, the posting is its own database transaction and is verified once, at its commit; inside a caller's
+    # transaction it is checked at once, so that the caller's transaction survives the refusal.
+    entries = [{"account": books.cash.pk, "amount": "10"}, {"account": books.sales.pk, "amount": "-9.99"}]
+
+    def post():
+        services.transaction_post(
+            organization=books.organization, user=None, date=DAY, entries=entries, idempotency_key="uneven"
+        )
+
+    def post_inside_a_transaction():
+        with transaction.atomic():
+            try:
+                post()
+            finally:
+                # The refusal spoiled nothing: the caller's transaction can still read.
+                assert not Transaction.objects.exists()
+
+    with pytest.raises(ValidationError) as refused:
+        (post_inside_a_transaction if inside_a_transaction else post)()
+
+    assert refused.value.message_dict == {
+        "entries": ["The entries do not balance in RUB: debits and credits differ by 0.01."]
+    }
+    assert not Transaction.objects.exists()
+    assert not TransactionEntry.objects.exists()
+    assert balance(books.cash) == 0

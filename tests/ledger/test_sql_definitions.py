@@ -62,5 +62,5 @@ def test_the_ledger_has_its_seventeen_functions_and_fifteen_triggers():
 
     assert len([name for name in names if name.startswith("function ")]) == 17
     assert len([name for name in names if name.startswith("trigger ")]) == 15
-    assert "function ledger_post_many(bigint,bigint,jsonb)" in names
+    assert "function ledger_post_many(bigint,bigint,jsonb,boolean)" in names
     assert "trigger ledger_transaction_balanced on ledger_transaction" in names

@@ -177,11 +177,15 @@ def _posting_json(posting: Posting, index: int | None = None) -> dict:
 
 def _post_many(organization_id: int, user, postings: list[dict], *, batch: bool) -> list[tuple[int, bool, object]]:
     payload = json.dumps(postings)
-    params = [organization_id, user_id(user), payload]
+    # Inside a caller's transaction the balance is checked at once, so that the savepoint catches a refusal;
+    # a call that is its own transaction is verified once, at its commit, which ends this same statement.
+    check_now = connection.in_atomic_block
+    params = [organization_id, user_id(user), payload, check_now]
     try:
         with _own_savepoint(), connection.cursor() as cursor:
             cursor.execute(
-                "SELECT posting, transaction_id, created, created_at FROM ledger_post_many(%s, %s, %s::jsonb)", params
+                "SELECT posting, transaction_id, created, created_at FROM ledger_post_many(%s, %s, %s::jsonb, %s)",
+                params,
             )
             rows = cursor.fetchall()
     except DatabaseError as error:
