@@ -1,15 +1,18 @@
 """Concurrent writers, each on its own PostgreSQL connection: balances stay exact, keys post once."""
 
 import random
+import threading
+import time
 from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.db.models import Sum
 
 from apps.ledger.models import AccountBalance, Transaction, TransactionEntry
-from apps.ledger.services import Leg, transaction_post
+from apps.ledger.services import Leg, period_lock, transaction_post
 from tests.helpers import run_in_threads
 from tests.ledger.factories import AccountFactory
 
@@ -98,3 +101,53 @@ def test_a_non_negative_account_never_goes_below_zero_under_concurrent_spending(
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM ledger_transaction")
         assert cursor.fetchone()[0] == 15
+
+
+def test_a_posting_racing_the_closing_of_its_period_waits_and_is_refused(organization):
+    # The period is being closed (not yet committed) when a posting dated inside it arrives: the posting must
+    # wait for the closing to commit and then be refused. Without the period's lock it would read the old,
+    # still open period and commit inside a closed one.
+    cash, sales = AccountFactory(organization=organization), AccountFactory(organization=organization)
+    closing_started, closing_may_commit = threading.Event(), threading.Event()
+
+    def close_the_period():
+        with transaction.atomic():
+            period_lock(organization=organization, user=None, locked_through=date(2026, 3, 31))
+            closing_started.set()
+            assert closing_may_commit.wait(60), "the posting never started waiting"
+
+    def post_inside_it():
+        assert closing_started.wait(60)
+        with pytest.raises(ValidationError) as refused:
+            transaction_post(
+                organization=organization,
+                user=None,
+                date=date(2026, 3, 15),
+                entries=[Leg(cash.pk, Decimal("5")), Leg(sales.pk, Decimal("-5"))],
+                idempotency_key="racing-the-close",
+            )
+        return refused.value.message_dict
+
+    def work(index):
+        if index == 0:
+            return close_the_period()
+        return post_inside_it()
+
+    def release_once_the_posting_waits():
+        # The posting waits on the period's lock, which the closing holds until it commits.
+        for _ in range(600):
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+                if cursor.fetchone()[0]:
+                    break
+            time.sleep(0.05)
+        closing_may_commit.set()
+
+    watcher = threading.Thread(target=release_once_the_posting_waits, daemon=True)
+    watcher.start()
+    _closed, refusal = run_in_threads(work, 2)
+    watcher.join(1)
+
+    assert refusal == {"date": ["The books are closed through 03/31/2026; 03/15/2026 is inside the closed period."]}
+    assert not Transaction.objects.exists()
+    assert AccountBalance.objects.get(account=cash).balance == 0
