@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Sum
 
 from apps.ledger.models import AccountBalance, Transaction, TransactionEntry
@@ -135,13 +135,16 @@ def test_a_posting_racing_the_closing_of_its_period_waits_and_is_refused(organiz
 
     def release_once_the_posting_waits():
         # The posting waits on the period's lock, which the closing holds until it commits.
-        for _ in range(600):
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
-                if cursor.fetchone()[0]:
-                    break
-            time.sleep(0.05)
-        closing_may_commit.set()
+        try:
+            for _ in range(600):
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+                    if cursor.fetchone()[0]:
+                        break
+                time.sleep(0.05)
+        finally:
+            closing_may_commit.set()
+            connections.close_all()
 
     watcher = threading.Thread(target=release_once_the_posting_waits, daemon=True)
     watcher.start()
