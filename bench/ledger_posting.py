@@ -206,11 +206,13 @@ def timed_processes(target, per_process_args: list) -> tuple[float, float, float
     processes = [ctx.Process(target=target, args=((*args, report, start_at),)) for args in per_process_args]
     for process in processes:
         process.start()
-    cpu = [report.get() for _ in processes]
     for process in processes:
         process.join()
         assert process.exitcode == 0, f"a bench worker failed ({process.exitcode})"
     elapsed = time.time() - start_at
+    # Read once every worker has ended (a failed one has stopped the bench above instead of leaving this
+    # waiting); a report is a pair of numbers, which a worker's exit never waits on.
+    cpu = [report.get(timeout=10) for _ in processes]
     servers = [server for _client, server in cpu]
     return elapsed, sum(client for client, _server in cpu), None if None in servers else sum(servers)
 
