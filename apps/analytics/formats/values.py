@@ -377,7 +377,7 @@ _UTC_OFFSET = re.compile(r"(?:UTC|GMT)?\s*([+-]?)\s*([0-9]{1,2})(?:[:.]?([0-9]{2
 
 def read_utc_offset(raw) -> str:
     """A time zone given as an offset from UTC ("+3", "-05:00", "UTC+5:30", "0"), as the label facts carry:
-    "UTC+03:00", "UTC-05:00", "UTC+05:30", "UTC" (never POSIX's "UTC+03:00", which means UTC+3)."""
+    "UTC+03:00", "UTC-05:00", "UTC+05:30", "UTC" (never POSIX's "Etc/GMT-3", which a reader takes for UTC-3)."""
     if is_missing(raw):
         return ""
     match = _UTC_OFFSET.fullmatch(str(raw).strip())
