@@ -151,8 +151,12 @@ _KEY = ("report_date", "ad_group", "creative", "placement", "country", "os", "su
 # Rows of one file that share a natural key (the file carries a cut Kontora does not keep) fold into one fact:
 # their metrics add up (a sum of NULLs stays NULL: missing is never 0) and so do their per-event counts. Rows
 # that disagree on the currency cannot be added and are reported instead.
+# Both ways of reading the staged rows start from the same columns and the same match to their campaigns.
+_FILE_ROWS_KEY = "c.id AS campaign_id, " + ", ".join("s." + k for k in _KEY)
+_FILE_ROWS_FROM = "FROM {table} s JOIN campaigns c ON c.match_key = " + _STAGE_MATCH_KEY
+_FILE_ROWS_ORDER = "s.report_date, c.id, " + ", ".join("s." + k for k in _KEY[1:])
 _FILE_ROWS_GROUPED = f"""
-        SELECT c.id AS campaign_id, {", ".join("s." + k for k in _KEY)},
+        SELECT {_FILE_ROWS_KEY},
                min(s.line) AS line, count(*) AS row_count,
                {", ".join(f"sum(s.{m}) AS {m}" for m in _METRICS)},
                CASE WHEN count(s.events) = 0 THEN NULL
@@ -160,17 +164,17 @@ _FILE_ROWS_GROUPED = f"""
                     ELSE analytics_events_sum(array_agg(s.events) FILTER (WHERE s.events IS NOT NULL)) END AS events,
                max(s.currency) AS currency, min(s.currency) AS other_currency,
                min(s.currency) <> max(s.currency) AS mixed
-        FROM {{table}} s JOIN campaigns c ON c.match_key = {_STAGE_MATCH_KEY}
-        GROUP BY s.report_date, c.id, {", ".join("s." + k for k in _KEY[1:])}
+        {_FILE_ROWS_FROM}
+        GROUP BY {_FILE_ROWS_ORDER}
 """
 # The same rows when no two of them share a key (KeyHashes says so): each is its own group, as the grouping
 # would give it, without the grouping; sorted as the grouping sorts them.
 _FILE_ROWS_SINGLE = f"""
-        SELECT c.id AS campaign_id, {", ".join("s." + k for k in _KEY)},
+        SELECT {_FILE_ROWS_KEY},
                s.line, 1::bigint AS row_count, {", ".join(f"s.{m}" for m in _METRICS)}, s.events,
                s.currency, s.currency AS other_currency, false AS mixed
-        FROM {{table}} s JOIN campaigns c ON c.match_key = {_STAGE_MATCH_KEY}
-        ORDER BY s.report_date, c.id, {", ".join("s." + k for k in _KEY[1:])}
+        {_FILE_ROWS_FROM}
+        ORDER BY {_FILE_ROWS_ORDER}
 """
 _FACTS_UPSERT = f"""
     WITH campaigns AS (
@@ -745,7 +749,17 @@ def _apply(
 
     try:
         return _write(
-            job, cursor, table, kind, errors, error_count, rows_staged, bad_rows, time_zone, common, keys_unique
+            job,
+            cursor,
+            table=table,
+            kind=kind,
+            rows_staged=rows_staged,
+            keys_unique=keys_unique,
+            time_zone=time_zone,
+            errors=errors,
+            error_count=error_count,
+            bad_rows=bad_rows,
+            common=common,
         )
     except _Refused as refused:  # the transaction is rolled back: nothing of the file was written
         return _reject(job, refused.errors, refused.error_count, bad_rows=refused.bad_rows, common=common)
@@ -758,8 +772,23 @@ class _Refused(Exception):
 
 
 def _write(
-    job, cursor, table, kind, errors, error_count, rows_staged, bad_rows, time_zone, common, keys_unique
+    job: ImportJob,
+    cursor,
+    *,
+    table: str,
+    kind: str | None,
+    rows_staged: int,
+    keys_unique: bool,
+    time_zone: str,
+    errors: list[dict],
+    error_count: int,
+    bad_rows: int,
+    common: dict,
 ) -> ImportJob:
+    """Publish the staged rows of ``table`` as the result of ``job`` in one transaction: the campaigns first
+    seen, the facts (or conversions) upserted, the job's counts, the changed days' rollups, the audit record and
+    the live event. Raises :class:`_Refused` (and writes nothing) when rows of one date and cuts mix currencies
+    and the job does not keep the valid rows."""
     with transaction.atomic():
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, job.source_id])
         locked = ImportJob.objects.select_for_update().select_related("source").get(pk=job.pk)
