@@ -111,10 +111,21 @@ class TrafficReport:
     time_zones: list[str]
     rates: list[FxRateUsed]
     without_currency: int  # groups whose amounts name no currency: left out of the amounts
+    source_kinds: list[str] = field(default_factory=list)  # the kinds of the sources whose data is summed
 
     @property
     def mixed_time_zones(self) -> bool:
         return len(self.time_zones) > 1
+
+    @property
+    def mixed_source_kinds(self) -> bool:
+        """True when sources of different kinds are summed: an ad network and a tracker both count the clicks
+        (and often the spend) of one campaign, so their sum may count them twice."""
+        return len(self.source_kinds) > 1
+
+    @property
+    def source_kind_labels(self) -> list[str]:
+        return [str(TrafficSource.Kind(kind).label).lower() for kind in self.source_kinds]
 
 
 def _add(total, value):
@@ -189,14 +200,16 @@ def traffic_report(
         model.objects.filter(
             organization_id=organization.pk, report_date__gte=date_from, report_date__lte=date_to, **filters.lookups()
         )
-        .values(*group_fields, *names, "report_date", "currency", "time_zone")
+        .values(*group_fields, *names, "report_date", "currency", "time_zone", "source__kind")
         .annotate(**{f"sum_{name}": Sum(name) for name in SUMS})
         .order_by()
     )
     converter = Converter(organization, currency)
     rows: dict[tuple[str, str], ReportRow] = {}
     without_currency = 0
+    kinds: set[str] = set()
     for group in queryset:
+        kinds.add(group["source__kind"])
         day = group["report_date"]
         if group_by in TIME_GROUPINGS:
             key, label = _period(group_by, day)
@@ -243,6 +256,7 @@ def traffic_report(
         time_zones=sorted({row.time_zone for row in ordered}),
         rates=converter.used(),
         without_currency=without_currency,
+        source_kinds=[kind for kind in TrafficSource.Kind.values if kind in kinds],
     )
 
 

@@ -228,6 +228,16 @@ def test_time_zones_are_listed_apart(client, org, traffic):
     assert "Spend, Europe/Moscow" in html  # the chart draws each time zone's own lines
 
 
+def test_sources_of_different_kinds_summed_together_are_flagged_and_one_source_is_not(client, org, traffic, source):
+    tracker = TrafficSourceFactory(organization=org, name="Keitaro", kind=TrafficSource.Kind.TRACKER)
+    load(tracker, [row(2, MAY_1, "cmp-a", spend="100.00", clicks=380)])
+    warning = "The report adds up sources of different kinds (ad network, tracker)"
+
+    assert warning in html_of(client.get("/en/analytics/?date_from=2026-05-01&date_to=2026-05-03"))
+    alone = html_of(client.get(f"/en/analytics/?date_from=2026-05-01&date_to=2026-05-03&source={source.pk}"))
+    assert "adds up sources of different kinds" not in alone
+
+
 def test_amounts_in_another_currency_show_the_rates_used(client, org, source):
     FxRate.objects.create(date=MAY_1, base_id="EUR", quote_id="USD", rate=Decimal("1.100000000000"), source="cbr")
     load(source, [row(2, MAY_1, "cmp-eu", spend="100.00", revenue="200.00", currency="EUR", installs=5)])

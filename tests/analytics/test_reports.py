@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from apps.analytics.models import AffiliateProgram, Campaign, Offer
+from apps.analytics.models import AffiliateProgram, Campaign, Offer, TrafficSource
 from apps.analytics.reports import MissingRate, ReportFilters, traffic_report
 from apps.analytics.services import import_rows
 from apps.core.models import FxRate
@@ -111,6 +111,23 @@ def test_facts_of_different_time_zones_are_never_one_day(org, network):
     ]
     assert report.mixed_time_zones
     assert report.time_zones == ["Europe/Moscow", "UTC"]
+
+
+def test_the_report_names_the_kinds_of_the_sources_it_sums(org, network):
+    tracker = TrafficSourceFactory(organization=org, name="Tracker", kind=TrafficSource.Kind.TRACKER)
+    load(network, [row(2, MAY_1, "alpha", spend="1.00", clicks=10)])
+    load(tracker, [row(2, MAY_1, "alpha", spend="1.00", clicks=9)])
+
+    both = traffic_report(organization=org, date_from=MAY_1, date_to=MAY_1, group_by="day")
+    network_alone = traffic_report(
+        organization=org, date_from=MAY_1, date_to=MAY_1, filters=ReportFilters(source=network.pk)
+    )
+
+    assert both.source_kinds == ["ad_network", "tracker"]
+    assert both.mixed_source_kinds
+    assert both.totals["clicks"] == 19  # summed, as the flag warns
+    assert network_alone.source_kinds == ["ad_network"]
+    assert not network_alone.mixed_source_kinds
 
 
 def test_groupings_filters_and_totals(org, network):

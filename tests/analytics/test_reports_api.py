@@ -73,6 +73,8 @@ def test_the_traffic_report_answers_decimal_strings_and_null_kpis(api):
     assert data["totals"]["clicks"] == 4
     assert data["total_kpis"]["cpc"] == "3.7500"
     assert data["mixed_time_zones"] is False
+    assert data["source_kinds"] == ["ad_network"]
+    assert data["mixed_source_kinds"] is False
 
 
 def test_group_by_and_filters(api):

@@ -38,6 +38,7 @@ from apps.core.api.permissions import IsMember
 from apps.core.mechanisms.exports import DIALECTS, XLSX_TYPE
 
 from ..kpis import KPIS, SUMS, kpi_display
+from ..models import TrafficSource
 from ..reports import (
     DEFAULT_THRESHOLD,
     GROUPINGS,
@@ -108,6 +109,16 @@ class TrafficReportSerializer(serializers.Serializer):
     time_zones = serializers.ListField(child=serializers.CharField())
     mixed_time_zones = serializers.BooleanField(
         help_text=gettext_lazy("True: rows of different time zones are listed apart, never added up as one day.")
+    )
+    source_kinds = serializers.ListField(
+        child=serializers.ChoiceField(choices=TrafficSource.Kind.choices),
+        help_text=gettext_lazy("The kinds of the traffic sources whose data the report sums."),
+    )
+    mixed_source_kinds = serializers.BooleanField(
+        help_text=gettext_lazy(
+            "True: sources of different kinds are summed. An ad network and a tracker both count the clicks (and "
+            "often the spend) of one campaign, so the sums may count them twice: filter by source to see one."
+        )
     )
     rows = TrafficRowSerializer(many=True)
     totals = SumsSerializer()
