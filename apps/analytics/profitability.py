@@ -2,7 +2,7 @@
 offer and campaign, in the organization's reporting currency.
 
 - **Spend** comes from the daily rollup (every source's spend on its report dates), each day converted at
-  that day's rate, as in the traffic report.
+  that day's rate, as in the traffic report, which also says when sources of different kinds are summed.
 - **Approved** and **paid** come from the books, not from the payout rows' status: a payout counts as
   approved on the date of its approval posting (and counts back out on the date its reversal was posted),
   as paid on the date of its payment posting. So for any period the approved amounts are exactly the
@@ -27,7 +27,7 @@ from apps.core.selectors import FxRateUsed
 
 from .kpis import KPIS
 from .models import DailyRollup, Payout
-from .reports import Converter
+from .reports import Converter, SummedSourceKinds, summed_source_kinds
 
 PROGRAM, OFFER, CAMPAIGN = "program", "offer", "campaign"
 FIGURES = ("spend", "approved", "paid")
@@ -65,7 +65,7 @@ class ProfitabilityRow:
 
 
 @dataclass
-class Profitability:
+class Profitability(SummedSourceKinds):
     organization: object
     date_from: dt.date
     date_to: dt.date
@@ -75,6 +75,7 @@ class Profitability:
     totals: ProfitabilityRow
     rates: list[FxRateUsed]
     books: dict[str, dict[str, Decimal]]  # payout currency -> {"approved": …, "paid": …} as posted
+    source_kinds: list[str] = field(default_factory=list)  # the kinds of the sources whose spend is summed
 
 
 def _node(nodes: dict, key: str, level: str, label: str, parent: ProfitabilityRow | None) -> ProfitabilityRow:
@@ -122,12 +123,15 @@ def profitability_report(*, organization, date_from: dt.date, date_to: dt.date) 
             "campaign__offer__program__name",
             "report_date",
             "currency",
+            "source__kind",
         )
         .annotate(total=Sum("spend"))
         .filter(total__isnull=False)
         .order_by()
     )
+    kinds: set[str] = set()
     for group in spend:
+        kinds.add(group["source__kind"])
         program = program_node(group["campaign__offer__program_id"], group["campaign__offer__program__name"])
         offer = offer_node(program, group["campaign__offer_id"], group["campaign__offer__name"])
         campaign = _node(
@@ -198,4 +202,5 @@ def profitability_report(*, organization, date_from: dt.date, date_to: dt.date) 
         totals=totals,
         rates=converter.used(),
         books=dict(sorted(books.items())),
+        source_kinds=summed_source_kinds(kinds),
     )

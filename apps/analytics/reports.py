@@ -86,6 +86,35 @@ class ReportFilters:
         return {name: value for name, value in found.items() if value is not None}
 
 
+class SummedSourceKinds:
+    """What a report that adds up traffic sources says about their kinds (``source_kinds``, set by the report):
+    an ad network and a tracker (or an attribution platform) each count the clicks, and often the spend, of the
+    same campaigns, so a sum over sources of different kinds may count them twice."""
+
+    source_kinds: list[str]
+
+    @property
+    def mixed_source_kinds(self) -> bool:
+        return len(self.source_kinds) > 1
+
+    @property
+    def source_kinds_warning(self) -> str:
+        """The sentence the pages and the downloads show when the kinds are mixed ("" otherwise)."""
+        if not self.mixed_source_kinds:
+            return ""
+        labels = ", ".join(str(TrafficSource.Kind(kind).label).lower() for kind in self.source_kinds)
+        return _(
+            "The report adds up sources of different kinds ({kinds}). They count the clicks, and often the spend, "
+            "of the same campaigns each in its own way, so these sums may count them twice: choose one traffic "
+            "source to see its figures alone."
+        ).format(kinds=labels)
+
+
+def summed_source_kinds(kinds: set[str]) -> list[str]:
+    """The kinds met while summing, in the kinds' own order."""
+    return [kind for kind in TrafficSource.Kind.values if kind in kinds]
+
+
 @dataclass
 class ReportRow:
     key: str
@@ -97,7 +126,7 @@ class ReportRow:
 
 
 @dataclass
-class TrafficReport:
+class TrafficReport(SummedSourceKinds):
     organization: object
     date_from: dt.date
     date_to: dt.date
@@ -116,16 +145,6 @@ class TrafficReport:
     @property
     def mixed_time_zones(self) -> bool:
         return len(self.time_zones) > 1
-
-    @property
-    def mixed_source_kinds(self) -> bool:
-        """True when sources of different kinds are summed: an ad network and a tracker both count the clicks
-        (and often the spend) of one campaign, so their sum may count them twice."""
-        return len(self.source_kinds) > 1
-
-    @property
-    def source_kind_labels(self) -> list[str]:
-        return [str(TrafficSource.Kind(kind).label).lower() for kind in self.source_kinds]
 
 
 def _add(total, value):
@@ -256,7 +275,7 @@ def traffic_report(
         time_zones=sorted({row.time_zone for row in ordered}),
         rates=converter.used(),
         without_currency=without_currency,
-        source_kinds=[kind for kind in TrafficSource.Kind.values if kind in kinds],
+        source_kinds=summed_source_kinds(kinds),
     )
 
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
-from apps.analytics.models import Campaign, Offer
+from apps.analytics.models import Campaign, Offer, TrafficSource
 from apps.analytics.profitability import profitability_report
 from apps.analytics.services import import_rows, payout_approve, payout_create, payout_pay, payout_reverse
 from apps.core.accounts.roles import Role
@@ -163,6 +163,22 @@ def test_the_csv_keeps_numbers_numbers_and_formulas_text(api):
     assert lines[1] == ["Affiliate program", "AdCombo", "170.15", "311.00", "370.00", "140.85", "82.78"]
     assert ["Campaign", "'" + EVIL, "7.00", "—", "—", "—", "—"] in lines
     assert "Posted to the books in USD: approved 300.00, paid 370.00" in [line[0] for line in lines if line]
+
+
+def test_spend_of_sources_of_different_kinds_is_summed_and_said_to_be(api, books):
+    before = api.get(URL, PERIOD).json()
+    assert (before["source_kinds"], before["mixed_source_kinds"]) == (["ad_network"], False)
+    tracker = TrafficSourceFactory(organization=books, name="Tracker", kind=TrafficSource.Kind.TRACKER)
+    rows = spend_rows((date(2026, 5, 2), "Brand", "99.00"))
+    import_rows(import_job(tracker, force=True), [rows], reading=reading_of(rows))
+
+    after = api.get(URL, PERIOD).json()
+    lines = list(csv.reader(io.StringIO(api.get(URL, {**PERIOD, "format": "csv"}).content.decode("utf-8-sig"))))
+
+    assert (after["source_kinds"], after["mixed_source_kinds"]) == (["ad_network", "tracker"], True)
+    assert after["totals"]["spend"] == "276.15"  # 177.15 + the tracker's 99.00: summed, as the flag warns
+    notes = [line[0] for line in lines if line]
+    assert any(note.startswith("The report adds up sources of different kinds (ad network, tracker)") for note in notes)
 
 
 def test_another_organization_is_not_found(books, other_organization, member_of):

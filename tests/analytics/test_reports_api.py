@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
-from apps.analytics.models import DailyRollup
+from apps.analytics.models import DailyRollup, TrafficSource
 from apps.analytics.services import import_rows
 from apps.core.accounts.roles import Role
 from apps.core.models import FxRate
@@ -84,6 +84,18 @@ def test_group_by_and_filters(api):
     bad = api.get(f"{BASE}traffic/", {**PERIOD, "group_by": "planet"})
     assert bad.status_code == 400
     assert "group_by" in bad.json()["error"]["fields"]
+
+
+def test_sources_of_different_kinds_are_said_to_be_summed_in_the_answer_and_the_download(api, org):
+    tracker = TrafficSourceFactory(organization=org, name="Tracker", kind=TrafficSource.Kind.TRACKER)
+    load(tracker, [row(2, MAY_1, "Brand", "3.00", clicks=4)])
+
+    data = api.get(f"{BASE}traffic/", {**PERIOD, "group_by": "day"}).json()
+    text = api.get(f"{BASE}traffic/", {**PERIOD, "group_by": "day", "format": "csv"}).content.decode("utf-8-sig")
+
+    assert (data["source_kinds"], data["mixed_source_kinds"]) == (["ad_network", "tracker"], True)
+    assert data["totals"]["clicks"] == 8
+    assert "The report adds up sources of different kinds (ad network, tracker)" in text
 
 
 def test_csv_neutralises_formulas_and_keeps_numbers_numbers(api):

@@ -20,7 +20,15 @@ from apps.core.mechanisms.exports import DIALECTS, XLSX_TYPE
 
 from ..kpis import kpi_display
 from ..profitability import CAMPAIGN, profitability_report
-from .reports import _ERRORS, _TAGS, DecimalText, PeriodParamsSerializer, RateSerializer, _View
+from .reports import (
+    _ERRORS,
+    _TAGS,
+    DecimalText,
+    PeriodParamsSerializer,
+    RateSerializer,
+    SourceKindsSerializer,
+    _View,
+)
 
 
 class ProfitabilityRowSerializer(serializers.Serializer):
@@ -39,7 +47,7 @@ class BooksSerializer(serializers.Serializer):
     paid = DecimalText()
 
 
-class ProfitabilitySerializer(serializers.Serializer):
+class ProfitabilitySerializer(SourceKindsSerializer):
     organization = serializers.CharField(source="organization.slug")
     date_from = DateField()
     date_to = DateField()
@@ -104,6 +112,8 @@ def profitability_file(report, fmt: str, *, dialect: str | None = None):
         )
         for code, figures in report.books.items()
     ]
+    if report.mixed_source_kinds:
+        notes.append(report.source_kinds_warning)
     return table_download(
         name=f"profitability-{report.date_from.isoformat()}-{report.date_to.isoformat()}",
         header=header,

@@ -99,17 +99,9 @@ class TrafficRowSerializer(serializers.Serializer):
     rates = RateSerializer(many=True)
 
 
-class TrafficReportSerializer(serializers.Serializer):
-    organization = serializers.CharField(source="organization.slug")
-    date_from = DateField()
-    date_to = DateField()
-    group_by = serializers.CharField()
-    currency = serializers.CharField(help_text=gettext_lazy("The reporting currency of every amount."))
-    precision = IntegerField()
-    time_zones = serializers.ListField(child=serializers.CharField())
-    mixed_time_zones = serializers.BooleanField(
-        help_text=gettext_lazy("True: rows of different time zones are listed apart, never added up as one day.")
-    )
+class SourceKindsSerializer(serializers.Serializer):
+    """The kinds of the sources a report sums (``reports.SummedSourceKinds``)."""
+
     source_kinds = serializers.ListField(
         child=serializers.ChoiceField(choices=TrafficSource.Kind.choices),
         help_text=gettext_lazy("The kinds of the traffic sources whose data the report sums."),
@@ -119,6 +111,19 @@ class TrafficReportSerializer(serializers.Serializer):
             "True: sources of different kinds are summed. An ad network and a tracker both count the clicks (and "
             "often the spend) of one campaign, so the sums may count them twice: filter by source to see one."
         )
+    )
+
+
+class TrafficReportSerializer(SourceKindsSerializer):
+    organization = serializers.CharField(source="organization.slug")
+    date_from = DateField()
+    date_to = DateField()
+    group_by = serializers.CharField()
+    currency = serializers.CharField(help_text=gettext_lazy("The reporting currency of every amount."))
+    precision = IntegerField()
+    time_zones = serializers.ListField(child=serializers.CharField())
+    mixed_time_zones = serializers.BooleanField(
+        help_text=gettext_lazy("True: rows of different time zones are listed apart, never added up as one day.")
     )
     rows = TrafficRowSerializer(many=True)
     totals = SumsSerializer()
@@ -345,6 +350,7 @@ def traffic_report_file(report, fmt: str, *, dialect: str | None = None) -> Http
             )
             for rate in report.rates
         ),
+        *([report.source_kinds_warning] if report.mixed_source_kinds else []),
     ]
     return table_download(
         name=f"traffic-{report.group_by}-{report.date_from.isoformat()}-{report.date_to.isoformat()}",
