@@ -11,13 +11,13 @@ and, in one run:
 - imports a copy with 3 bad cells and counts the bad cells found (and that nothing was written).
 
 Figures: import_rows_per_s, copy_rows_per_s, import_vs_copy, import_s, reimport_s, reimport_rows_changed,
-restate_rows_changed, import_write_s and reimport_write_s (the time spent in SQL statements: writing the staged
-file into the facts and the rollup) with import_stage_s and reimport_stage_s (the rest: reading, checking and
-COPYing the file into staging, which overlap), peak_rss_mb (the whole process, generation included),
-errors_found_in_bad_file, bad_file_rows_written, and dashboard_30d_ms_10m: the median time of a 30-day daily
-traffic report (``apps.analytics.reports.traffic_report``, read from the rollup, EUR converted at each day's
-rate) of an organization holding TRAFFIC_BENCH_DASHBOARD_FACTS facts (default 10,000,000, generated in SQL and
-rolled up with ``rollup_refresh``; dashboard_rollup_s is that refresh).
+restate_rows_changed, import_write_s and reimport_write_s (the time spent in SQL statements: mostly writing the
+staged file into the facts and the rollup) with import_stage_s and reimport_stage_s (the rest: keeping the file
+with its hash, then reading, checking and COPYing it into staging, which overlap), peak_rss_mb (the whole
+process, generation included), errors_found_in_bad_file, bad_file_rows_written, and dashboard_30d_ms_10m: the
+median time of a 30-day daily traffic report (``apps.analytics.reports.traffic_report``, read from the rollup,
+EUR converted at each day's rate) of an organization holding TRAFFIC_BENCH_DASHBOARD_FACTS facts (default
+10,000,000, generated in SQL and rolled up with ``rollup_refresh``; dashboard_rollup_s is that refresh).
 
     .venv/bin/python bench/run.py traffic_import
     TRAFFIC_BENCH_ROWS=100000 .venv/bin/python bench/run.py traffic_import     # a quicker run
@@ -88,7 +88,8 @@ def write_file(path: Path, count: int, *, restated: bool = False, bad_cells: boo
 
 class _StatementClock:
     """The time spent in the SQL statements a block runs (the COPY into staging is not one): for an import,
-    writing the staged file into the facts and the rollup; the rest is reading, checking and staging the file."""
+    mostly writing the staged file into the facts and the rollup; the rest is keeping the file with its hash,
+    then reading, checking and staging it."""
 
     def __init__(self) -> None:
         self.seconds = 0.0
