@@ -6,11 +6,15 @@ and, in one run:
   set-based upsert);
 - loads the same file with a plain ``COPY … FROM STDIN (FORMAT csv)`` into an empty table of the same
   columns, the ceiling any importer can reach;
+- writes the facts of the first import again, ready as they are stored, with a plain ``COPY`` into an empty
+  copy of the fact table (logged, with its two indexes): the ceiling of the write alone, which the import,
+  reading and checking the file besides, cannot beat;
 - imports it again (forced: the pipeline really runs) and counts the facts it changed (must be 0);
 - imports a restated copy in which 1% of the rows have a new spend, and counts the facts it changed;
 - imports a copy with 3 bad cells and counts the bad cells found (and that nothing was written).
 
-Figures: import_rows_per_s, copy_rows_per_s, import_vs_copy, import_s, reimport_s, reimport_rows_changed,
+Figures: import_rows_per_s, copy_rows_per_s, import_vs_copy, facts_copy_s and facts_copy_vs_copy (that
+ceiling, and its speed as a share of the plain COPY's), import_s, reimport_s, reimport_rows_changed,
 restate_rows_changed, import_write_s and reimport_write_s (the time spent in SQL statements: mostly writing the
 staged file into the facts and the rollup) with import_stage_s and reimport_stage_s (the rest: keeping the file
 with its hash, then reading, checking and COPYing it into staging, which overlap), peak_rss_mb (the whole
@@ -134,6 +138,43 @@ def plain_copy(path: Path) -> float:
     return elapsed
 
 
+# The columns a fact is written with (its id is the table's own), in the natural key's order.
+_FACT_COLUMNS = (
+    "organization_id, source_id, report_date, campaign_id, ad_group, creative, placement, country, os, sub_id, "
+    "time_zone, impressions, clicks, installs, conversions, events, spend, revenue, currency, import_job_id, line"
+)
+
+
+def facts_copy(job) -> float:
+    """The ceiling of the write alone: the import's own facts, already typed and matched to their campaigns,
+    sent in the natural key's order by a plain ``COPY`` into an empty copy of the fact table, logged and with
+    its two indexes (the primary key and the natural key's unique index), as any durable import must keep
+    them. Nothing is read, checked or compared with stored facts; the rows wait in a file on disk (the
+    process's memory does not hold them), and only the ``COPY FROM`` is timed."""
+    with as_owner(), connection.cursor() as cursor, tempfile.TemporaryFile() as rows:
+        cursor.execute(
+            "DROP TABLE IF EXISTS bench_facts_copy; "
+            "CREATE TABLE bench_facts_copy (LIKE analytics_metricfact INCLUDING DEFAULTS INCLUDING IDENTITY "
+            "INCLUDING CONSTRAINTS INCLUDING INDEXES)"
+        )
+        with cursor.copy(
+            f"COPY (SELECT {_FACT_COLUMNS} FROM analytics_metricfact WHERE import_job_id = %s "
+            "ORDER BY organization_id, source_id, report_date, campaign_id, ad_group, creative, placement, country, "
+            "os, sub_id) TO STDOUT",
+            [job.pk],
+        ) as copy:
+            for chunk in copy:
+                rows.write(chunk)
+        rows.seek(0)
+        started = time.perf_counter()
+        with cursor.copy(f"COPY bench_facts_copy ({_FACT_COLUMNS}) FROM STDIN") as copy:
+            for chunk in iter(lambda: rows.read(1024 * 1024), b""):
+                copy.write(chunk)
+        elapsed = time.perf_counter() - started
+        cursor.execute("DROP TABLE bench_facts_copy")
+    return elapsed
+
+
 # Facts n = 0 … count-1: 30 days x 50 campaigns, a distinct creative per (campaign, day), 12 countries, 1 in
 # 33 in EUR. One statement, so the statement-level reference checks run once.
 _DASHBOARD_FACTS = """
@@ -235,6 +276,7 @@ def main() -> None:
         assert job.status == ImportJob.Status.DONE, job.message
         assert job.rows_inserted == ROWS, (job.rows_inserted, ROWS)
         copy_s = plain_copy(original)
+        facts_copy_s = facts_copy(job)
 
         again, reimport_s, reimport_write_s = run_import(organization, source, original, force=True)
         write_file(restated, ROWS, restated=True)
@@ -253,6 +295,8 @@ def main() -> None:
     figure("import_rows_per_s", ROWS / import_s)
     figure("copy_rows_per_s", ROWS / copy_s)
     figure("import_vs_copy", copy_s / import_s)
+    figure("facts_copy_s", facts_copy_s)
+    figure("facts_copy_vs_copy", copy_s / facts_copy_s)
     figure("reimport_s", reimport_s)
     figure("reimport_stage_s", reimport_s - reimport_write_s)
     figure("reimport_write_s", reimport_write_s)
