@@ -1,8 +1,9 @@
 """Profitability: what the traffic cost against what the affiliate programs approved and paid, by program,
 offer and campaign, in the organization's reporting currency.
 
-- **Spend** comes from the daily rollup (every source's spend on its report dates), each day converted at
-  that day's rate, as in the traffic report, which also says when sources of different kinds are summed.
+- **Spend** comes from the daily rollup (the sources' spend on their report dates), each day converted at
+  that day's rate, as in the traffic report; where sources of several kinds report spend, it is taken from one
+  kind only (the ad networks', ``reports.METRIC_OWNERS``), and the report says so.
 - **Approved** and **paid** come from the books, not from the payout rows' status: a payout counts as
   approved on the date of its approval posting (and counts back out on the date its reversal was posted),
   as paid on the date of its payment posting. So for any period the approved amounts are exactly the
@@ -27,7 +28,7 @@ from apps.core.selectors import FxRateUsed
 
 from .kpis import KPIS
 from .models import DailyRollup, Payout
-from .reports import Converter, SummedSourceKinds, summed_source_kinds
+from .reports import Converter, SummedSourceKinds, metric_kinds, summed_source_kinds
 
 PROGRAM, OFFER, CAMPAIGN = "program", "offer", "campaign"
 FIGURES = ("spend", "approved", "paid")
@@ -76,6 +77,7 @@ class Profitability(SummedSourceKinds):
     rates: list[FxRateUsed]
     books: dict[str, dict[str, Decimal]]  # payout currency -> {"approved": …, "paid": …} as posted
     source_kinds: list[str] = field(default_factory=list)  # the kinds of the sources whose spend is summed
+    metric_kinds: dict[str, str] = field(default_factory=dict)  # {"spend": the kind it is taken from}
 
 
 def _node(nodes: dict, key: str, level: str, label: str, parent: ProfitabilityRow | None) -> ProfitabilityRow:
@@ -129,9 +131,13 @@ def profitability_report(*, organization, date_from: dt.date, date_to: dt.date) 
         .filter(total__isnull=False)
         .order_by()
     )
-    kinds: set[str] = set()
+    spend = list(spend)
+    kinds = {group["source__kind"] for group in spend}
+    # Spend of sources of several kinds is taken from one kind only (the traffic report's rule).
+    taken_from = metric_kinds({"spend": kinds})
     for group in spend:
-        kinds.add(group["source__kind"])
+        if group["source__kind"] != taken_from["spend"]:
+            continue
         program = program_node(group["campaign__offer__program_id"], group["campaign__offer__program__name"])
         offer = offer_node(program, group["campaign__offer_id"], group["campaign__offer__name"])
         campaign = _node(
@@ -203,4 +209,5 @@ def profitability_report(*, organization, date_from: dt.date, date_to: dt.date) 
         rates=converter.used(),
         books=dict(sorted(books.items())),
         source_kinds=summed_source_kinds(kinds),
+        metric_kinds=taken_from if spend else {},
     )

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.db.models import Max, Sum
 from django.utils import timezone
+from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -86,12 +87,61 @@ class ReportFilters:
         return {name: value for name, value in found.items() if value is not None}
 
 
+_AD_NETWORK, _ATTRIBUTION, _TRACKER = (
+    TrafficSource.Kind.AD_NETWORK.value,
+    TrafficSource.Kind.ATTRIBUTION.value,
+    TrafficSource.Kind.TRACKER.value,
+)
+
+# The kinds of source that count each metric, the one that counts it first-hand first: an ad network counts the
+# impressions it served, the clicks and the spend it charged; an attribution platform the installs it
+# attributed; a tracker the conversions and the revenue the offers paid. Each of them also counts some of the
+# others' metrics of the same campaigns (a tracker its own clicks, an attribution platform the cost it was
+# told), so a sum over sources of several kinds takes each metric from one kind only: the first of its list
+# that has it in the report.
+METRIC_OWNERS = {
+    "impressions": (_AD_NETWORK, _ATTRIBUTION, _TRACKER),
+    "clicks": (_AD_NETWORK, _ATTRIBUTION, _TRACKER),
+    "spend": (_AD_NETWORK, _ATTRIBUTION, _TRACKER),
+    "installs": (_ATTRIBUTION, _AD_NETWORK, _TRACKER),
+    "conversions": (_TRACKER, _ATTRIBUTION, _AD_NETWORK),
+    "revenue": (_TRACKER, _ATTRIBUTION, _AD_NETWORK),
+}
+# The metrics in the sentence that says where they come from (the facts' own field names, translated once).
+_METRIC_NOUNS = {
+    "spend": gettext_lazy("spend"),
+    "impressions": gettext_lazy("impressions"),
+    "clicks": gettext_lazy("clicks"),
+    "installs": gettext_lazy("installs"),
+    "conversions": gettext_lazy("conversions"),
+    "revenue": gettext_lazy("revenue"),
+}
+_TAKEN_FROM = {
+    _AD_NETWORK: gettext_lazy("{metrics} from the ad networks"),
+    _ATTRIBUTION: gettext_lazy("{metrics} from the attribution platforms"),
+    _TRACKER: gettext_lazy("{metrics} from the trackers"),
+}
+
+
+def metric_kinds(present: dict[str, set[str]]) -> dict[str, str]:
+    """The kind of source each metric is taken from, given the kinds that have it (``present``: metric ->
+    kinds with a value of it in the report): the first of its owners that has it. A metric no kind has is
+    left out."""
+    return {
+        metric: next(kind for kind in owners if kind in present[metric])
+        for metric, owners in METRIC_OWNERS.items()
+        if present.get(metric)
+    }
+
+
 class SummedSourceKinds:
-    """What a report that adds up traffic sources says about their kinds (``source_kinds``, set by the report):
-    an ad network and a tracker (or an attribution platform) each count the clicks, and often the spend, of the
-    same campaigns, so a sum over sources of different kinds may count them twice."""
+    """What a report that adds up traffic sources says about their kinds (``source_kinds`` and
+    ``metric_kinds``, set by the report): where sources of several kinds are summed, each metric is taken from
+    one kind only (:data:`METRIC_OWNERS`), so that a click counted by the ad network and again by the tracker
+    is counted once."""
 
     source_kinds: list[str]
+    metric_kinds: dict[str, str]
 
     @property
     def mixed_source_kinds(self) -> bool:
@@ -103,11 +153,20 @@ class SummedSourceKinds:
         if not self.mixed_source_kinds:
             return ""
         labels = ", ".join(str(TrafficSource.Kind(kind).label).lower() for kind in self.source_kinds)
+        taken = "; ".join(
+            str(_TAKEN_FROM[kind]).format(
+                metrics=get_text_list(
+                    [str(noun) for metric, noun in _METRIC_NOUNS.items() if self.metric_kinds.get(metric) == kind],
+                    _("and"),
+                )
+            )
+            for kind in self.source_kinds
+            if kind in self.metric_kinds.values()
+        )
         return _(
-            "The report adds up sources of different kinds ({kinds}). They count the clicks, and often the spend, "
-            "of the same campaigns each in its own way, so these sums may count them twice: choose one traffic "
-            "source to see its figures alone."
-        ).format(kinds=labels)
+            "The report adds up sources of different kinds ({kinds}). So that nothing is counted twice, each "
+            "figure comes from one kind of source: {taken}."
+        ).format(kinds=labels, taken=taken)
 
 
 def summed_source_kinds(kinds: set[str]) -> list[str]:
@@ -141,6 +200,7 @@ class TrafficReport(SummedSourceKinds):
     rates: list[FxRateUsed]
     without_currency: int  # groups whose amounts name no currency: left out of the amounts
     source_kinds: list[str] = field(default_factory=list)  # the kinds of the sources whose data is summed
+    metric_kinds: dict[str, str] = field(default_factory=dict)  # metric -> the kind it is taken from
 
     @property
     def mixed_time_zones(self) -> bool:
@@ -223,12 +283,22 @@ def traffic_report(
         .annotate(**{f"sum_{name}": Sum(name) for name in SUMS})
         .order_by()
     )
+    groups = list(queryset)
+    present: dict[str, set[str]] = {name: set() for name in SUMS}
+    for group in groups:
+        for name in SUMS:
+            if group[f"sum_{name}"] is not None:
+                present[name].add(group["source__kind"])
+    taken_from = metric_kinds(present)
     converter = Converter(organization, currency)
     rows: dict[tuple[str, str], ReportRow] = {}
     without_currency = 0
     kinds: set[str] = set()
-    for group in queryset:
-        kinds.add(group["source__kind"])
+    for group in groups:
+        kind = group["source__kind"]
+        kinds.add(kind)
+        if all(group[f"sum_{name}"] is None for name in SUMS if taken_from.get(name) == kind):
+            continue  # what this source counts is taken from sources of another kind
         day = group["report_date"]
         if group_by in TIME_GROUPINGS:
             key, label = _period(group_by, day)
@@ -240,11 +310,13 @@ def traffic_report(
         if row is None:
             row = rows[(key, group["time_zone"])] = ReportRow(key, label, group["time_zone"], dict.fromkeys(SUMS))
         for name in COUNTS:
-            row.sums[name] = _add(row.sums[name], group[f"sum_{name}"])
-        amounts = [group[f"sum_{name}"] for name in AMOUNTS]
+            if taken_from.get(name) == kind:
+                row.sums[name] = _add(row.sums[name], group[f"sum_{name}"])
+        amounts = [group[f"sum_{name}"] if taken_from.get(name) == kind else None for name in AMOUNTS]
+        if all(amount is None for amount in amounts):
+            continue
         if not group["currency"]:
-            if any(amount is not None for amount in amounts):
-                without_currency += 1
+            without_currency += 1
             continue
         for name, amount in zip(AMOUNTS, amounts, strict=True):
             row.sums[name] = _add(row.sums[name], converter.convert(amount, group["currency"], day))
@@ -276,6 +348,7 @@ def traffic_report(
         rates=converter.used(),
         without_currency=without_currency,
         source_kinds=summed_source_kinds(kinds),
+        metric_kinds=taken_from,
     )
 
 

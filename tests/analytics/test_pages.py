@@ -217,9 +217,8 @@ def test_a_bad_filter_is_named_and_nothing_is_shown(client, traffic):
 
 
 def test_time_zones_are_listed_apart(client, org, traffic):
-    tracker = TrafficSourceFactory(organization=org, name="Keitaro", kind=TrafficSource.Kind.TRACKER,
-                                   time_zone="Europe/Moscow")  # fmt: skip
-    load(tracker, [row(2, MAY_1, "k-1", spend="10.00", revenue="30.00", installs=1)], time_zone="Europe/Moscow")
+    network = TrafficSourceFactory(organization=org, name="Unity", time_zone="Europe/Moscow")
+    load(network, [row(2, MAY_1, "u-1", spend="10.00", revenue="30.00", installs=1)], time_zone="Europe/Moscow")
 
     html = html_of(client.get("/en/analytics/?date_from=2026-05-01&date_to=2026-05-03"))
 

@@ -165,7 +165,7 @@ def test_the_csv_keeps_numbers_numbers_and_formulas_text(api):
     assert "Posted to the books in USD: approved 300.00, paid 370.00" in [line[0] for line in lines if line]
 
 
-def test_spend_of_sources_of_different_kinds_is_summed_and_said_to_be(api, books):
+def test_spend_of_sources_of_different_kinds_is_taken_from_the_ad_network_and_said_to_be(api, books):
     before = api.get(URL, PERIOD).json()
     assert (before["source_kinds"], before["mixed_source_kinds"]) == (["ad_network"], False)
     tracker = TrafficSourceFactory(organization=books, name="Tracker", kind=TrafficSource.Kind.TRACKER)
@@ -176,9 +176,13 @@ def test_spend_of_sources_of_different_kinds_is_summed_and_said_to_be(api, books
     lines = list(csv.reader(io.StringIO(api.get(URL, {**PERIOD, "format": "csv"}).content.decode("utf-8-sig"))))
 
     assert (after["source_kinds"], after["mixed_source_kinds"]) == (["ad_network", "tracker"], True)
-    assert after["totals"]["spend"] == "276.15"  # 177.15 + the tracker's 99.00: summed, as the flag warns
+    assert after["totals"]["spend"] == "177.15"  # the ad network's: the tracker's 99.00 is its view of the same
+    assert after["metric_kinds"] == {"spend": "ad_network"}
     notes = [line[0] for line in lines if line]
-    assert any(note.startswith("The report adds up sources of different kinds (ad network, tracker)") for note in notes)
+    assert (
+        "The report adds up sources of different kinds (ad network, tracker). So that nothing is counted twice, "
+        "each figure comes from one kind of source: spend from the ad networks." in notes
+    )
 
 
 def test_another_organization_is_not_found(books, other_organization, member_of):

@@ -125,9 +125,45 @@ def test_the_report_names_the_kinds_of_the_sources_it_sums(org, network):
 
     assert both.source_kinds == ["ad_network", "tracker"]
     assert both.mixed_source_kinds
-    assert both.totals["clicks"] == 19  # summed, as the flag warns
     assert network_alone.source_kinds == ["ad_network"]
     assert not network_alone.mixed_source_kinds
+
+
+def test_sources_of_several_kinds_give_each_metric_from_the_kind_that_counts_it_first_hand(org, network):
+    tracker = TrafficSourceFactory(organization=org, name="Tracker", kind=TrafficSource.Kind.TRACKER)
+    load(network, [row(2, MAY_1, "alpha", spend="40.00", clicks=100, impressions=5000, installs=8)])
+    # The tracker counts the same clicks (and was told a cost) in its own way, and alone knows the revenue.
+    load(tracker, [row(2, MAY_1, "alpha", spend="38.00", revenue="90.00", clicks=97, conversions=6)])
+
+    report = traffic_report(organization=org, date_from=MAY_1, date_to=MAY_1, group_by="day")
+
+    assert report.totals == {
+        "impressions": 5000, "clicks": 100, "installs": 8, "conversions": 6,
+        "spend": Decimal("40.00"), "revenue": Decimal("90.00"),
+    }  # fmt: skip
+    assert report.metric_kinds == {
+        "impressions": "ad_network", "clicks": "ad_network", "spend": "ad_network", "installs": "ad_network",
+        "conversions": "tracker", "revenue": "tracker",
+    }  # fmt: skip
+    assert report.total_kpis["profit"] == Decimal("50.00")  # the tracker's revenue less the network's spend
+    assert report.source_kinds_warning == (
+        "The report adds up sources of different kinds (ad network, tracker). So that nothing is counted twice, "
+        "each figure comes from one kind of source: spend, impressions, clicks and installs from the ad "
+        "networks; conversions and revenue from the trackers."
+    )
+
+
+def test_a_metric_the_owning_kind_does_not_report_is_taken_from_another_kind(org, network):
+    tracker = TrafficSourceFactory(organization=org, name="Tracker", kind=TrafficSource.Kind.TRACKER)
+    load(network, [row(2, MAY_1, "alpha", spend="40.00")])  # a network export without clicks
+    load(tracker, [row(2, MAY_1, "alpha", spend="38.00", clicks=97)])
+
+    report = traffic_report(organization=org, date_from=MAY_1, date_to=MAY_1, group_by="campaign")
+
+    assert (report.totals["clicks"], report.totals["spend"]) == (97, Decimal("40.00"))
+    assert report.metric_kinds["clicks"] == "tracker"
+    # Each source's own campaign: the network's carries the spend, the tracker's the clicks.
+    assert [(r.sums["spend"], r.sums["clicks"]) for r in report.rows] == [(Decimal("40.00"), None), (None, 97)]
 
 
 def test_groupings_filters_and_totals(org, network):

@@ -75,6 +75,7 @@ def test_the_traffic_report_answers_decimal_strings_and_null_kpis(api):
     assert data["mixed_time_zones"] is False
     assert data["source_kinds"] == ["ad_network"]
     assert data["mixed_source_kinds"] is False
+    assert data["metric_kinds"] == {"clicks": "ad_network", "spend": "ad_network"}
 
 
 def test_group_by_and_filters(api):
@@ -86,7 +87,7 @@ def test_group_by_and_filters(api):
     assert "group_by" in bad.json()["error"]["fields"]
 
 
-def test_sources_of_different_kinds_are_said_to_be_summed_in_the_answer_and_the_download(api, org):
+def test_sources_of_different_kinds_are_summed_metric_by_metric_in_the_answer_and_the_download(api, org):
     tracker = TrafficSourceFactory(organization=org, name="Tracker", kind=TrafficSource.Kind.TRACKER)
     load(tracker, [row(2, MAY_1, "Brand", "3.00", clicks=4)])
 
@@ -94,8 +95,12 @@ def test_sources_of_different_kinds_are_said_to_be_summed_in_the_answer_and_the_
     text = api.get(f"{BASE}traffic/", {**PERIOD, "group_by": "day", "format": "csv"}).content.decode("utf-8-sig")
 
     assert (data["source_kinds"], data["mixed_source_kinds"]) == (["ad_network", "tracker"], True)
-    assert data["totals"]["clicks"] == 8
-    assert "The report adds up sources of different kinds (ad network, tracker)" in text
+    assert data["metric_kinds"] == {"clicks": "ad_network", "spend": "ad_network"}
+    assert data["totals"]["clicks"] == 4  # the network's: the tracker counted the same clicks
+    assert (
+        "The report adds up sources of different kinds (ad network, tracker). So that nothing is counted twice, "
+        "each figure comes from one kind of source: spend and clicks from the ad networks." in text
+    )
 
 
 def test_csv_neutralises_formulas_and_keeps_numbers_numbers(api):

@@ -109,8 +109,16 @@ class SourceKindsSerializer(serializers.Serializer):
     mixed_source_kinds = serializers.BooleanField(
         help_text=gettext_lazy(
             "True: sources of different kinds are summed. An ad network and a tracker both count the clicks (and "
-            "often the spend) of one campaign, so the sums may count them twice: filter by source to see one."
+            "often the spend) of one campaign, so each metric is then taken from one kind only (metric_kinds)."
         )
+    )
+    metric_kinds = serializers.DictField(
+        child=serializers.ChoiceField(choices=TrafficSource.Kind.choices),
+        help_text=gettext_lazy(
+            "The kind of source each metric is taken from: spend, impressions and clicks from the ad networks, "
+            "installs from the attribution platforms, conversions and revenue from the trackers; from another "
+            "kind when the report has none of that one."
+        ),
     )
 
 
