@@ -1,6 +1,7 @@
 """Demo traffic for the demo organization (``manage.py seed_demo`` runs :func:`seed` through
-``apps.core.operations.demo``): a month of a Moloco campaign set, written as a real CSV export and imported
-through the same pipeline as an upload, and affiliate payouts in the books (one paid, one approved, one
+``apps.core.operations.demo``): a month of a Moloco campaign set and the same month as the Keitaro tracker saw
+it (conversions and revenue), each written as a real export and imported through the same pipeline as an
+upload, and affiliate payouts in the books (one paid, one approved, one
 pending). Running it again adds nothing: the same file is the same import, and the payouts are found by their
 period."""
 
@@ -13,7 +14,7 @@ from decimal import Decimal
 
 from apps.ledger.selectors import accounts_for
 
-from .models import AffiliateProgram, ImportJob, Payout
+from .models import AffiliateProgram, ImportJob, Payout, TrafficSource
 from .services import (
     import_job_create,
     import_job_run,
@@ -35,13 +36,25 @@ CAMPAIGNS = [
 ]
 EXCHANGES = ["UNITY", "APPLOVIN", "IRONSOURCE"]
 HEADER = "Date,Campaign,Campaign ID,Ad Group,Creative,Exchange,Country,OS,Impressions,Clicks,Installs,Spend,Currency"
+CENT = Decimal("0.01")
+
+# The tracker: the same campaigns under its own ids, each with what one conversion pays (USD) and the share of
+# installs that convert. The Kazakh registrations pay too little for their traffic: a campaign at a loss.
+TRACKER_NAME = "Keitaro"
+TRACKER_CAMPAIGNS = {
+    "cmp-ru-android": (101, "RU_Android_Purchase", "Россия", "Android", Decimal("5.50"), 0.32),
+    "cmp-ru-ios": (102, "RU_iOS_Purchase", "Россия", "iOS", Decimal("6.80"), 0.30),
+    "cmp-kz-android": (103, "KZ_Android_Reg", "Казахстан", "Android", Decimal("1.60"), 0.45),
+    "cmp-de-ios": (104, "DE_iOS_Trial", "Германия", "iOS", Decimal("4.20"), 0.35),
+}
+TRACKER_HEADER = "Дата;Кампания;ID кампании;Страна;ОС;Клики;Уникальные клики;Конверсии;Доход;Расход;Прибыль"
 
 
-def traffic_file(last_day: date, days: int = DAYS) -> bytes:
-    """A Moloco dashboard export of ``days`` days ending ``last_day``: the same bytes for the same days (a
-    seeded generator), so seeding twice on one day imports one file."""
+def _network_rows(last_day: date, days: int) -> list[tuple]:
+    """The network's rows of ``days`` days ending ``last_day``: (day, campaign id, name, country, OS, exchange,
+    impressions, clicks, installs, spend), the same for the same days (a seeded generator)."""
     generator = random.Random(last_day.toordinal())
-    lines = [HEADER]
+    rows = []
     for offset in range(days - 1, -1, -1):
         day = last_day - timedelta(days=offset)
         weekend = 0.8 if day.weekday() >= 5 else 1.0
@@ -51,11 +64,64 @@ def traffic_file(last_day: date, days: int = DAYS) -> bytes:
                 clicks = int(impressions * generator.uniform(0.008, 0.03))
                 installs = int(clicks * generator.uniform(0.05, 0.2))
                 spend = (Decimal(impressions) * Decimal(generator.uniform(1.2, 4.5)).quantize(Decimal("0.01"))) / 1000
-                lines.append(
-                    f"{day.isoformat()},{name},{campaign_id},Broad,video_15s,{exchange},{country},{os},"
-                    f"{impressions},{clicks},{installs},{spend.quantize(Decimal('0.01'))},USD"
+                rows.append(
+                    (day, campaign_id, name, country, os, exchange, impressions, clicks, installs, spend.quantize(CENT))
                 )
+    return rows
+
+
+def traffic_file(last_day: date, days: int = DAYS) -> bytes:
+    """A Moloco dashboard export of ``days`` days ending ``last_day``: the same bytes for the same days, so
+    seeding twice on one day imports one file."""
+    lines = [HEADER]
+    for day, campaign_id, name, country, os, exchange, impressions, clicks, installs, spend in _network_rows(
+        last_day, days
+    ):
+        lines.append(
+            f"{day.isoformat()},{name},{campaign_id},Broad,video_15s,{exchange},{country},{os},"
+            f"{impressions},{clicks},{installs},{spend},USD"
+        )
     return ("\n".join(lines) + "\n").encode()
+
+
+def tracker_file(last_day: date, days: int = DAYS) -> bytes:
+    """A Keitaro report export (its Russian interface's columns: a semicolon, a decimal comma, a space between
+    thousands, a total line) of the same days and campaigns as :func:`traffic_file`, as a tracker sees them:
+    its own campaign ids under the same names, a few per cent fewer clicks than the network charged, the
+    conversions and the revenue the offers paid, and the cost it was told, which on two days is off by more
+    than reconciliation lets pass."""
+    generator = random.Random(last_day.toordinal() + 1)
+    totals: dict[tuple, list] = {}
+    for day, campaign_id, _name, _country, _os, _exchange, _shown, clicks, installs, spend in _network_rows(
+        last_day, days
+    ):
+        found = totals.setdefault((day, campaign_id), [0, 0, Decimal(0)])
+        found[0] += clicks
+        found[1] += installs
+        found[2] += spend
+    off_days = {last_day - timedelta(days=4), last_day - timedelta(days=11)}
+    lines = [TRACKER_HEADER]
+    for (day, campaign_id), (clicks, installs, spend) in totals.items():
+        number, name, country, os, payout, conversion_rate = TRACKER_CAMPAIGNS[campaign_id]
+        seen = int(clicks * generator.uniform(0.93, 0.99))
+        conversions = int(installs * conversion_rate * generator.uniform(0.8, 1.2))
+        revenue = payout * conversions
+        skew = Decimal(generator.randint(980, 1020)) / 1000  # within 2%
+        if day in off_days and campaign_id == "cmp-ru-ios":
+            skew = Decimal("1.12")
+        cost = (spend * skew).quantize(CENT)
+        cells = [day.strftime("%d.%m.%Y"), name, str(number), country, os]
+        cells += [_ru_number(seen), _ru_number(int(seen * 0.9)), str(conversions), _ru_number(revenue)]
+        cells += [_ru_number(cost), _ru_number(revenue - cost)]
+        lines.append(";".join(cells))
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _ru_number(value) -> str:
+    """1234.5 as a Russian interface writes it: 1 234,50 (a count without decimals)."""
+    if isinstance(value, int):
+        return f"{value:,}".replace(",", " ")
+    return f"{value:,.2f}".replace(",", " ").replace(".", ",")
 
 
 def seed(*, organization, user) -> None:
@@ -64,19 +130,24 @@ def seed(*, organization, user) -> None:
 
 
 def _traffic(organization, user) -> None:
-    source, _created = traffic_source_get_or_create(organization=organization, name=SOURCE_NAME, user=user)
-    if not source.currency:
-        source.currency = "USD"
-        source.save(update_fields=["currency"])
+    last_day = organization.today() - timedelta(days=1)
+    _import_once(organization, user, SOURCE_NAME, TrafficSource.Kind.AD_NETWORK, "moloco_csv", traffic_file, last_day)
+    _import_once(organization, user, TRACKER_NAME, TrafficSource.Kind.TRACKER, "keitaro", tracker_file, last_day)
+
+
+def _import_once(organization, user, name, kind, format, make_file, last_day) -> None:
+    source, _created = traffic_source_get_or_create(organization=organization, name=name, user=user)
+    if source.kind != kind or not source.currency:
+        source.kind, source.currency = kind, source.currency or "USD"
+        source.save(update_fields=["kind", "currency"])
     if ImportJob.objects.filter(source=source, status=ImportJob.Status.DONE).exists():
         return  # seeded before (perhaps another month): the demo's month stays the one first imported
-    last_day = organization.today() - timedelta(days=1)
     job = import_job_create(
         organization=organization,
         source=source,
-        file=io.BytesIO(traffic_file(last_day)),
-        file_name=f"moloco-{last_day.isoformat()}.csv",
-        format="moloco_csv",
+        file=io.BytesIO(make_file(last_day)),
+        file_name=f"{name.lower()}-{last_day.isoformat()}.csv",
+        format=format,
         user=user,
     )
     if not job.is_finished:

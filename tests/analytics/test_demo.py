@@ -1,14 +1,16 @@
-"""The demo's traffic: a month of a Moloco export imported through the pipeline, and payouts in the books
-(paid, approved, pending); seeding again adds nothing."""
+"""The demo's traffic: a month of a Moloco export and of a Keitaro export of the same campaigns imported
+through the pipeline, and payouts in the books (paid, approved, pending); seeding again adds nothing."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
+from django.db.models import Max
 from django.utils import timezone
 
 from apps.analytics.models import ImportJob, MetricFact, Payout
+from apps.analytics.reports import reconciliation_list, traffic_report
 from apps.core.models import Organization
 from apps.core.operations.demo import seed_demo
 from apps.ledger.models import Transaction
@@ -24,14 +26,34 @@ def demo():
 
 
 def test_the_demo_has_a_month_of_traffic_imported_from_a_real_file(demo):
-    job = ImportJob.objects.get(organization=demo)
+    job = ImportJob.objects.get(organization=demo, source__name="Moloco")
 
     assert job.status == ImportJob.Status.DONE, job.message
     assert job.file.name.endswith(".csv")
     assert job.format == "moloco_csv"
-    days = MetricFact.objects.filter(organization=demo).values("report_date").distinct().count()
-    assert days == 30
-    assert MetricFact.objects.filter(organization=demo).count() == job.rows_inserted
+    facts = MetricFact.objects.filter(organization=demo, source=job.source)
+    assert facts.values("report_date").distinct().count() == 30
+    assert facts.count() == job.rows_inserted
+
+
+def test_the_demo_tracker_brings_conversions_revenue_and_a_reconciliation_to_the_dashboard(demo):
+    tracker = ImportJob.objects.get(organization=demo, source__name="Keitaro")
+    last_day = MetricFact.objects.filter(organization=demo).aggregate(last=Max("report_date"))["last"]
+    first_day = last_day - timedelta(days=29)
+
+    report = traffic_report(organization=demo, date_from=first_day, date_to=last_day, group_by="day")
+    reconciliation = reconciliation_list(organization=demo, date_from=first_day, date_to=last_day)
+
+    assert (tracker.status, tracker.format, tracker.source.kind) == (ImportJob.Status.DONE, "keitaro", "tracker")
+    assert tracker.rows_inserted == 30 * 4  # a day of each campaign
+    assert report.metric_kinds["spend"] == report.metric_kinds["clicks"] == "ad_network"
+    assert report.metric_kinds["revenue"] == report.metric_kinds["conversions"] == "tracker"
+    assert all(report.total_kpis[code] is not None for code in ("profit", "roi", "cpa", "epc"))
+    flagged = {(row.report_date, row.campaign) for row in reconciliation.rows if row.flagged}
+    assert flagged == {
+        (last_day - timedelta(days=4), "RU_iOS_Purchase"),
+        (last_day - timedelta(days=11), "RU_iOS_Purchase"),
+    }
 
 
 def test_the_demo_payouts_are_in_the_books(demo):
