@@ -558,8 +558,12 @@ def reconciliation(organization: Organization, params: Params) -> dict:
     result = reconciliation_list(organization=organization, date_from=params.date_from, date_to=params.date_to)
     flagged = [row for row in result.rows if row.flagged]
     precision = currency_precision(result.currency)
-    kinds = [(kind.value, kind.label) for kind in (TrafficSource.Kind.AD_NETWORK, TrafficSource.Kind.ATTRIBUTION,
-                                                    TrafficSource.Kind.TRACKER)]  # fmt: skip
+    # A column for each kind that reports spend in the period: a column of dashes says nothing.
+    kinds = [
+        (kind.value, kind.label)
+        for kind in (TrafficSource.Kind.AD_NETWORK, TrafficSource.Kind.ATTRIBUTION, TrafficSource.Kind.TRACKER)
+        if any(row.amounts[kind.value] is not None for row in result.rows)
+    ]
     rows = [
         {
             "date": format_date(row.report_date),

@@ -275,6 +275,10 @@ def test_stale_sources_and_reconciliation_differences_are_flagged(client, org, t
     assert "150.00" in checks
     assert "100.00" in checks
     assert "50.0" in checks  # the difference is 50% of the ad network's spend
+    headings = checks.split("<tbody>", 1)[0]
+    assert "Ad network" in headings
+    assert "Tracker" in headings
+    assert "Attribution platform" not in headings  # no attribution platform reports in the period
 
 
 def test_the_live_sections_follow_a_new_import(client, traffic, source):
