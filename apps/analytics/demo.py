@@ -1,9 +1,9 @@
 """Demo traffic for the demo organization (``manage.py seed_demo`` runs :func:`seed` through
 ``apps.core.operations.demo``): a month of a Moloco campaign set and the same month as the Keitaro tracker saw
 it (conversions and revenue), each written as a real export and imported through the same pipeline as an
-upload, and affiliate payouts in the books (one paid, one approved, one
-pending). Running it again adds nothing: the same file is the same import, and the payouts are found by their
-period."""
+upload; the campaigns of both linked to the affiliate program's offers; and affiliate payouts in the books
+(paid, approved, pending). Running it again adds nothing: the same file is the same import, an offer is found
+by its name, and the payouts by their program."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from apps.ledger.selectors import accounts_for
 
-from .models import AffiliateProgram, ImportJob, Payout, TrafficSource
+from .models import AffiliateProgram, Campaign, ImportJob, Offer, Payout, TrafficSource
 from .services import (
     import_job_create,
     import_job_run,
@@ -23,6 +23,7 @@ from .services import (
     payout_pay,
     traffic_source_get_or_create,
 )
+from .services.sources import reference_save
 
 DAYS = 30
 SOURCE_NAME = "Moloco"
@@ -124,9 +125,35 @@ def _ru_number(value) -> str:
     return f"{value:,.2f}".replace(",", " ").replace(".", ",")
 
 
+# The program's offers that the campaigns promote (the network's and the tracker's campaign of one name both):
+# a report by offer or program then sets the tracker's revenue against the network's spend.
+OFFERS = {
+    "RU_Android_Purchase": "Маркетплейс: первая покупка (RU)",
+    "RU_iOS_Purchase": "Маркетплейс: первая покупка (RU)",
+    "KZ_Android_Reg": "Регистрация (KZ)",
+    "DE_iOS_Trial": "Пробная подписка (DE)",
+}
+
+
 def seed(*, organization, user) -> None:
     _traffic(organization, user)
+    _offers(organization, user)
     _payouts(organization, user)
+
+
+def _offers(organization, user) -> None:
+    program, _created = AffiliateProgram.objects.get_or_create(organization=organization, name=PROGRAM_NAME)
+    offers = {}
+    for name in dict.fromkeys(OFFERS.values()):
+        offers[name] = Offer.objects.filter(organization=organization, program=program, name=name).first()
+        if offers[name] is None:
+            offers[name] = reference_save(
+                instance=Offer(organization=organization, program=program, name=name), user=user
+            )
+    # Only campaigns without an offer: one linked by hand since stays as it was linked.
+    for campaign in Campaign.objects.filter(organization=organization, offer=None, name__in=OFFERS):
+        campaign.offer = offers[OFFERS[campaign.name]]
+        reference_save(instance=campaign, user=user)
 
 
 def _traffic(organization, user) -> None:

@@ -1,5 +1,6 @@
 """The demo's traffic: a month of a Moloco export and of a Keitaro export of the same campaigns imported
-through the pipeline, and payouts in the books (paid, approved, pending); seeding again adds nothing."""
+through the pipeline, the campaigns linked to the affiliate program's offers, and payouts in the books (paid,
+approved, pending); seeding again adds nothing."""
 
 from __future__ import annotations
 
@@ -49,6 +50,12 @@ def test_the_demo_tracker_brings_conversions_revenue_and_a_reconciliation_to_the
     assert report.metric_kinds["spend"] == report.metric_kinds["clicks"] == "ad_network"
     assert report.metric_kinds["revenue"] == report.metric_kinds["conversions"] == "tracker"
     assert all(report.total_kpis[code] is not None for code in ("profit", "roi", "cpa", "epc"))
+    by_offer = traffic_report(organization=demo, date_from=first_day, date_to=last_day, group_by="offer")
+    # Each offer's campaigns in both sources: the network's spend and the tracker's revenue meet on its row.
+    assert [row.label for row in by_offer.rows] == [
+        "Маркетплейс: первая покупка (RU)", "Пробная подписка (DE)", "Регистрация (KZ)",
+    ]  # fmt: skip
+    assert all(row.kpis["roi"] is not None for row in by_offer.rows)
     flagged = {(row.report_date, row.campaign) for row in reconciliation.rows if row.flagged}
     assert flagged == {
         (last_day - timedelta(days=4), "RU_iOS_Purchase"),
