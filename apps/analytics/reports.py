@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
@@ -26,9 +26,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.core.models import Currency
+from apps.core.money.amounts import round_to
 from apps.core.selectors import FxRateUsed, fx_rate_for
 
-from .kpis import SUMS, kpi_values
+from .kpis import KPIS, SUMS, kpi_values
 from .models import DailyRollup, MetricFact, TrafficSource
 
 AMOUNTS = ("spend", "revenue")
@@ -236,15 +237,37 @@ class Converter:
         return self.rates[(currency, on)]
 
     def convert(self, amount: Decimal | None, currency: str, on: dt.date) -> Decimal | None:
+        """``amount`` in the reporting currency, exactly (not rounded): a report adds up such amounts and
+        rounds each figure once, with :meth:`round`, so that its totals do not depend on how it is grouped."""
         if amount is None:
             return None
         used = self.rate(currency, on)
         if used is None:
             return amount
-        return used.convert(amount, self.currency.precision)
+        with localcontext() as context:
+            context.prec = 60  # NUMERIC(28, 8) times a rate of 12 places, and their sums: never rounded here
+            return amount * used.rate
+
+    def round(self, amount: Decimal | None) -> Decimal | None:
+        """An amount in the reporting currency rounded half-even to its places (the money rule), once."""
+        return None if amount is None else round_to(amount, self.currency.precision)
 
     def used(self) -> list[FxRateUsed]:
         return [self.rates[key] for key in sorted(self.rates)]
+
+
+def _rounded_kpis(sums: dict, converter: Converter) -> dict:
+    """The KPIs of exact ``sums``, the sums of money among them (revenue, profit) rounded like the amounts."""
+    values = kpi_values(sums)
+    for code, kpi in KPIS.items():
+        if kpi.places is None:
+            values[code] = converter.round(values[code])
+    return values
+
+
+def _round_amounts(sums: dict, converter: Converter) -> None:
+    for name in AMOUNTS:
+        sums[name] = converter.round(sums[name])
 
 
 def _period(group_by: str, day: dt.date) -> tuple[str, str]:
@@ -328,11 +351,16 @@ def traffic_report(
         ordered = sorted(rows.values(), key=lambda row: (row.key, row.time_zone))
     else:
         ordered = sorted(rows.values(), key=lambda row: (row.label.casefold(), row.key, row.time_zone))
+    # Exact sums until here; the amounts (and the money KPIs) are rounded once, so the totals are the same by
+    # day as by offer. The ratios are taken of the exact sums: a cent-per-click network's CPC stays exact.
     totals = dict.fromkeys(SUMS)
     for row in ordered:
-        row.kpis = kpi_values(row.sums)
         for name in SUMS:
             totals[name] = _add(totals[name], row.sums[name])
+        row.kpis = _rounded_kpis(row.sums, converter)
+        _round_amounts(row.sums, converter)
+    total_kpis = _rounded_kpis(totals, converter)
+    _round_amounts(totals, converter)
     return TrafficReport(
         organization=organization,
         date_from=date_from,
@@ -343,7 +371,7 @@ def traffic_report(
         filters=filters,
         rows=ordered,
         totals=totals,
-        total_kpis=kpi_values(totals),
+        total_kpis=total_kpis,
         time_zones=sorted({row.time_zone for row in ordered}),
         rates=converter.used(),
         without_currency=without_currency,
@@ -409,7 +437,7 @@ def reconciliation_list(
         found[key][group["source__kind"]] = _add(found[key].get(group["source__kind"]), amount)
     rows = []
     for key in sorted(found):
-        amounts = {kind.value: found[key].get(kind.value) for kind in KINDS}
+        amounts = {kind.value: converter.round(found[key].get(kind.value)) for kind in KINDS}
         present = [amount for amount in amounts.values() if amount is not None]
         difference = share = None
         flagged = False

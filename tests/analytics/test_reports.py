@@ -98,6 +98,18 @@ def test_a_missing_rate_is_refused_naming_the_pair_and_the_day(org, network):
     assert (refused.value.base, refused.value.quote, refused.value.date) == ("EUR", "USD", MAY_1)
 
 
+def test_amounts_are_rounded_once_so_the_totals_do_not_depend_on_the_grouping(org, network):
+    FxRate.objects.create(date=MAY_1, base_id="EUR", quote_id="USD", rate=Decimal("1.5"), source="cbr")
+    load(network, [row(2 + n, MAY_1, f"c{n}", spend="1.01", currency="EUR") for n in range(3)])
+
+    by_day = traffic_report(organization=org, date_from=MAY_1, date_to=MAY_1, group_by="day")
+    by_campaign = traffic_report(organization=org, date_from=MAY_1, date_to=MAY_1, group_by="campaign")
+
+    # 3 x 1.01 EUR at 1.5 is 4.545 USD, rounded half-even once: 4.54 (each campaign's 1.515 rounds to 1.52).
+    assert by_day.totals["spend"] == by_campaign.totals["spend"] == Decimal("4.54")
+    assert [r.sums["spend"] for r in by_campaign.rows] == [Decimal("1.52")] * 3
+
+
 def test_facts_of_different_time_zones_are_never_one_day(org, network):
     tracker = TrafficSourceFactory(organization=org, name="Tracker", time_zone="Europe/Moscow")
     load(network, [row(2, MAY_1, "alpha", spend="1.00", clicks=1)])

@@ -67,8 +67,8 @@ def test_the_traffic_report_answers_decimal_strings_and_null_kpis(api):
     data = response.json()
     assert data["currency"] == "USD"
     assert [(r["key"], r["time_zone"], r["sums"]["spend"], r["kpis"]["cpc"]) for r in data["rows"]] == [
-        ("2026-05-01", "UTC", "10.00000000", "2.5000"),
-        ("2026-05-02", "UTC", "5.00000000", None),  # no clicks: no CPC
+        ("2026-05-01", "UTC", "10.00", "2.5000"),
+        ("2026-05-02", "UTC", "5.00", None),  # no clicks: no CPC
     ]
     assert data["totals"]["clicks"] == 4
     assert data["total_kpis"]["cpc"] == "3.7500"
@@ -111,8 +111,8 @@ def test_csv_neutralises_formulas_and_keeps_numbers_numbers(api):
     lines = text.splitlines()
     assert lines[0].startswith("Campaign,Time zone,Impressions,Clicks")
     assert lines[1].startswith("\"'=HYPERLINK(")  # an apostrophe: shown as text, never run
-    assert ",10.00000000," in lines[1]
-    assert lines[2] == "Brand,UTC,,0,,,5.00000000,," + ",".join(["—"] * 10)  # no impressions, clicks, revenue
+    assert ",10.00," in lines[1]
+    assert lines[2] == "Brand,UTC,,0,,,5.00,," + ",".join(["—"] * 10)  # no impressions, clicks, revenue
     assert "Total" in lines[3]
 
 
@@ -138,7 +138,7 @@ def test_a_missing_rate_answers_422(api, org):
 
     FxRate.objects.create(date=MAY_1, base_id="EUR", quote_id="USD", rate=Decimal("1.5"), source="cbr")
     data = api.get(f"{BASE}traffic/", PERIOD).json()
-    assert data["totals"]["spend"] == "16.50000000"
+    assert data["totals"]["spend"] == "16.50"
     assert [(r["base"], r["on"], r["rate"]) for r in data["rates"]] == [("EUR", "2026-05-01", "1.500000000000")]
 
 
