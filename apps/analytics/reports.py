@@ -207,6 +207,13 @@ class TrafficReport(SummedSourceKinds):
     def mixed_time_zones(self) -> bool:
         return len(self.time_zones) > 1
 
+    @property
+    def source_kinds_warning(self) -> str:
+        warning = super().source_kinds_warning
+        if warning and self.group_by == "source":
+            return " ".join((warning, _("The rows by source show each source's own figures; the totals do not.")))
+        return warning
+
 
 def _add(total, value):
     """A sum where missing stays missing: None + None is None, None + 5 is 5."""
@@ -314,13 +321,19 @@ def traffic_report(
                 present[name].add(group["source__kind"])
     taken_from = metric_kinds(present)
     converter = Converter(organization, currency)
+    # A row by source shows that source's own figures beside the others' (comparing them is the point of the
+    # grouping); every other row, and the totals always, take each metric from the kind that owns it.
+    own_figures = group_by == "source"
     rows: dict[tuple[str, str], ReportRow] = {}
+    totals = dict.fromkeys(SUMS)
     without_currency = 0
     kinds: set[str] = set()
     for group in groups:
         kind = group["source__kind"]
         kinds.add(kind)
-        if all(group[f"sum_{name}"] is None for name in SUMS if taken_from.get(name) == kind):
+        owned = {name: group[f"sum_{name}"] if taken_from.get(name) == kind else None for name in SUMS}
+        shown = {name: group[f"sum_{name}"] for name in SUMS} if own_figures else owned
+        if all(value is None for value in shown.values()):
             continue  # what this source counts is taken from sources of another kind
         day = group["report_date"]
         if group_by in TIME_GROUPINGS:
@@ -333,16 +346,16 @@ def traffic_report(
         if row is None:
             row = rows[(key, group["time_zone"])] = ReportRow(key, label, group["time_zone"], dict.fromkeys(SUMS))
         for name in COUNTS:
-            if taken_from.get(name) == kind:
-                row.sums[name] = _add(row.sums[name], group[f"sum_{name}"])
-        amounts = [group[f"sum_{name}"] if taken_from.get(name) == kind else None for name in AMOUNTS]
-        if all(amount is None for amount in amounts):
+            row.sums[name] = _add(row.sums[name], shown[name])
+            totals[name] = _add(totals[name], owned[name])
+        if all(shown[name] is None for name in AMOUNTS):
             continue
         if not group["currency"]:
             without_currency += 1
             continue
-        for name, amount in zip(AMOUNTS, amounts, strict=True):
-            row.sums[name] = _add(row.sums[name], converter.convert(amount, group["currency"], day))
+        for name in AMOUNTS:
+            row.sums[name] = _add(row.sums[name], converter.convert(shown[name], group["currency"], day))
+            totals[name] = _add(totals[name], converter.convert(owned[name], group["currency"], day))
         used = converter.rate(group["currency"], day)
         if group_by == "day" and used is not None and used not in row.rates:
             row.rates.append(used)
@@ -353,10 +366,7 @@ def traffic_report(
         ordered = sorted(rows.values(), key=lambda row: (row.label.casefold(), row.key, row.time_zone))
     # Exact sums until here; the amounts (and the money KPIs) are rounded once, so the totals are the same by
     # day as by offer. The ratios are taken of the exact sums: a cent-per-click network's CPC stays exact.
-    totals = dict.fromkeys(SUMS)
     for row in ordered:
-        for name in SUMS:
-            totals[name] = _add(totals[name], row.sums[name])
         row.kpis = _rounded_kpis(row.sums, converter)
         _round_amounts(row.sums, converter)
     total_kpis = _rounded_kpis(totals, converter)

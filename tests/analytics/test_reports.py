@@ -165,6 +165,24 @@ def test_sources_of_several_kinds_give_each_metric_from_the_kind_that_counts_it_
     )
 
 
+def test_by_source_each_row_shows_its_own_figures_and_the_totals_still_count_once(org, network):
+    tracker = TrafficSourceFactory(organization=org, name="Tracker", kind=TrafficSource.Kind.TRACKER)
+    load(network, [row(2, MAY_1, "alpha", spend="40.00", clicks=100)])
+    load(tracker, [row(2, MAY_1, "alpha", spend="38.00", revenue="90.00", clicks=97)])
+
+    report = traffic_report(organization=org, date_from=MAY_1, date_to=MAY_1, group_by="source")
+
+    by_source = {r.label: (r.sums["clicks"], r.sums["spend"], r.sums["revenue"]) for r in report.rows}
+    assert by_source == {
+        network.name: (100, Decimal("40.00"), None),
+        "Tracker": (97, Decimal("38.00"), Decimal("90.00")),
+    }
+    assert (report.totals["clicks"], report.totals["spend"], report.totals["revenue"]) == (
+        100, Decimal("40.00"), Decimal("90.00"),
+    )  # fmt: skip
+    assert report.source_kinds_warning.endswith("The rows by source show each source's own figures; the totals do not.")
+
+
 def test_a_metric_the_owning_kind_does_not_report_is_taken_from_another_kind(org, network):
     tracker = TrafficSourceFactory(organization=org, name="Tracker", kind=TrafficSource.Kind.TRACKER)
     load(network, [row(2, MAY_1, "alpha", spend="40.00")])  # a network export without clicks
