@@ -558,11 +558,12 @@ def reconciliation(organization: Organization, params: Params) -> dict:
     result = reconciliation_list(organization=organization, date_from=params.date_from, date_to=params.date_to)
     flagged = [row for row in result.rows if row.flagged]
     precision = currency_precision(result.currency)
-    # A column for each kind that reports spend in the period: a column of dashes says nothing.
+    shown = flagged[:RECONCILIATION_SHOWN]
+    # A column for each kind that has an amount in the rows shown: a column of dashes says nothing.
     kinds = [
         (kind.value, kind.label)
         for kind in (TrafficSource.Kind.AD_NETWORK, TrafficSource.Kind.ATTRIBUTION, TrafficSource.Kind.TRACKER)
-        if any(row.amounts[kind.value] is not None for row in result.rows)
+        if any(row.amounts[kind.value] is not None for row in shown)
     ]
     rows = [
         {
@@ -575,7 +576,7 @@ def reconciliation(organization: Organization, params: Params) -> dict:
             "difference": format_number(row.difference, precision) if row.difference is not None else NO_VALUE,
             "share": format_number(row.share * 100, 1) if row.share is not None else NO_VALUE,
         }
-        for row in flagged[:RECONCILIATION_SHOWN]
+        for row in shown
     ]
     return {
         "kinds": [label for _code, label in kinds],

@@ -12,9 +12,11 @@ import random
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.db.models import Max
+
 from apps.ledger.selectors import accounts_for
 
-from .models import AffiliateProgram, Campaign, ImportJob, Offer, Payout, TrafficSource
+from .models import AffiliateProgram, Campaign, ImportJob, MetricFact, Offer, Payout, TrafficSource
 from .services import (
     import_job_create,
     import_job_run,
@@ -102,6 +104,7 @@ def tracker_file(last_day: date, days: int = DAYS) -> bytes:
         found[2] += spend
     off_days = {last_day - timedelta(days=4), last_day - timedelta(days=11)}
     lines = [TRACKER_HEADER]
+    total = [0, 0, 0, Decimal(0), Decimal(0)]
     for (day, campaign_id), (clicks, installs, spend) in totals.items():
         number, name, country, os, payout, conversion_rate = TRACKER_CAMPAIGNS[campaign_id]
         seen = int(clicks * generator.uniform(0.93, 0.99))
@@ -112,9 +115,14 @@ def tracker_file(last_day: date, days: int = DAYS) -> bytes:
             skew = Decimal("1.12")
         cost = (spend * skew).quantize(CENT)
         cells = [day.strftime("%d.%m.%Y"), name, str(number), country, os]
-        cells += [_ru_number(seen), _ru_number(int(seen * 0.9)), str(conversions), _ru_number(revenue)]
+        cells += [_ru_number(seen), _ru_number(int(seen * 0.9)), _ru_number(conversions), _ru_number(revenue)]
         cells += [_ru_number(cost), _ru_number(revenue - cost)]
         lines.append(";".join(cells))
+        for index, value in enumerate((seen, int(seen * 0.9), conversions, revenue, cost)):
+            total[index] += value
+    seen, unique, conversions, revenue, cost = total
+    cells = ["Итого", "", "", "", "", _ru_number(seen), _ru_number(unique), _ru_number(conversions)]
+    lines.append(";".join(cells + [_ru_number(revenue), _ru_number(cost), _ru_number(revenue - cost)]))
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -143,37 +151,44 @@ def seed(*, organization, user) -> None:
 
 def _offers(organization, user) -> None:
     program, _created = AffiliateProgram.objects.get_or_create(organization=organization, name=PROGRAM_NAME)
-    offers = {}
-    for name in dict.fromkeys(OFFERS.values()):
-        offers[name] = Offer.objects.filter(organization=organization, program=program, name=name).first()
-        if offers[name] is None:
-            offers[name] = reference_save(
-                instance=Offer(organization=organization, program=program, name=name), user=user
-            )
-    # Only campaigns without an offer: one linked by hand since stays as it was linked.
+    if Offer.objects.filter(organization=organization, program=program).exists():
+        return  # seeded before: offers renamed, deleted or unlinked since stay so
+    offers = {
+        name: reference_save(instance=Offer(organization=organization, program=program, name=name), user=user)
+        for name in dict.fromkeys(OFFERS.values())
+    }
     for campaign in Campaign.objects.filter(organization=organization, offer=None, name__in=OFFERS):
         campaign.offer = offers[OFFERS[campaign.name]]
         reference_save(instance=campaign, user=user)
 
 
 def _traffic(organization, user) -> None:
-    last_day = organization.today() - timedelta(days=1)
-    _import_once(organization, user, SOURCE_NAME, TrafficSource.Kind.AD_NETWORK, "moloco_csv", traffic_file, last_day)
-    _import_once(organization, user, TRACKER_NAME, TrafficSource.Kind.TRACKER, "keitaro", tracker_file, last_day)
+    network = _source(organization, user, SOURCE_NAME, TrafficSource.Kind.AD_NETWORK)
+    _import_once(network, user, "moloco_csv", traffic_file, organization.today() - timedelta(days=1))
+    # The tracker's month is the network's: a demo seeded before the tracker came keeps the month it has.
+    newest = MetricFact.objects.filter(organization_id=organization.pk, source=network).aggregate(
+        newest=Max("report_date")
+    )["newest"]
+    tracker = _source(organization, user, TRACKER_NAME, TrafficSource.Kind.TRACKER)
+    _import_once(tracker, user, "keitaro", tracker_file, newest or organization.today() - timedelta(days=1))
 
 
-def _import_once(organization, user, name, kind, format, make_file, last_day) -> None:
-    source, _created = traffic_source_get_or_create(organization=organization, name=name, user=user)
-    if source.kind != kind or not source.currency:
-        source.kind, source.currency = kind, source.currency or "USD"
-        source.save(update_fields=["kind", "currency"])
+def _source(organization, user, name: str, kind: str) -> TrafficSource:
+    source, created = traffic_source_get_or_create(organization=organization, name=name, kind=kind, user=user)
+    if created:
+        source.currency = "USD"
+        reference_save(instance=source, user=user)
+    return source
+
+
+def _import_once(source, user, format: str, make_file, last_day: date) -> None:
     if ImportJob.objects.filter(source=source, status=ImportJob.Status.DONE).exists():
         return  # seeded before (perhaps another month): the demo's month stays the one first imported
     job = import_job_create(
-        organization=organization,
+        organization=source.organization_id,
         source=source,
         file=io.BytesIO(make_file(last_day)),
-        file_name=f"{name.lower()}-{last_day.isoformat()}.csv",
+        file_name=f"{source.name.lower()}-{last_day.isoformat()}.csv",
         format=format,
         user=user,
     )

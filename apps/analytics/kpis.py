@@ -5,7 +5,8 @@ sums is the only form that stays right at every grouping (the CPC of a month is 
 clicks, never the mean of thirty daily CPCs). Rules:
 
 - amounts and results are Decimal, computed exactly (50 significant digits) and rounded half-even once, to
-  the KPI's places (sums of money, revenue and profit, keep their currency's places);
+  the KPI's places; the sums of money (revenue, profit) are given as they are, and a report rounds them to its
+  currency's places together with its amounts;
 - a denominator of 0 or missing gives ``None``, never 0 or infinity; a missing (NULL) sum in the numerator
   gives ``None`` too: a missing metric is not 0. ``None`` is shown as :data:`NO_VALUE` ("—").
 """
@@ -34,7 +35,7 @@ class Kpi:
     numerator: dict = field(default_factory=dict)
     denominator: str | None = None
     factor: Decimal = Decimal(1)
-    places: int | None = 2  # None: the sum as it is (amounts already have their currency's places)
+    places: int | None = 2  # None: the sum as it is (the report rounds it to its currency's places)
     unit: str = MONEY
 
     def value(self, sums: dict) -> Decimal | None:

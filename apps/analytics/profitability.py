@@ -28,7 +28,7 @@ from apps.core.selectors import FxRateUsed
 
 from .kpis import KPIS
 from .models import DailyRollup, Payout
-from .reports import Converter, SummedSourceKinds, metric_kinds, summed_source_kinds
+from .reports import Converter, Owners, SummedSourceKinds, campaign_day, summed_source_kinds
 
 PROGRAM, OFFER, CAMPAIGN = "program", "offer", "campaign"
 FIGURES = ("spend", "approved", "paid")
@@ -52,17 +52,17 @@ class ProfitabilityRow:
             setattr(self, name, amount if current is None else current + amount)
 
     def finish(self, places: int) -> None:
-        """Round the figures to the currency's places (half-even, once, after summing) and compute the KPIs."""
+        """Compute the KPIs of the exact figures (as the traffic report does), then round the figures and the
+        profit to the currency's places (half-even, once, after summing)."""
         quantum = Decimal(1).scaleb(-places)
+        if self.level != CAMPAIGN:
+            sums = {"revenue": self.approved or Decimal(0), "spend": self.spend or Decimal(0)}
+            self.profit = KPIS["profit"].value(sums).quantize(quantum, rounding=ROUND_HALF_EVEN)
+            self.roi = KPIS["roi"].value(sums)
         for name in FIGURES:
             value = getattr(self, name)
             if value is not None:
                 setattr(self, name, value.quantize(quantum, rounding=ROUND_HALF_EVEN))
-        if self.level == CAMPAIGN:
-            return
-        sums = {"revenue": self.approved or Decimal(0), "spend": self.spend or Decimal(0)}
-        self.profit = KPIS["profit"].value(sums)
-        self.roi = KPIS["roi"].value(sums)
 
 
 @dataclass
@@ -77,7 +77,7 @@ class Profitability(SummedSourceKinds):
     rates: list[FxRateUsed]
     books: dict[str, dict[str, Decimal]]  # payout currency -> {"approved": …, "paid": …} as posted
     source_kinds: list[str] = field(default_factory=list)  # the kinds of the sources whose spend is summed
-    metric_kinds: dict[str, str] = field(default_factory=dict)  # {"spend": the kind it is taken from}
+    metric_kinds: dict[str, list[str]] = field(default_factory=dict)  # {"spend": the kinds it was taken from}
 
 
 def _node(nodes: dict, key: str, level: str, label: str, parent: ProfitabilityRow | None) -> ProfitabilityRow:
@@ -133,10 +133,14 @@ def profitability_report(*, organization, date_from: dt.date, date_to: dt.date) 
     )
     spend = list(spend)
     kinds = {group["source__kind"] for group in spend}
-    # Spend of sources of several kinds is taken from one kind only (the traffic report's rule).
-    taken_from = metric_kinds({"spend": kinds})
+    # Spend that sources of several kinds report for a campaign's day is taken from one kind (the traffic
+    # report's rule).
+    owners = Owners()
     for group in spend:
-        if group["source__kind"] != taken_from["spend"]:
+        group["slot"] = campaign_day(group["report_date"], group["campaign__name"])
+        owners.saw(group["slot"], group["source__kind"], "spend")
+    for group in spend:
+        if owners.owned(group["slot"], group["source__kind"], {"spend": group["total"]})["spend"] is None:
             continue
         program = program_node(group["campaign__offer__program_id"], group["campaign__offer__program__name"])
         offer = offer_node(program, group["campaign__offer_id"], group["campaign__offer__name"])
@@ -209,5 +213,5 @@ def profitability_report(*, organization, date_from: dt.date, date_to: dt.date) 
         rates=converter.used(),
         books=dict(sorted(books.items())),
         source_kinds=summed_source_kinds(kinds),
-        metric_kinds=taken_from if spend else {},
+        metric_kinds=owners.metric_kinds(),
     )

@@ -98,8 +98,10 @@ _AD_NETWORK, _ATTRIBUTION, _TRACKER = (
 # impressions it served, the clicks and the spend it charged; an attribution platform the installs it
 # attributed; a tracker the conversions and the revenue the offers paid. Each of them also counts some of the
 # others' metrics of the same campaigns (a tracker its own clicks, an attribution platform the cost it was
-# told), so a sum over sources of several kinds takes each metric from one kind only: the first of its list
-# that has it in the report.
+# told), so where sources of several kinds report one campaign on one day, each metric of that campaign's day
+# is taken from one kind only: the first of its list that has it there. A campaign is the same in two sources
+# when it has the same name (case and surrounding spaces aside), as reconciliation pairs them; a campaign or a
+# day that only one kind reports keeps all that kind's figures.
 METRIC_OWNERS = {
     "impressions": (_AD_NETWORK, _ATTRIBUTION, _TRACKER),
     "clicks": (_AD_NETWORK, _ATTRIBUTION, _TRACKER),
@@ -124,25 +126,62 @@ _TAKEN_FROM = {
 }
 
 
-def metric_kinds(present: dict[str, set[str]]) -> dict[str, str]:
-    """The kind of source each metric is taken from, given the kinds that have it (``present``: metric ->
-    kinds with a value of it in the report): the first of its owners that has it. A metric no kind has is
-    left out."""
-    return {
-        metric: next(kind for kind in owners if kind in present[metric])
-        for metric, owners in METRIC_OWNERS.items()
-        if present.get(metric)
-    }
+def campaign_day(day: dt.date, campaign_name: str | None) -> tuple[dt.date, str]:
+    """The slot inside which each metric is taken from one kind: a campaign (by its name) on a report date."""
+    return day, (campaign_name or "").strip().casefold()
+
+
+class Owners:
+    """Which kind of source each metric of each campaign's day is taken from (:data:`METRIC_OWNERS`), learnt
+    from every (slot, kind, metric) that has a value, and which kinds each metric was taken from overall."""
+
+    def __init__(self) -> None:
+        self._present: dict[tuple, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        self._owner: dict[tuple, dict[str, str | None]] = {}
+        self.used: dict[str, set[str]] = defaultdict(set)
+
+    def saw(self, slot: tuple, kind: str, metric: str) -> None:
+        self._present[slot][metric].add(kind)
+
+    def owner(self, slot: tuple, metric: str) -> str | None:
+        owners = self._owner.get(slot)
+        if owners is None:
+            present = self._present.get(slot, {})
+            owners = self._owner[slot] = {
+                name: next((kind for kind in METRIC_OWNERS[name] if kind in present.get(name, ())), None)
+                for name in METRIC_OWNERS
+            }
+        return owners[metric]
+
+    def owned(self, slot: tuple, kind: str, values: dict) -> dict:
+        """``values`` (metric -> sum of one group of ``kind``) with the metrics this kind does not own here
+        made None; the kinds that gave a value are remembered in :attr:`used`."""
+        found = {}
+        for name, value in values.items():
+            if value is not None and self.owner(slot, name) == kind:
+                found[name] = value
+                self.used[name].add(kind)
+            else:
+                found[name] = None
+        return found
+
+    def metric_kinds(self) -> dict[str, list[str]]:
+        """metric -> the kinds it was taken from, the first-hand one first."""
+        return {
+            name: [kind for kind in owners if kind in self.used[name]]
+            for name, owners in METRIC_OWNERS.items()
+            if self.used.get(name)
+        }
 
 
 class SummedSourceKinds:
     """What a report that adds up traffic sources says about their kinds (``source_kinds`` and
-    ``metric_kinds``, set by the report): where sources of several kinds are summed, each metric is taken from
-    one kind only (:data:`METRIC_OWNERS`), so that a click counted by the ad network and again by the tracker
-    is counted once."""
+    ``metric_kinds``, set by the report): where sources of several kinds report a campaign's day, each metric
+    of it is taken from one kind only (:data:`METRIC_OWNERS`), so that a click counted by the ad network and
+    again by the tracker is counted once."""
 
     source_kinds: list[str]
-    metric_kinds: dict[str, str]
+    metric_kinds: dict[str, list[str]]
 
     @property
     def mixed_source_kinds(self) -> bool:
@@ -154,19 +193,20 @@ class SummedSourceKinds:
         if not self.mixed_source_kinds:
             return ""
         labels = ", ".join(str(TrafficSource.Kind(kind).label).lower() for kind in self.source_kinds)
+        first = {metric: kinds[0] for metric, kinds in self.metric_kinds.items() if kinds}
         taken = "; ".join(
             str(_TAKEN_FROM[kind]).format(
                 metrics=get_text_list(
-                    [str(noun) for metric, noun in _METRIC_NOUNS.items() if self.metric_kinds.get(metric) == kind],
-                    _("and"),
+                    [str(noun) for metric, noun in _METRIC_NOUNS.items() if first.get(metric) == kind], _("and")
                 )
             )
-            for kind in self.source_kinds
-            if kind in self.metric_kinds.values()
+            for kind in TrafficSource.Kind.values
+            if kind in first.values()
         )
         return _(
-            "The report adds up sources of different kinds ({kinds}). So that nothing is counted twice, each "
-            "figure comes from one kind of source: {taken}."
+            "The report adds up sources of different kinds ({kinds}). So that nothing is counted twice, each figure "
+            "of a campaign's day comes from one kind of source: {taken}; from another kind where that one has none "
+            "for the campaign and the day."
         ).format(kinds=labels, taken=taken)
 
 
@@ -201,7 +241,7 @@ class TrafficReport(SummedSourceKinds):
     rates: list[FxRateUsed]
     without_currency: int  # groups whose amounts name no currency: left out of the amounts
     source_kinds: list[str] = field(default_factory=list)  # the kinds of the sources whose data is summed
-    metric_kinds: dict[str, str] = field(default_factory=dict)  # metric -> the kind it is taken from
+    metric_kinds: dict[str, list[str]] = field(default_factory=dict)  # metric -> the kinds it was taken from
 
     @property
     def mixed_time_zones(self) -> bool:
@@ -252,7 +292,7 @@ class Converter:
         if used is None:
             return amount
         with localcontext() as context:
-            context.prec = 60  # NUMERIC(28, 8) times a rate of 12 places, and their sums: never rounded here
+            context.prec = 60  # NUMERIC(28, 8) times a rate of 12 places: exact (their sums keep 28 digits)
             return amount * used.rate
 
     def round(self, amount: Decimal | None) -> Decimal | None:
@@ -309,17 +349,17 @@ def traffic_report(
         model.objects.filter(
             organization_id=organization.pk, report_date__gte=date_from, report_date__lte=date_to, **filters.lookups()
         )
-        .values(*group_fields, *names, "report_date", "currency", "time_zone", "source__kind")
+        .values(*group_fields, *names, "report_date", "currency", "time_zone", "source__kind", "campaign__name")
         .annotate(**{f"sum_{name}": Sum(name) for name in SUMS})
         .order_by()
     )
     groups = list(queryset)
-    present: dict[str, set[str]] = {name: set() for name in SUMS}
+    owners = Owners()
     for group in groups:
+        group["slot"] = campaign_day(group["report_date"], group["campaign__name"])
         for name in SUMS:
             if group[f"sum_{name}"] is not None:
-                present[name].add(group["source__kind"])
-    taken_from = metric_kinds(present)
+                owners.saw(group["slot"], group["source__kind"], name)
     converter = Converter(organization, currency)
     # A row by source shows that source's own figures beside the others' (comparing them is the point of the
     # grouping); every other row, and the totals always, take each metric from the kind that owns it.
@@ -331,10 +371,11 @@ def traffic_report(
     for group in groups:
         kind = group["source__kind"]
         kinds.add(kind)
-        owned = {name: group[f"sum_{name}"] if taken_from.get(name) == kind else None for name in SUMS}
-        shown = {name: group[f"sum_{name}"] for name in SUMS} if own_figures else owned
+        values = {name: group[f"sum_{name}"] for name in SUMS}
+        owned = owners.owned(group["slot"], kind, values)
+        shown = values if own_figures else owned
         if all(value is None for value in shown.values()):
-            continue  # what this source counts is taken from sources of another kind
+            continue  # what this source counts of this campaign's day is taken from sources of another kind
         day = group["report_date"]
         if group_by in TIME_GROUPINGS:
             key, label = _period(group_by, day)
@@ -386,7 +427,7 @@ def traffic_report(
         rates=converter.used(),
         without_currency=without_currency,
         source_kinds=summed_source_kinds(kinds),
-        metric_kinds=taken_from,
+        metric_kinds=owners.metric_kinds(),
     )
 
 

@@ -10,9 +10,9 @@ import pytest
 from django.db.models import Max
 from django.utils import timezone
 
-from apps.analytics.models import ImportJob, MetricFact, Payout
+from apps.analytics.models import Campaign, ImportJob, MetricFact, Offer, Payout, TrafficSource
 from apps.analytics.reports import reconciliation_list, traffic_report
-from apps.core.models import Organization
+from apps.core.models import AuditLog, Organization
 from apps.core.operations.demo import seed_demo
 from apps.ledger.models import Transaction
 from apps.ledger.selectors import books_verify
@@ -46,9 +46,9 @@ def test_the_demo_tracker_brings_conversions_revenue_and_a_reconciliation_to_the
     reconciliation = reconciliation_list(organization=demo, date_from=first_day, date_to=last_day)
 
     assert (tracker.status, tracker.format, tracker.source.kind) == (ImportJob.Status.DONE, "keitaro", "tracker")
-    assert tracker.rows_inserted == 30 * 4  # a day of each campaign
-    assert report.metric_kinds["spend"] == report.metric_kinds["clicks"] == "ad_network"
-    assert report.metric_kinds["revenue"] == report.metric_kinds["conversions"] == "tracker"
+    assert (tracker.rows_inserted, tracker.error_count) == (30 * 4, 0)  # a day of each campaign; the total skipped
+    assert report.metric_kinds["spend"] == report.metric_kinds["clicks"] == ["ad_network"]
+    assert report.metric_kinds["revenue"] == report.metric_kinds["conversions"] == ["tracker"]
     assert all(report.total_kpis[code] is not None for code in ("profit", "roi", "cpa", "epc"))
     by_offer = traffic_report(organization=demo, date_from=first_day, date_to=last_day, group_by="offer")
     # Each offer's campaigns in both sources: the network's spend and the tracker's revenue meet on its row.
@@ -71,17 +71,41 @@ def test_the_demo_payouts_are_in_the_books(demo):
 
 
 def test_seeding_the_demo_again_even_a_month_later_adds_no_traffic_or_postings(demo, monkeypatch):
-    before = (
-        ImportJob.objects.count(),
-        MetricFact.objects.count(),
-        Payout.objects.count(),
-        Transaction.objects.count(),
-    )
+    before = _seeded()
     later = timezone.now() + timedelta(days=45)
 
     seed_demo()
     monkeypatch.setattr(timezone, "now", lambda: later)
     seed_demo()
 
-    after = (ImportJob.objects.count(), MetricFact.objects.count(), Payout.objects.count(), Transaction.objects.count())
-    assert after == before
+    assert _seeded() == before
+
+
+def _seeded() -> tuple:
+    return (
+        ImportJob.objects.count(),
+        MetricFact.objects.count(),
+        Payout.objects.count(),
+        Transaction.objects.count(),
+        TrafficSource.objects.count(),
+        Offer.objects.count(),
+        sorted(Campaign.objects.values_list("pk", "offer_id")),
+        AuditLog.objects.count(),
+    )
+
+
+def test_a_demo_seeded_before_the_tracker_gets_the_tracker_for_its_own_month(monkeypatch):
+    seed_demo()
+    demo = Organization.objects.get(slug="demo")
+    MetricFact.objects.filter(organization=demo, source__name="Keitaro").delete()  # as before the tracker came
+    ImportJob.objects.filter(organization=demo, source__name="Keitaro").delete()
+    network_days = set(MetricFact.objects.filter(organization=demo).values_list("report_date", flat=True))
+    later = timezone.now() + timedelta(days=45)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+
+    seed_demo()
+
+    tracker_days = set(
+        MetricFact.objects.filter(organization=demo, source__name="Keitaro").values_list("report_date", flat=True)
+    )
+    assert tracker_days == network_days

@@ -177,11 +177,12 @@ def test_spend_of_sources_of_different_kinds_is_taken_from_the_ad_network_and_sa
 
     assert (after["source_kinds"], after["mixed_source_kinds"]) == (["ad_network", "tracker"], True)
     assert after["totals"]["spend"] == "177.15"  # the ad network's: the tracker's 99.00 is its view of the same
-    assert after["metric_kinds"] == {"spend": "ad_network"}
+    assert after["metric_kinds"] == {"spend": ["ad_network"]}
     notes = [line[0] for line in lines if line]
     assert (
         "The report adds up sources of different kinds (ad network, tracker). So that nothing is counted twice, "
-        "each figure comes from one kind of source: spend from the ad networks." in notes
+        "each figure of a campaign's day comes from one kind of source: spend from the ad networks; from another "
+        "kind where that one has none for the campaign and the day." in notes
     )
 
 

@@ -154,15 +154,55 @@ def test_sources_of_several_kinds_give_each_metric_from_the_kind_that_counts_it_
         "spend": Decimal("40.00"), "revenue": Decimal("90.00"),
     }  # fmt: skip
     assert report.metric_kinds == {
-        "impressions": "ad_network", "clicks": "ad_network", "spend": "ad_network", "installs": "ad_network",
-        "conversions": "tracker", "revenue": "tracker",
+        "impressions": ["ad_network"], "clicks": ["ad_network"], "spend": ["ad_network"], "installs": ["ad_network"],
+        "conversions": ["tracker"], "revenue": ["tracker"],
     }  # fmt: skip
     assert report.total_kpis["profit"] == Decimal("50.00")  # the tracker's revenue less the network's spend
     assert report.source_kinds_warning == (
         "The report adds up sources of different kinds (ad network, tracker). So that nothing is counted twice, "
-        "each figure comes from one kind of source: spend, impressions, clicks and installs from the ad "
-        "networks; conversions and revenue from the trackers."
+        "each figure of a campaign's day comes from one kind of source: spend, impressions, clicks and installs "
+        "from the ad networks; conversions and revenue from the trackers; from another kind where that one has "
+        "none for the campaign and the day."
     )
+
+
+def test_a_campaign_or_a_day_only_one_kind_reports_keeps_all_its_figures(org, network):
+    tracker = TrafficSourceFactory(organization=org, name="Tracker", kind=TrafficSource.Kind.TRACKER)
+    load(network, [row(2, MAY_1, "alpha", spend="40.00", clicks=100)])  # the network has not sent May 2 yet
+    load(
+        tracker,
+        [
+            row(2, MAY_1, "alpha", spend="38.00", revenue="90.00", clicks=97),
+            row(3, MAY_2, "alpha", spend="41.00", revenue="95.00", clicks=99),
+            row(4, MAY_1, "organic", spend="25.00", revenue="30.00", clicks=50),  # a campaign the network never ran
+        ],
+    )
+
+    both_days = traffic_report(organization=org, date_from=MAY_1, date_to=MAY_2, group_by="day")
+    may_2 = traffic_report(organization=org, date_from=MAY_2, date_to=MAY_2, group_by="day")
+
+    assert [(r.key, r.sums["clicks"], r.sums["spend"], r.sums["revenue"]) for r in both_days.rows] == [
+        ("2026-05-01", 150, Decimal("65.00"), Decimal("120.00")),  # alpha's network figures, organic's tracker's
+        ("2026-05-02", 99, Decimal("41.00"), Decimal("95.00")),
+    ]
+    assert both_days.rows[1].sums == may_2.rows[0].sums  # a longer period changes no day's figures
+    assert both_days.metric_kinds["clicks"] == ["ad_network", "tracker"]
+
+
+def test_a_tracker_in_another_time_zone_is_matched_by_the_date_its_rows_carry(org, network):
+    tracker = TrafficSourceFactory(organization=org, name="Tracker", kind=TrafficSource.Kind.TRACKER)
+    load(network, [row(2, MAY_1, "alpha", spend="40.00", clicks=100)])
+    load(tracker, [row(2, MAY_1, "alpha", spend="38.00", revenue="90.00", clicks=97)], time_zone="Europe/Moscow")
+
+    report = traffic_report(organization=org, date_from=MAY_1, date_to=MAY_1, group_by="day")
+
+    # The days are listed apart by time zone; the clicks and the spend are the network's, the revenue the
+    # tracker's, so each row has half the figures and the profit is in the totals only.
+    assert [(r.time_zone, r.sums["clicks"], r.sums["spend"], r.sums["revenue"]) for r in report.rows] == [
+        ("Europe/Moscow", None, None, Decimal("90.00")),
+        ("UTC", 100, Decimal("40.00"), None),
+    ]
+    assert report.total_kpis["profit"] == Decimal("50.00")
 
 
 def test_by_source_each_row_shows_its_own_figures_and_the_totals_still_count_once(org, network):
@@ -191,7 +231,7 @@ def test_a_metric_the_owning_kind_does_not_report_is_taken_from_another_kind(org
     report = traffic_report(organization=org, date_from=MAY_1, date_to=MAY_1, group_by="campaign")
 
     assert (report.totals["clicks"], report.totals["spend"]) == (97, Decimal("40.00"))
-    assert report.metric_kinds["clicks"] == "tracker"
+    assert report.metric_kinds["clicks"] == ["tracker"]
     # Each source's own campaign: the network's carries the spend, the tracker's the clicks.
     assert [(r.sums["spend"], r.sums["clicks"]) for r in report.rows] == [(Decimal("40.00"), None), (None, 97)]
 

@@ -75,7 +75,7 @@ def test_the_traffic_report_answers_decimal_strings_and_null_kpis(api):
     assert data["mixed_time_zones"] is False
     assert data["source_kinds"] == ["ad_network"]
     assert data["mixed_source_kinds"] is False
-    assert data["metric_kinds"] == {"clicks": "ad_network", "spend": "ad_network"}
+    assert data["metric_kinds"] == {"clicks": ["ad_network"], "spend": ["ad_network"]}
 
 
 def test_group_by_and_filters(api):
@@ -89,17 +89,18 @@ def test_group_by_and_filters(api):
 
 def test_sources_of_different_kinds_are_summed_metric_by_metric_in_the_answer_and_the_download(api, org):
     tracker = TrafficSourceFactory(organization=org, name="Tracker", kind=TrafficSource.Kind.TRACKER)
-    load(tracker, [row(2, MAY_1, "Brand", "3.00", clicks=4)])
+    load(tracker, [row(2, MAY_2, "Brand", "3.00", clicks=4)])  # the network counted 0 clicks for 5.00 that day
 
     data = api.get(f"{BASE}traffic/", {**PERIOD, "group_by": "day"}).json()
     text = api.get(f"{BASE}traffic/", {**PERIOD, "group_by": "day", "format": "csv"}).content.decode("utf-8-sig")
 
     assert (data["source_kinds"], data["mixed_source_kinds"]) == (["ad_network", "tracker"], True)
-    assert data["metric_kinds"] == {"clicks": "ad_network", "spend": "ad_network"}
-    assert data["totals"]["clicks"] == 4  # the network's: the tracker counted the same clicks
+    assert data["metric_kinds"] == {"clicks": ["ad_network"], "spend": ["ad_network"]}
+    assert (data["totals"]["clicks"], data["totals"]["spend"]) == (4, "15.00")  # the network's figures alone
     assert (
         "The report adds up sources of different kinds (ad network, tracker). So that nothing is counted twice, "
-        "each figure comes from one kind of source: spend and clicks from the ad networks." in text
+        "each figure of a campaign's day comes from one kind of source: spend and clicks from the ad networks; "
+        "from another kind where that one has none for the campaign and the day." in text
     )
 
 

@@ -109,15 +109,17 @@ class SourceKindsSerializer(serializers.Serializer):
     mixed_source_kinds = serializers.BooleanField(
         help_text=gettext_lazy(
             "True: sources of different kinds are summed. An ad network and a tracker both count the clicks (and "
-            "often the spend) of one campaign, so each metric is then taken from one kind only (metric_kinds)."
+            "often the spend) of one campaign, so each metric of a campaign's day is then taken from one kind only "
+            "(metric_kinds); the rows of a report by source show each source's own figures."
         )
     )
     metric_kinds = serializers.DictField(
-        child=serializers.ChoiceField(choices=TrafficSource.Kind.choices),
+        child=serializers.ListField(child=serializers.ChoiceField(choices=TrafficSource.Kind.choices)),
         help_text=gettext_lazy(
-            "The kind of source each metric is taken from: spend, impressions and clicks from the ad networks, "
-            "installs from the attribution platforms, conversions and revenue from the trackers; from another "
-            "kind when the report has none of that one."
+            "The kinds of source each metric was taken from, the first-hand one first. Of each campaign's day, "
+            "spend, impressions and clicks are taken from the ad networks, installs from the attribution "
+            "platforms, conversions and revenue from the trackers; from another kind where that one has no "
+            "figure for the campaign and the day."
         ),
     )
 
