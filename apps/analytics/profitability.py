@@ -138,7 +138,7 @@ def profitability_report(*, organization, date_from: dt.date, date_to: dt.date) 
     owners = Owners()
     for group in spend:
         group["slot"] = campaign_day(group["report_date"], group["campaign__name"])
-        owners.saw(group["slot"], group["source__kind"], "spend")
+        owners.saw(group["slot"], group["source__kind"], {"spend": group["total"]})
     for group in spend:
         if owners.owned(group["slot"], group["source__kind"], {"spend": group["total"]})["spend"] is None:
             continue

@@ -315,9 +315,9 @@ def test_the_dashboard_runs_the_same_queries_however_much_traffic(client, traffi
         assert client.get(url).status_code == 200
 
     # The request's session, user and memberships (4), the organization (1), the filters' choices (3),
-    # freshness (2), the report, its chart by day and the reconciliation (6: each reads its currency), the
-    # organization switch and the upload button (2): whatever the rows.
-    assert len(many) == len(few) == 18, "\n".join(query["sql"][:150] for query in few.captured_queries)
+    # freshness (2), the report and its chart by day (6: each reads its currency, the kinds of its sources and
+    # its sums), the reconciliation (2), the organization switch and the upload button (2): whatever the rows.
+    assert len(many) == len(few) == 20, "\n".join(query["sql"][:150] for query in few.captured_queries)
 
 
 # --- drill-down: campaign → rows → import -----------------------------------------------------------------

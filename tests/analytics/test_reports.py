@@ -288,6 +288,6 @@ def test_the_number_of_queries_does_not_grow_with_rows(org, rates, network):
 
     with CaptureQueriesContext(connection) as queries:
         report = traffic_report(organization=org, date_from=MAY_1, date_to=MAY_2, group_by="campaign")
-    # the currency, the sums, one rate per currency and day
-    assert len(queries) == 4
+    # the currency, the kinds of the sources, the sums, one rate per currency and day
+    assert len(queries) == 5
     assert len(report.rows) == 7
