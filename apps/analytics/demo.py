@@ -2,8 +2,8 @@
 ``apps.core.operations.demo``): a month of a Moloco campaign set and the same month as the Keitaro tracker saw
 it (conversions and revenue), each written as a real export and imported through the same pipeline as an
 upload; the campaigns of both linked to the affiliate program's offers; and affiliate payouts in the books
-(paid, approved, pending). Running it again adds nothing: the same file is the same import, an offer is found
-by its name, and the payouts by their program."""
+(paid, approved, pending). Running it again adds nothing: a source's month is imported once, the offers are
+made once, and the payouts are found by their program."""
 
 from __future__ import annotations
 
@@ -144,33 +144,41 @@ OFFERS = {
 
 
 def seed(*, organization, user) -> None:
-    _traffic(organization, user)
-    _offers(organization, user)
+    imported = _traffic(organization, user)
+    _offers(organization, user, imported)
     _payouts(organization, user)
 
 
-def _offers(organization, user) -> None:
+def _offers(organization, user, sources: list[TrafficSource]) -> None:
+    """The program's offers (made once: renamed or deleted since, they stay so), and the campaigns of the
+    sources imported in this run linked to them (a campaign linked or unlinked by hand since stays so)."""
     program, _created = AffiliateProgram.objects.get_or_create(organization=organization, name=PROGRAM_NAME)
-    if Offer.objects.filter(organization=organization, program=program).exists():
-        return  # seeded before: offers renamed, deleted or unlinked since stay so
-    offers = {
-        name: reference_save(instance=Offer(organization=organization, program=program, name=name), user=user)
-        for name in dict.fromkeys(OFFERS.values())
-    }
-    for campaign in Campaign.objects.filter(organization=organization, offer=None, name__in=OFFERS):
-        campaign.offer = offers[OFFERS[campaign.name]]
-        reference_save(instance=campaign, user=user)
+    offers = {offer.name: offer for offer in Offer.objects.filter(organization=organization, program=program)}
+    if not offers:
+        offers = {
+            name: reference_save(instance=Offer(organization=organization, program=program, name=name), user=user)
+            for name in dict.fromkeys(OFFERS.values())
+        }
+    for campaign in Campaign.objects.filter(source__in=sources, offer=None, name__in=OFFERS):
+        offer = offers.get(OFFERS[campaign.name])
+        if offer is not None:
+            campaign.offer = offer
+            reference_save(instance=campaign, user=user)
 
 
-def _traffic(organization, user) -> None:
+def _traffic(organization, user) -> list[TrafficSource]:
+    """The network's month and the tracker's; returns the sources imported in this run."""
     network = _source(organization, user, SOURCE_NAME, TrafficSource.Kind.AD_NETWORK)
-    _import_once(network, user, "moloco_csv", traffic_file, organization.today() - timedelta(days=1))
+    yesterday = organization.today() - timedelta(days=1)
+    imported = [network] if _import_once(network, user, "moloco_csv", traffic_file, yesterday) else []
     # The tracker's month is the network's: a demo seeded before the tracker came keeps the month it has.
     newest = MetricFact.objects.filter(organization_id=organization.pk, source=network).aggregate(
         newest=Max("report_date")
     )["newest"]
     tracker = _source(organization, user, TRACKER_NAME, TrafficSource.Kind.TRACKER)
-    _import_once(tracker, user, "keitaro", tracker_file, newest or organization.today() - timedelta(days=1))
+    if _import_once(tracker, user, "keitaro", tracker_file, newest or yesterday):
+        imported.append(tracker)
+    return imported
 
 
 def _source(organization, user, name: str, kind: str) -> TrafficSource:
@@ -181,9 +189,11 @@ def _source(organization, user, name: str, kind: str) -> TrafficSource:
     return source
 
 
-def _import_once(source, user, format: str, make_file, last_day: date) -> None:
+def _import_once(source, user, format: str, make_file, last_day: date) -> bool:
+    """Import the source's month unless it was seeded before (perhaps another month: the demo's month stays the
+    one first imported); True when it was imported now."""
     if ImportJob.objects.filter(source=source, status=ImportJob.Status.DONE).exists():
-        return  # seeded before (perhaps another month): the demo's month stays the one first imported
+        return False
     job = import_job_create(
         organization=source.organization_id,
         source=source,
@@ -193,7 +203,8 @@ def _import_once(source, user, format: str, make_file, last_day: date) -> None:
         user=user,
     )
     if not job.is_finished:
-        import_job_run(job=job.pk)
+        job = import_job_run(job=job.pk)
+    return job.status == ImportJob.Status.DONE
 
 
 def _payouts(organization, user) -> None:

@@ -2,8 +2,9 @@
 offer and campaign, in the organization's reporting currency.
 
 - **Spend** comes from the daily rollup (the sources' spend on their report dates), each day converted at
-  that day's rate, as in the traffic report; where sources of several kinds report spend, it is taken from one
-  kind only (the ad networks', ``reports.METRIC_OWNERS``), and the report says so.
+  that day's rate, as in the traffic report; where sources of several kinds report a campaign's day, its spend
+  is taken from one kind only (the ad network's, else the next kind that has it: ``reports.METRIC_OWNERS``),
+  and the report says so.
 - **Approved** and **paid** come from the books, not from the payout rows' status: a payout counts as
   approved on the date of its approval posting (and counts back out on the date its reversal was posted),
   as paid on the date of its payment posting. So for any period the approved amounts are exactly the
@@ -115,7 +116,6 @@ def profitability_report(*, organization, date_from: dt.date, date_to: dt.date) 
         DailyRollup.objects.filter(
             organization_id=organization.pk, report_date__gte=date_from, report_date__lte=date_to
         )
-        .exclude(currency="")
         .values(
             "campaign_id",
             "campaign__name",
@@ -142,6 +142,8 @@ def profitability_report(*, organization, date_from: dt.date, date_to: dt.date) 
     for group in spend:
         if owners.owned(group["slot"], group["source__kind"], {"spend": group["total"]})["spend"] is None:
             continue
+        if not group["currency"]:
+            continue  # an amount in no currency is left out, as the traffic report leaves it out
         program = program_node(group["campaign__offer__program_id"], group["campaign__offer__program__name"])
         offer = offer_node(program, group["campaign__offer_id"], group["campaign__offer__name"])
         campaign = _node(

@@ -19,7 +19,7 @@ from decimal import Context, Decimal
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.db.models import Max, Sum
+from django.db.models import Count, Max, Sum
 from django.utils import timezone
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
@@ -75,6 +75,12 @@ class ReportFilters:
     program: int | None = None
     country: str = ""
     os: str = ""
+
+    @property
+    def cuts_campaigns_days(self) -> bool:
+        """True when the filters keep a part of some campaigns' days (their campaign, offer, program, country or
+        OS), not whole days of every campaign (the source filter keeps whole sources)."""
+        return any((self.campaign, self.offer, self.program, self.country, self.os))
 
     def lookups(self) -> dict:
         found = {
@@ -149,6 +155,10 @@ class Owners:
             if value is not None:
                 present[name].add(kind)
 
+    def kinds(self, slot: tuple) -> set[str]:
+        """The kinds of source that report the campaign's day ``slot``."""
+        return self._kinds.get(slot, set())
+
     def owner(self, slot: tuple, metric: str) -> str | None:
         owners = self._owner.get(slot)
         if owners is None:
@@ -211,9 +221,9 @@ class SummedSourceKinds:
             if kind in first.values()
         )
         return _(
-            "The report adds up sources of different kinds ({kinds}). So that nothing is counted twice, each figure "
-            "of a campaign's day comes from one kind of source: {taken}; from another kind where that one has none "
-            "for the campaign and the day."
+            "The report adds up sources of different kinds ({kinds}). So that nothing is counted twice, each metric "
+            "of a campaign's day is taken from one kind of source: {taken}. Where that kind has no value for the "
+            "campaign's day, it is taken from another kind."
         ).format(kinds=labels, taken=taken)
 
 
@@ -258,7 +268,7 @@ class TrafficReport(SummedSourceKinds):
     def source_kinds_warning(self) -> str:
         warning = super().source_kinds_warning
         if warning and self.group_by == "source":
-            return " ".join((warning, _("The rows by source show each source's own figures; the totals do not.")))
+            return " ".join((warning, _("The rows by source show each source's own values; the totals do not.")))
         return warning
 
 
@@ -374,7 +384,23 @@ def traffic_report(
     for group in groups:
         group["slot"] = campaign_day(group["report_date"], group.get("campaign__name"))
         group["values"] = {name: group[f"sum_{name}"] for name in SUMS}
-        owners.saw(group["slot"], group["source__kind"], group["values"])
+    if slot_fields and filters.cuts_campaigns_days:
+        # Which kind owns a metric of a campaign's day is decided by the whole day, not by the part of it a
+        # filter keeps: a report of one country, offer or campaign shows that part of the figures the report
+        # of everything shows.
+        for day in (
+            DailyRollup.objects.filter(
+                organization_id=organization.pk, report_date__gte=date_from, report_date__lte=date_to
+            )
+            .values("report_date", "campaign__name", "source__kind")
+            .annotate(**{f"sum_{name}": Count(name) for name in SUMS})
+            .order_by()
+        ):
+            values = {name: day[f"sum_{name}"] or None for name in SUMS}
+            owners.saw(campaign_day(day["report_date"], day["campaign__name"]), day["source__kind"], values)
+    else:
+        for group in groups:
+            owners.saw(group["slot"], group["source__kind"], group["values"])
     converter = Converter(organization, currency)
     # A row by source shows that source's own figures beside the others' (comparing them is the point of the
     # grouping); every other row, and the totals always, take each metric from the kind that owns it.
@@ -385,7 +411,7 @@ def traffic_report(
     kinds: set[str] = set()
     for group in groups:
         kind = group["source__kind"]
-        kinds.add(kind)
+        kinds.update(owners.kinds(group["slot"]))
         values = group["values"]
         owned = owners.owned(group["slot"], kind, values)
         shown = values if own_figures else owned

@@ -109,3 +109,6 @@ def test_a_demo_seeded_before_the_tracker_gets_the_tracker_for_its_own_month(mon
         MetricFact.objects.filter(organization=demo, source__name="Keitaro").values_list("report_date", flat=True)
     )
     assert tracker_days == network_days
+    tracker_campaigns = Campaign.objects.filter(organization=demo, source__name="Keitaro")
+    assert tracker_campaigns.count() == 4
+    assert not tracker_campaigns.filter(offer=None).exists()  # linked to the offers the network's have

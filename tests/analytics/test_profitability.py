@@ -181,8 +181,8 @@ def test_spend_of_sources_of_different_kinds_is_taken_from_the_ad_network_and_sa
     notes = [line[0] for line in lines if line]
     assert (
         "The report adds up sources of different kinds (ad network, tracker). So that nothing is counted twice, "
-        "each figure of a campaign's day comes from one kind of source: spend from the ad networks; from another "
-        "kind where that one has none for the campaign and the day." in notes
+        "each metric of a campaign's day is taken from one kind of source: spend from the ad networks. Where that "
+        "kind has no value for the campaign's day, it is taken from another kind." in notes
     )
 
 

@@ -160,9 +160,9 @@ def test_sources_of_several_kinds_give_each_metric_from_the_kind_that_counts_it_
     assert report.total_kpis["profit"] == Decimal("50.00")  # the tracker's revenue less the network's spend
     assert report.source_kinds_warning == (
         "The report adds up sources of different kinds (ad network, tracker). So that nothing is counted twice, "
-        "each figure of a campaign's day comes from one kind of source: spend, impressions, clicks and installs "
-        "from the ad networks; conversions and revenue from the trackers; from another kind where that one has "
-        "none for the campaign and the day."
+        "each metric of a campaign's day is taken from one kind of source: spend, impressions, clicks and installs "
+        "from the ad networks; conversions and revenue from the trackers. Where that kind has no value for the "
+        "campaign's day, it is taken from another kind."
     )
 
 
@@ -187,6 +187,26 @@ def test_a_campaign_or_a_day_only_one_kind_reports_keeps_all_its_figures(org, ne
     ]
     assert both_days.rows[1].sums == may_2.rows[0].sums  # a longer period changes no day's figures
     assert both_days.metric_kinds["clicks"] == ["ad_network", "tracker"]
+
+
+def test_a_filter_keeps_its_part_of_the_figures_and_never_changes_which_kind_owns_them(org, network):
+    tracker = TrafficSourceFactory(organization=org, name="Tracker", kind=TrafficSource.Kind.TRACKER)
+    load(network, [row(2, MAY_1, "alpha", country="", spend="40.00", clicks=100)])  # a network without countries
+    load(tracker, [row(2, MAY_1, "alpha", country="US", spend="38.00", revenue="90.00", clicks=97)])
+
+    by_country = traffic_report(organization=org, date_from=MAY_1, date_to=MAY_1, group_by="country")
+    us_only = traffic_report(
+        organization=org, date_from=MAY_1, date_to=MAY_1, group_by="country", filters=ReportFilters(country="US")
+    )
+
+    us_row = next(r for r in by_country.rows if r.key == "US")
+    assert us_row.sums == us_only.rows[0].sums
+    assert (us_only.totals["clicks"], us_only.totals["spend"], us_only.totals["revenue"]) == (
+        None,
+        None,
+        Decimal("90.00"),
+    )
+    assert us_only.source_kinds == ["ad_network", "tracker"]  # the note says why the tracker's clicks are not here
 
 
 def test_a_tracker_in_another_time_zone_is_matched_by_the_date_its_rows_carry(org, network):
@@ -220,7 +240,7 @@ def test_by_source_each_row_shows_its_own_figures_and_the_totals_still_count_onc
     assert (report.totals["clicks"], report.totals["spend"], report.totals["revenue"]) == (
         100, Decimal("40.00"), Decimal("90.00"),
     )  # fmt: skip
-    assert report.source_kinds_warning.endswith("The rows by source show each source's own figures; the totals do not.")
+    assert report.source_kinds_warning.endswith("The rows by source show each source's own values; the totals do not.")
 
 
 def test_a_metric_the_owning_kind_does_not_report_is_taken_from_another_kind(org, network):

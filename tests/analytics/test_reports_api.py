@@ -99,8 +99,8 @@ def test_sources_of_different_kinds_are_summed_metric_by_metric_in_the_answer_an
     assert (data["totals"]["clicks"], data["totals"]["spend"]) == (4, "15.00")  # the network's figures alone
     assert (
         "The report adds up sources of different kinds (ad network, tracker). So that nothing is counted twice, "
-        "each figure of a campaign's day comes from one kind of source: spend and clicks from the ad networks; "
-        "from another kind where that one has none for the campaign and the day." in text
+        "each metric of a campaign's day is taken from one kind of source: spend and clicks from the ad networks. "
+        "Where that kind has no value for the campaign's day, it is taken from another kind." in text
     )
 
 
