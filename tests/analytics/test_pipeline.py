@@ -9,9 +9,11 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from apps.analytics.models import Campaign, Conversion, ImportJob, MetricFact
-from apps.analytics.services import import_rows
+from apps.analytics.services import import_rows, imports
 from apps.core.mechanisms.idempotency import is_replay
 from tests.analytics.factories import (
     ConversionRow,
@@ -23,6 +25,14 @@ from tests.analytics.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True, params=["lookup", "merge"])
+def match(request, monkeypatch):
+    """Every test here runs with both ways of matching a file's facts to the stored ones: looked up in the
+    index (a small file) and merged beside it (a large one)."""
+    monkeypatch.setattr(imports, "LOOKUP_ROWS", imports.LOOKUP_ROWS if request.param == "lookup" else 0)
+    return request.param
 
 
 @pytest.fixture
@@ -56,6 +66,22 @@ def test_first_import_inserts_every_row_creates_campaigns_and_records_lineage(so
     assert (fact.impressions, fact.clicks, fact.installs) == (1003, 13, 3)
     assert (fact.spend, fact.currency) == (Decimal("4.50"), "USD")
     assert fact.organization_id == source.organization_id
+
+
+def test_a_small_file_looks_its_facts_up_in_the_index_whatever_the_statistics_say(source, match):
+    rows = fact_rows(10)
+    import_rows(import_job(source), [rows], reading=reading_of(rows))
+
+    with CaptureQueriesContext(connection) as queries:
+        job = import_rows(import_job(source, force=True), [rows], reading=reading_of(rows))
+
+    assert counts(job) == (10, 0, 0, 10, 0)
+    statements = [query["sql"] for query in queries.captured_queries]
+    upsert = next(i for i, sql in enumerate(statements) if "INSERT INTO analytics_metricfact" in sql)
+    looked_up = "LEFT JOIN LATERAL" in statements[upsert]
+    assert looked_up == (match == "lookup")
+    assert (statements[upsert - 1] == "SET LOCAL enable_seqscan = off") == looked_up
+    assert statements[upsert + 1] == "RESET enable_seqscan"
 
 
 def test_missing_metrics_stay_null_never_zero(source):

@@ -10,10 +10,18 @@ from decimal import Decimal
 import pytest
 
 from apps.analytics.models import MetricFact
-from apps.analytics.services import import_rows
+from apps.analytics.services import import_rows, imports
 from tests.analytics.factories import MetricRow, TrafficSourceFactory, fact_rows, import_job, reading_of
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True, params=["lookup", "merge"])
+def match(request, monkeypatch):
+    """Every test here runs with both ways of matching a file's facts to the stored ones: looked up in the
+    index (a small file) and merged beside it (a large one)."""
+    monkeypatch.setattr(imports, "LOOKUP_ROWS", imports.LOOKUP_ROWS if request.param == "lookup" else 0)
+    return request.param
 
 
 @pytest.fixture
