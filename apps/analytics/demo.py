@@ -108,6 +108,7 @@ def tracker_file(last_day: date, days: int = DAYS) -> bytes:
     for (day, campaign_id), (clicks, installs, spend) in totals.items():
         number, name, country, os, payout, conversion_rate = TRACKER_CAMPAIGNS[campaign_id]
         seen = int(clicks * generator.uniform(0.93, 0.99))
+        unique = int(seen * 0.9)
         conversions = int(installs * conversion_rate * generator.uniform(0.8, 1.2))
         revenue = payout * conversions
         skew = Decimal(generator.randint(980, 1020)) / 1000  # within 2%
@@ -115,10 +116,10 @@ def tracker_file(last_day: date, days: int = DAYS) -> bytes:
             skew = Decimal("1.12")
         cost = (spend * skew).quantize(CENT)
         cells = [day.strftime("%d.%m.%Y"), name, str(number), country, os]
-        cells += [_ru_number(seen), _ru_number(int(seen * 0.9)), _ru_number(conversions), _ru_number(revenue)]
+        cells += [_ru_number(seen), _ru_number(unique), _ru_number(conversions), _ru_number(revenue)]
         cells += [_ru_number(cost), _ru_number(revenue - cost)]
         lines.append(";".join(cells))
-        for index, value in enumerate((seen, int(seen * 0.9), conversions, revenue, cost)):
+        for index, value in enumerate((seen, unique, conversions, revenue, cost)):
             total[index] += value
     seen, unique, conversions, revenue, cost = total
     cells = ["Итого", "", "", "", "", _ru_number(seen), _ru_number(unique), _ru_number(conversions)]

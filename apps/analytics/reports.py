@@ -393,10 +393,10 @@ def traffic_report(
                 organization_id=organization.pk, report_date__gte=date_from, report_date__lte=date_to
             )
             .values("report_date", "campaign__name", "source__kind")
-            .annotate(**{f"sum_{name}": Count(name) for name in SUMS})
+            .annotate(**{f"has_{name}": Count(name) for name in SUMS})
             .order_by()
         ):
-            values = {name: day[f"sum_{name}"] or None for name in SUMS}
+            values = {name: day[f"has_{name}"] or None for name in SUMS}
             owners.saw(campaign_day(day["report_date"], day["campaign__name"]), day["source__kind"], values)
     else:
         for group in groups:
