@@ -11,17 +11,21 @@ and, in one run:
   reading and checking the file besides, cannot beat;
 - imports it again (forced: the pipeline really runs) and counts the facts it changed (must be 0);
 - imports a restated copy in which 1% of the rows have a new spend, and counts the facts it changed;
-- imports a copy with 3 bad cells and counts the bad cells found (and that nothing was written).
+- imports a copy with 3 bad cells and counts the bad cells found (and that nothing was written);
+- gives the source TRAFFIC_BENCH_EARLIER_MONTHS (default 5) earlier months of the same facts and imports the
+  original file again, which restates the newest month of half a year back: the import reads the file's
+  days, not the source's whole history (0 skips it).
 
 Figures: import_rows_per_s, copy_rows_per_s, import_vs_copy, facts_copy_s and facts_copy_vs_copy (that
 ceiling, and its speed as a share of the plain COPY's), import_s, reimport_s, reimport_rows_changed,
-restate_rows_changed, import_write_s and reimport_write_s (the time spent in SQL statements: mostly writing the
-staged file into the facts and the rollup) with import_stage_s and reimport_stage_s (the rest: keeping the file
-with its hash, then reading, checking and COPYing it into staging, which overlap), peak_rss_mb (the whole
-process, generation included), errors_found_in_bad_file, bad_file_rows_written, and dashboard_30d_ms_10m: the
-median time of a 30-day daily traffic report (``apps.analytics.reports.traffic_report``, read from the rollup,
-EUR converted at each day's rate) of an organization holding TRAFFIC_BENCH_DASHBOARD_FACTS facts (default
-10,000,000, generated in SQL and rolled up with ``rollup_refresh``; dashboard_rollup_s is that refresh).
+restate_rows_changed, restate_into_months_s and restate_into_months_rows_changed, import_write_s and
+reimport_write_s (the time spent in SQL statements: mostly writing the staged file into the facts and the
+rollup) with import_stage_s and reimport_stage_s (the rest: keeping the file with its hash, then reading,
+checking and COPYing it into staging, which overlap), peak_rss_mb (the whole process, generation included),
+errors_found_in_bad_file, bad_file_rows_written, and dashboard_30d_ms_10m: the median time of a 30-day daily
+traffic report (``apps.analytics.reports.traffic_report``, read from the rollup, EUR converted at each day's
+rate) of an organization holding TRAFFIC_BENCH_DASHBOARD_FACTS facts (default 10,000,000, generated in SQL and
+rolled up with ``rollup_refresh``; dashboard_rollup_s is that refresh).
 
     .venv/bin/python bench/run.py traffic_import
     TRAFFIC_BENCH_ROWS=100000 .venv/bin/python bench/run.py traffic_import     # a quicker run
@@ -43,6 +47,7 @@ from apps.core.operations.database_roles import as_owner
 
 ROWS = int(os.environ.get("TRAFFIC_BENCH_ROWS", "1000000"))
 DASHBOARD_FACTS = int(os.environ.get("TRAFFIC_BENCH_DASHBOARD_FACTS", "10000000"))
+EARLIER_MONTHS = int(os.environ.get("TRAFFIC_BENCH_EARLIER_MONTHS", "5"))
 HEADER = "Date,Campaign,Campaign ID,Ad Group,Creative,Exchange,Country,OS,Impressions,Clicks,Installs,Spend,Currency\n"
 COUNTRIES = ["US", "DE", "GB", "FR", "BR", "IN", "JP", "KR", "TR", "MX", "ES", "IT"]
 EXCHANGES = ["UNITY", "APPLOVIN", "IRONSOURCE", "MINTEGRAL", "VUNGLE", "CHARTBOOST", "INMOBI", "PANGLE", "FYBER", "ADX"]
@@ -175,6 +180,21 @@ def facts_copy(job) -> float:
     return elapsed
 
 
+def earlier_months(source, months: int) -> None:
+    """Give ``source`` ``months`` earlier months of facts, copies of its own shifted back by 30 days each (so
+    that the file's month is the newest of a source that holds half a year), and gather the statistics."""
+    columns = _FACT_COLUMNS.replace(" report_date,", "")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO analytics_metricfact (report_date, {columns}) SELECT report_date - 30 * k, {columns} "
+            "FROM analytics_metricfact, generate_series(1, %s) AS k WHERE source_id = %s "
+            "ORDER BY k DESC, report_date, campaign_id, ad_group, creative, placement, country, os, sub_id",
+            [months, source.pk],
+        )
+    with as_owner(), connection.cursor() as cursor:
+        cursor.execute("ANALYZE analytics_metricfact")
+
+
 # Facts n = 0 … count-1: 30 days x 50 campaigns, a distinct creative per (campaign, day), 12 countries, 1 in
 # 33 in EUR. One statement, so the statement-level reference checks run once.
 _DASHBOARD_FACTS = """
@@ -286,6 +306,11 @@ def main() -> None:
         before = MetricFact.objects.filter(organization=organization).count()
         refused, _bad_s, _bad_write_s = run_import(organization, source, bad)
         written = MetricFact.objects.filter(organization=organization).count() - before
+
+        if EARLIER_MONTHS:
+            earlier_months(source, EARLIER_MONTHS)
+            # The original file restates the restated month back: the same 1% of its rows change again.
+            into_months, into_months_s, _into_months_write_s = run_import(organization, source, original, force=True)
     forget_facts(organization)
 
     figure("rows", ROWS)
@@ -305,6 +330,10 @@ def main() -> None:
     figure("peak_rss_mb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     figure("errors_found_in_bad_file", refused.error_count)
     figure("bad_file_rows_written", written)
+    if EARLIER_MONTHS:
+        figure("restate_into_months", EARLIER_MONTHS + 1)
+        figure("restate_into_months_s", into_months_s)
+        figure("restate_into_months_rows_changed", into_months.rows_inserted + into_months.rows_updated)
     if DASHBOARD_FACTS:
         rollup_s, dashboard_ms = dashboard(DASHBOARD_FACTS)
         figure("dashboard_facts", DASHBOARD_FACTS)

@@ -130,6 +130,29 @@ def test_a_restated_export_replaces_exactly_what_the_network_restated(source):
     ]
 
 
+def test_an_export_of_some_days_matches_its_days_to_their_edges_and_leaves_the_other_days_alone(source):
+    def days(first, last, *, spend=Decimal("1.50"), line=2):
+        return [
+            row
+            for offset, day in enumerate(range(first, last + 1))
+            for row in fact_rows(3, day=date(2026, 5, day), spend=spend, start_line=line + 3 * offset)
+        ]
+
+    stored = import_rows(import_job(source), batches(days(1, 10)))
+    window = days(4, 7, line=100)
+    window[0].spend = Decimal("99.99")  # the file's first day
+    window[-1].spend = Decimal("77.77")  # and its last
+
+    job = import_rows(import_job(source, b"the middle of the month, restated"), batches(window))
+
+    assert counts(job) == (12, 0, 2, 10, 0)
+    assert MetricFact.objects.count() == 30
+    restated = MetricFact.objects.filter(import_job=job).order_by("report_date")
+    assert [(f.report_date.day, f.spend) for f in restated] == [(4, Decimal("99.99")), (7, Decimal("77.77"))]
+    others = MetricFact.objects.exclude(report_date__range=(date(2026, 5, 4), date(2026, 5, 7)))
+    assert set(others.values_list("import_job_id", flat=True)) == {stored.pk}
+
+
 def test_rows_that_share_a_key_fold_into_one_fact_adding_up_their_metrics_and_events(source):
     day = date(2026, 5, 1)
     rows = [
