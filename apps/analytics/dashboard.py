@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from urllib.parse import urlencode
 
 from django import forms
@@ -240,6 +240,20 @@ def value_of(code: str, sums: dict, kpis: dict):
     return sums[code] if code in SUMS else kpis[code]
 
 
+def per_unit(value: Decimal, precision: int, places: int) -> Decimal:
+    """A cost or earning per unit (CPM, CPC, CPI, CPA, EPC, kept to ``places``) as people read it: three
+    significant digits, never fewer places than the currency's ``precision`` nor more than ``places``, and no
+    zero at the end past the currency's places. A CPI of 115.3830 RUB reads 115.38, a CPC of 0.0123 USD keeps
+    its four places, one of 0.4500 USD reads 0.45 and one of 115.3830 JPY 115."""
+    if not value:
+        return value.quantize(Decimal(1).scaleb(-precision))
+    wanted = max(precision, min(places, 2 - value.adjusted()))
+    shown = value.quantize(Decimal(1).scaleb(-wanted), rounding=ROUND_HALF_EVEN)
+    while -shown.as_tuple().exponent > precision and shown.as_tuple().digits[-1] == 0:
+        shown = shown.quantize(Decimal(1).scaleb(shown.as_tuple().exponent + 1))
+    return shown
+
+
 def cell_text(code: str, value, precision: int) -> str:
     """A sum or KPI in the locale's format, without its currency (the table names it once); "—" when there
     is no value (a missing metric, a division by zero)."""
@@ -249,7 +263,11 @@ def cell_text(code: str, value, precision: int) -> str:
         return format_number(value, 0)
     if code in SUMS or code in AMOUNTS:
         return format_number(value, precision)
-    return format_number(value, KPIS[code].places)
+    kpi = KPIS[code]
+    if kpi.unit == PERCENT:
+        return format_number(value, kpi.places)
+    shown = per_unit(value, precision, kpi.places)
+    return format_number(shown, -shown.as_tuple().exponent)
 
 
 def card_text(code: str, value, currency: str, precision: int) -> str:
@@ -263,7 +281,8 @@ def card_text(code: str, value, currency: str, precision: int) -> str:
     kpi = KPIS[code]
     if kpi.unit == PERCENT:
         return format_number(value, kpi.places)
-    return format_money(value, currency, precision=kpi.places)
+    shown = per_unit(value, precision, kpi.places)
+    return format_money(shown, currency, precision=-shown.as_tuple().exponent)
 
 
 @dataclass

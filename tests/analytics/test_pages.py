@@ -17,7 +17,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from apps.analytics.dashboard import COLUMNS
+from apps.analytics.dashboard import COLUMNS, per_unit
 from apps.analytics.models import Campaign, ImportJob, MetricFact, TrafficSource
 from apps.analytics.rollups import EVENT_REFRESHED, rollup_refresh
 from apps.analytics.services import import_job_run, import_rows
@@ -158,7 +158,27 @@ def test_the_dashboard_shows_cards_chart_table_and_totals(client, traffic, langu
     else:
         assert cell(html, "spend") == "1,484.50\xa0USD"
         assert cell(html, "installs") == "42"
-        assert cell(html, "cpi") == "35.3452\xa0USD"  # 1484.50 / 42
+        assert cell(html, "cpi") == "35.35\xa0USD"  # 1484.50 / 42 = 35.3452…, read to the cent
+
+
+@pytest.mark.parametrize(
+    ("value", "precision", "shown"),
+    [
+        ("115.3830", 2, "115.38"),  # a CPI in roubles reads to the kopeck
+        ("262.0599", 2, "262.06"),
+        ("0.4500", 2, "0.45"),  # no zero past the currency's places
+        ("0.0123", 2, "0.0123"),  # a cent-per-click CPC keeps the places that tell it apart
+        ("0.0046", 2, "0.0046"),
+        ("0.1050", 2, "0.105"),
+        ("1000.0000", 2, "1000.00"),
+        ("0.0000", 2, "0.00"),
+        ("-3.1000", 2, "-3.10"),
+        ("115.3830", 0, "115"),  # yen have no minor unit
+        ("0.5000", 0, "0.5"),
+    ],
+)
+def test_a_cost_per_unit_is_shown_to_three_significant_digits_within_the_currency_and_the_kpi(value, precision, shown):
+    assert str(per_unit(Decimal(value), precision, 4)) == shown
 
 
 def test_a_division_by_zero_shows_a_dash(client, traffic, source):
@@ -174,7 +194,7 @@ def test_a_division_by_zero_shows_a_dash(client, traffic, source):
         "—",
         "—",
     ]
-    assert (cmp_a["cpi"], cmp_a["ctr"], cmp_a["roi"]) == ("10.0000", "1.00", "-25.00")
+    assert (cmp_a["cpi"], cmp_a["ctr"], cmp_a["roi"]) == ("10.00", "1.00", "-25.00")
     # No file carried conversions: a missing metric is "—" too (CPA, CR), never 0.
     assert (cmp_a["conversions"], cmp_a["cpa"], cmp_a["cr"]) == ("—", "—", "—")
     assert "“—”: no value" in html
