@@ -35,6 +35,7 @@ from .reports import (
     TIME_GROUPINGS,
     MissingRate,
     ReportFilters,
+    campaign_identity,
     reconciliation_list,
     source_freshness_list,
     traffic_report,
@@ -141,10 +142,17 @@ class DashboardForm(forms.Form):
         everything = [("", pgettext_lazy("filter: no limit", "All"))]
         sources = TrafficSource.objects.filter(organization_id=organization.pk).order_by("name", "pk")
         self.fields["source"].choices = everything + [(source.pk, source.name) for source in sources]
-        campaigns = Campaign.objects.filter(organization_id=organization.pk).order_by("name", "pk")
-        self.fields["campaign"].choices = everything + [
-            (pk, name) for pk, name in campaigns.values_list("pk", "name")[:CAMPAIGN_CHOICES]
-        ]
+        # A campaign is listed once, however many sources report it (the report keeps its namesakes), by its
+        # first id; any of its ids selects it, as the link from a tracker's campaign gives one.
+        first: dict[str, tuple[int, str]] = {}
+        ids: dict[int, int] = {}
+        campaigns = Campaign.objects.filter(organization_id=organization.pk).order_by("pk")
+        for pk, name in campaigns.values_list("pk", "name"):
+            ids[pk] = first.setdefault(campaign_identity(name), (pk, name))[0]
+        listed = sorted(first.values(), key=lambda campaign: (campaign[1].casefold(), campaign[0]))
+        self.fields["campaign"].choices = everything + listed[:CAMPAIGN_CHOICES]
+        if str(self.data.get("campaign") or "").isdigit() and int(self.data["campaign"]) in ids:
+            self.data["campaign"] = str(ids[int(self.data["campaign"])])
         currencies = Currency.objects.filter(is_active=True, is_crypto=False).order_by("code")
         codes = list(currencies.values_list("code", flat=True))
         if organization.reporting_currency_id not in codes:

@@ -30,7 +30,7 @@ from apps.core.money.amounts import round_to
 from apps.core.selectors import FxRateUsed, fx_rate_for
 
 from .kpis import KPIS, SUMS, kpi_values
-from .models import DailyRollup, MetricFact, TrafficSource
+from .models import Campaign, DailyRollup, MetricFact, TrafficSource
 
 AMOUNTS = ("spend", "revenue")
 COUNTS = ("impressions", "clicks", "installs", "conversions")
@@ -67,7 +67,8 @@ class MissingRate(ValidationError):
 
 @dataclass(frozen=True)
 class ReportFilters:
-    """Ids of the source, campaign, offer and program, and the country and OS a report is limited to."""
+    """Ids of the source, campaign, offer and program, and the country and OS a report is limited to. A
+    campaign keeps its namesakes in the other sources (:func:`same_campaign_ids`)."""
 
     source: int | None = None
     campaign: int | None = None
@@ -132,9 +133,26 @@ _TAKEN_FROM = {
 }
 
 
+def campaign_identity(campaign_name: str | None) -> str:
+    """What makes campaigns of several sources one campaign: their name, case and surrounding spaces aside."""
+    return (campaign_name or "").strip().casefold()
+
+
 def campaign_day(day: dt.date, campaign_name: str | None) -> tuple[dt.date, str]:
     """The slot inside which each metric is taken from one kind: a campaign (by its name) on a report date."""
-    return day, (campaign_name or "").strip().casefold()
+    return day, campaign_identity(campaign_name)
+
+
+def same_campaign_ids(*, organization_id: int, campaign_id: int) -> list[int]:
+    """The campaign and the campaigns of the same name (:func:`campaign_identity`) in the organization's other
+    sources: one campaign as the ad network, the attribution platform and the tracker each report it. Only the
+    campaign itself when it is not the organization's."""
+    campaigns = Campaign.objects.filter(organization_id=organization_id)
+    name = campaigns.filter(pk=campaign_id).values_list("name", flat=True).first()
+    if name is None:
+        return [campaign_id]
+    identity = campaign_identity(name)
+    return sorted(pk for pk, other in campaigns.values_list("pk", "name") if campaign_identity(other) == identity)
 
 
 class Owners:
@@ -362,6 +380,11 @@ def traffic_report(
     filters = filters or ReportFilters()
     currency = Currency.objects.get(pk=organization.reporting_currency_id)
     model = MetricFact if group_by == "creative" else DailyRollup
+    lookups = filters.lookups()
+    if "campaign_id" in lookups:  # a campaign, as every source reports it
+        lookups["campaign_id__in"] = same_campaign_ids(
+            organization_id=organization.pk, campaign_id=lookups.pop("campaign_id")
+        )
     _label, group_fields, name_field = GROUPINGS[group_by]
     names = (name_field,) if name_field else ()
     # Where the sources are all of one kind, that kind owns every metric and the campaigns' days need not be
@@ -373,7 +396,7 @@ def traffic_report(
     slot_fields = ("campaign__name",) if sources.values("kind").distinct().count() > 1 else ()
     queryset = (
         model.objects.filter(
-            organization_id=organization.pk, report_date__gte=date_from, report_date__lte=date_to, **filters.lookups()
+            organization_id=organization.pk, report_date__gte=date_from, report_date__lte=date_to, **lookups
         )
         .values(*group_fields, *names, *slot_fields, "report_date", "currency", "time_zone", "source__kind")
         .annotate(**{f"sum_{name}": Sum(name) for name in SUMS})
@@ -424,9 +447,14 @@ def traffic_report(
             value = group[group_fields[0]]
             key = "" if value is None else str(value)
             label = str(group[name_field] if name_field else value) if value not in (None, "") else _("(none)")
-        row = rows.get((key, group["time_zone"]))
+        # A row by campaign is one campaign as every source reports it (the network's spend beside the
+        # tracker's revenue), named and keyed by the first of its campaigns.
+        identity = campaign_identity(group["campaign__name"]) if group_by == "campaign" else key
+        row = rows.get((identity, group["time_zone"]))
         if row is None:
-            row = rows[(key, group["time_zone"])] = ReportRow(key, label, group["time_zone"], dict.fromkeys(SUMS))
+            row = rows[(identity, group["time_zone"])] = ReportRow(key, label, group["time_zone"], dict.fromkeys(SUMS))
+        elif group_by == "campaign" and int(key) < int(row.key):
+            row.key, row.label = key, label
         for name in COUNTS:
             row.sums[name] = _add(row.sums[name], shown[name])
             totals[name] = _add(totals[name], owned[name])

@@ -32,27 +32,28 @@ def campaign_get(*, user, campaign_id: int) -> Campaign:
     return campaigns.get(pk=campaign_id)
 
 
-def campaign_fact_list(*, campaign: Campaign, date_from: date, date_to: date) -> QuerySet[MetricFact]:
-    """The campaign's daily facts from ``date_from`` to ``date_to``, newest first, each with the import it
-    came from (the natural key's unique index, organization, source, report date, campaign…, serves it)."""
+def campaign_fact_list(
+    *, organization_id: int, campaign_ids: list[int], date_from: date, date_to: date
+) -> QuerySet[MetricFact]:
+    """The daily facts of the campaigns ``campaign_ids`` (one campaign as its sources report it) from
+    ``date_from`` to ``date_to``, newest first, each with its source and the import it came from (the natural
+    key's unique index, organization, source, report date, campaign…, serves it)."""
     return (
         MetricFact.objects.filter(
-            organization_id=campaign.organization_id,
-            source_id=campaign.source_id,
-            campaign_id=campaign.pk,
+            organization_id=organization_id,
+            source_id__in=Campaign.objects.filter(pk__in=campaign_ids).values("source_id"),
+            campaign_id__in=campaign_ids,
             report_date__gte=date_from,
             report_date__lte=date_to,
         )
-        .select_related("import_job")
-        .order_by("-report_date", "import_job_id", "line", "pk")
+        .select_related("import_job", "source")
+        .order_by("-report_date", "source_id", "import_job_id", "line", "pk")
     )
 
 
-def campaign_newest_date(*, campaign: Campaign) -> date | None:
+def campaign_newest_date(*, organization_id: int, campaign_ids: list[int]) -> date | None:
     return (
-        DailyRollup.objects.filter(
-            organization_id=campaign.organization_id, source_id=campaign.source_id, campaign_id=campaign.pk
-        )
+        DailyRollup.objects.filter(organization_id=organization_id, campaign_id__in=campaign_ids)
         .aggregate(newest=Max("report_date"))
         .get("newest")
     )

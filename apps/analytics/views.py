@@ -39,7 +39,7 @@ from .dashboard import (
 from .formats import FORMATS
 from .formats.catalog import GENERIC_CODE, GENERIC_LABEL
 from .models import Campaign, ImportJob
-from .reports import MissingRate, ReportFilters, traffic_report
+from .reports import MissingRate, ReportFilters, same_campaign_ids, traffic_report
 from .selectors import (
     campaign_fact_list,
     campaign_get,
@@ -121,11 +121,16 @@ def campaign(request, pk: int):
     except Campaign.DoesNotExist:
         raise Http404 from None
     organization = found.organization
-    date_to = _date(request.GET.get("date_to")) or campaign_newest_date(campaign=found) or organization.today()
+    # The campaign as every source reports it: the ad network's campaign and the tracker's of the same name.
+    ids = same_campaign_ids(organization_id=organization.pk, campaign_id=found.pk)
+    namesakes = list(Campaign.objects.filter(pk__in=ids).select_related("source").order_by("source__name", "pk"))
+    newest = campaign_newest_date(organization_id=organization.pk, campaign_ids=ids)
+    date_to = _date(request.GET.get("date_to")) or newest or organization.today()
     date_from = _date(request.GET.get("date_from")) or date_to - dt.timedelta(days=DEFAULT_DAYS - 1)
     if date_from > date_to:
         date_from, date_to = date_to, date_from
-    facts = Paginator(campaign_fact_list(campaign=found, date_from=date_from, date_to=date_to), FACTS_PER_PAGE)
+    facts = campaign_fact_list(organization_id=organization.pk, campaign_ids=ids, date_from=date_from, date_to=date_to)
+    facts = Paginator(facts, FACTS_PER_PAGE)
     page = facts.get_page(request.GET.get("page"))
     report = missing_rate = None
     try:
@@ -142,13 +147,14 @@ def campaign(request, pk: int):
     context = {
         "organization": organization,
         "campaign": found,
+        "sources": [namesake.source for namesake in namesakes],
         "date_from": date_from,
         "date_to": date_to,
         "page": page,
         "report": report,
         "table": table(params, report) if report else None,
         "missing_rate": missing_rate,
-        "dashboard_query": params.query(group_by="day", campaign=found.pk, source=found.source_id),
+        "dashboard_query": params.query(group_by="day", campaign=found.pk),
         "page_query": f"date_from={date_from.isoformat()}&date_to={date_to.isoformat()}",
     }
     return render(request, "analytics/campaign.html", context)

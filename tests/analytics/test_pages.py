@@ -361,6 +361,39 @@ def test_a_campaign_row_opens_its_rows_and_each_row_its_import(client, traffic, 
     assert job.status_code == 200
 
 
+def test_a_campaign_reported_by_two_sources_is_one_row_opening_both_sources_rows(
+    client, org, traffic, source, other_organization
+):
+    tracker = TrafficSourceFactory(organization=org, name="Keitaro", kind=TrafficSource.Kind.TRACKER)
+    tracked = row(2, MAY_1, "k-9", spend="90.00", revenue="300.00", clicks=380)
+    tracked.campaign_name = "cmp a"  # the tracker's name for the network's "Cmp A"
+    load(tracker, [tracked])
+    theirs = TrafficSourceFactory(organization=other_organization, name="Theirs", kind=TrafficSource.Kind.TRACKER)
+    load(theirs, [row(2, MAY_1, "cmp-a", spend="1.00", revenue="999.00")])  # another organization's namesake
+    cmp_a = Campaign.objects.get(source=source, external_id="cmp-a")
+    in_tracker = Campaign.objects.get(source=tracker)
+
+    html = html_of(client.get("/en/analytics/?group_by=campaign&date_from=2026-05-01&date_to=2026-05-01"))
+
+    assert table_labels(html) == ["Cmp A", "Cmp B"]
+    # The network's spend (100.00) beside the tracker's revenue (300.00): profit at last.
+    assert [table_cells(html, "Cmp A")[code] for code in ("spend", "revenue", "profit")] == [
+        "100.00",
+        "300.00",
+        "200.00",
+    ]
+    page = html_of(client.get(f"/en/analytics/campaigns/{cmp_a.pk}/?date_from=2026-05-01&date_to=2026-05-01"))
+    assert "Keitaro, Moloco" in page
+    assert page.count("data-lineage") == 2  # the network's row and the tracker's
+    assert "Theirs" not in page
+    assert "999" not in page
+    # The tracker's id selects the same campaign in the dashboard's filter.
+    filtered = html_of(client.get(f"/en/analytics/?campaign={in_tracker.pk}&date_from=2026-05-01&date_to=2026-05-01"))
+    assert f'<option value="{cmp_a.pk}" selected>Cmp A</option>' in filtered
+    assert filtered.count(">Cmp A</option>") == 1
+    assert cell(filtered, "revenue") == "300.00\xa0USD"
+
+
 def test_a_campaigns_rows_are_paginated(client, source):
     rows = [row(2 + n, MAY_1, "cmp-big", spend="1.00", creative=f"c{n}") for n in range(60)]
     load(source, rows)

@@ -252,8 +252,33 @@ def test_a_metric_the_owning_kind_does_not_report_is_taken_from_another_kind(org
 
     assert (report.totals["clicks"], report.totals["spend"]) == (97, Decimal("40.00"))
     assert report.metric_kinds["clicks"] == ["tracker"]
-    # Each source's own campaign: the network's carries the spend, the tracker's the clicks.
-    assert [(r.sums["spend"], r.sums["clicks"]) for r in report.rows] == [(Decimal("40.00"), None), (None, 97)]
+    # One campaign as both sources report it: the network's spend beside the tracker's clicks.
+    assert [(r.label, r.sums["spend"], r.sums["clicks"]) for r in report.rows] == [("Alpha", Decimal("40.00"), 97)]
+
+
+def test_by_campaign_a_campaign_is_one_row_however_many_sources_report_it(org, network):
+    tracker = TrafficSourceFactory(organization=org, name="Tracker", kind=TrafficSource.Kind.TRACKER)
+    load(network, [row(2, MAY_1, "alpha", spend="40.00", clicks=100), row(3, MAY_1, "beta", spend="10.00")])
+    tracked_row = row(2, MAY_1, "t-17", spend="38.00", revenue="90.00", clicks=97)
+    tracked_row.campaign_name = " ALPHA "  # the tracker's name for it: case and spaces aside, the same
+    load(tracker, [tracked_row])
+    alpha, beta = Campaign.objects.get(source=network, name="Alpha"), Campaign.objects.get(name="Beta")
+    tracked = Campaign.objects.get(source=tracker)
+
+    report = traffic_report(organization=org, date_from=MAY_1, date_to=MAY_1, group_by="campaign")
+
+    rows = [(r.key, r.label, r.sums["spend"], r.sums["revenue"], r.kpis["profit"]) for r in report.rows]
+    assert rows == [
+        (str(alpha.pk), "Alpha", Decimal("40.00"), Decimal("90.00"), Decimal("50.00")),
+        (str(beta.pk), "Beta", Decimal("10.00"), None, None),
+    ]
+    # Filtered by either source's campaign, the report is of the campaign as both report it.
+    for campaign in (alpha, tracked):
+        filters = ReportFilters(campaign=campaign.pk)
+        only = traffic_report(organization=org, date_from=MAY_1, date_to=MAY_1, group_by="day", filters=filters)
+        assert (only.totals["spend"], only.totals["revenue"], only.totals["clicks"]) == (
+            Decimal("40.00"), Decimal("90.00"), 100,
+        )  # fmt: skip
 
 
 def test_groupings_filters_and_totals(org, network):

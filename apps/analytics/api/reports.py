@@ -91,7 +91,13 @@ class RateSerializer(serializers.Serializer):
 
 
 class TrafficRowSerializer(serializers.Serializer):
-    key = serializers.CharField()
+    key = serializers.CharField(
+        help_text=gettext_lazy(
+            "What the row is of: a date, week or month; the id of a source, program, offer or campaign (by "
+            "campaign, the first id of the campaigns of one name in the organization's sources); a country, OS "
+            "or creative."
+        )
+    )
     label = serializers.CharField()
     time_zone = serializers.CharField(help_text=gettext_lazy("The time zone of the row's report dates."))
     sums = SumsSerializer()
@@ -201,7 +207,11 @@ class TrafficParamsSerializer(PeriodParamsSerializer):
         choices=[(code, label) for code, (label, _fields, _name) in GROUPINGS.items()], default="day", required=False
     )
     source = IntegerField(required=False, min_value=1)
-    campaign = IntegerField(required=False, min_value=1)
+    campaign = IntegerField(
+        required=False,
+        min_value=1,
+        help_text=gettext_lazy("A campaign's id: the report keeps the campaigns of its name in every source."),
+    )
     offer = IntegerField(required=False, min_value=1)
     program = IntegerField(required=False, min_value=1)
     country = serializers.CharField(required=False, max_length=2)
