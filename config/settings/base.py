@@ -323,6 +323,7 @@ SPECTACULAR_SETTINGS = {
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", _("Russian")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["apps.core.language.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

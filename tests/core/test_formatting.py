@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import translation
+from django.utils.formats import date_format
 
 from apps.core.language.formatting import field_decimals, format_date, format_money, format_number, format_quantity
 
@@ -68,3 +69,13 @@ def test_dates_are_never_iso_in_a_sentence(ru):
 
 def test_dates_in_english(en):
     assert format_date(dt.date(2025, 12, 31)) == "12/31/2025"
+
+
+def test_a_day_of_a_month_is_written_with_the_month_in_the_genitive(ru):
+    # The admin's date drill-down writes its days so: «7 декабря», not Django's «7 Декабрь».
+    assert date_format(dt.date(2026, 12, 7), "MONTH_DAY_FORMAT") == "7 декабря"
+    assert date_format(dt.date(2026, 12, 7), "YEAR_MONTH_FORMAT") == "Декабрь 2026 г."  # a month alone: nominative
+
+
+def test_english_days_of_a_month_keep_djangos_format(en):
+    assert date_format(dt.date(2026, 12, 7), "MONTH_DAY_FORMAT") == "December 7"

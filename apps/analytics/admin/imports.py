@@ -275,6 +275,7 @@ class MetricFactAdmin(KontoraModelAdmin):
     ]
     list_filter = ["source", "report_date"]
     search_fields = ["campaign__name", "creative", "ad_group", "sub_id"]
+    empty_value_display = "—"  # a metric the file did not carry, as the dashboard shows it (never 0)
     list_select_related = ["source", "campaign", "import_job"]
     date_hierarchy = "report_date"
     show_full_result_count = False
