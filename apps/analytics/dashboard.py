@@ -151,8 +151,9 @@ class DashboardForm(forms.Form):
             ids[pk] = first.setdefault(campaign_identity(name), (pk, name))[0]
         listed = sorted(first.values(), key=lambda campaign: (campaign[1].casefold(), campaign[0]))
         self.fields["campaign"].choices = everything + listed[:CAMPAIGN_CHOICES]
-        if str(self.data.get("campaign") or "").isdigit() and int(self.data["campaign"]) in ids:
-            self.data["campaign"] = str(ids[int(self.data["campaign"])])
+        chosen = str(self.data.get("campaign") or "")
+        if chosen.isascii() and chosen.isdecimal() and int(chosen) in ids:
+            self.data["campaign"] = str(ids[int(chosen)])
         currencies = Currency.objects.filter(is_active=True, is_crypto=False).order_by("code")
         codes = list(currencies.values_list("code", flat=True))
         if organization.reporting_currency_id not in codes:

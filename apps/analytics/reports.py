@@ -144,14 +144,17 @@ def campaign_day(day: dt.date, campaign_name: str | None) -> tuple[dt.date, str]
 
 
 def same_campaign_ids(*, organization_id: int, campaign_id: int) -> list[int]:
-    """The campaign and the campaigns of the same name (:func:`campaign_identity`) in the organization's other
-    sources: one campaign as the ad network, the attribution platform and the tracker each report it. Only the
-    campaign itself when it is not the organization's."""
+    """The campaign and every campaign of the same name (:func:`campaign_identity`) in the organization's sources:
+    one campaign as the ad network, the attribution platform and the tracker each report it, as ownership and
+    reconciliation pair them (the unnamed campaigns of files without campaigns are one too). Only the campaign
+    itself when it is not the organization's."""
     campaigns = Campaign.objects.filter(organization_id=organization_id)
     name = campaigns.filter(pk=campaign_id).values_list("name", flat=True).first()
     if name is None:
         return [campaign_id]
     identity = campaign_identity(name)
+    # Names are compared as Python folds them (the database's lower() depends on its locale), over the
+    # organization's campaigns: a few hundred to a few thousand (a sub-id is a cut of a campaign, not one).
     return sorted(pk for pk, other in campaigns.values_list("pk", "name") if campaign_identity(other) == identity)
 
 
@@ -446,9 +449,10 @@ def traffic_report(
         else:
             value = group[group_fields[0]]
             key = "" if value is None else str(value)
-            label = str(group[name_field] if name_field else value) if value not in (None, "") else _("(none)")
+            label = str(group[name_field] if name_field else value) if value not in (None, "") else ""
+            label = label or _("(none)")
         # A row by campaign is one campaign as every source reports it (the network's spend beside the
-        # tracker's revenue), named and keyed by the first of its campaigns.
+        # tracker's revenue), named and keyed by the lowest id of its campaigns.
         identity = campaign_identity(group["campaign__name"]) if group_by == "campaign" else key
         row = rows.get((identity, group["time_zone"]))
         if row is None:

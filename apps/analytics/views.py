@@ -147,7 +147,7 @@ def campaign(request, pk: int):
     context = {
         "organization": organization,
         "campaign": found,
-        "sources": [namesake.source for namesake in namesakes],
+        "sources": list({namesake.source_id: namesake.source for namesake in namesakes}.values()),
         "date_from": date_from,
         "date_to": date_to,
         "page": page,

@@ -236,6 +236,14 @@ def test_a_bad_filter_is_named_and_nothing_is_shown(client, traffic):
     assert "Group by:" in html_of(response)
 
 
+@pytest.mark.parametrize("campaign", ["²", "٣", "12x", "-1"])
+def test_a_campaign_that_is_not_a_number_is_a_bad_filter_not_a_crash(client, traffic, campaign):
+    response = client.get("/en/analytics/", {"campaign": campaign})
+
+    assert response.status_code == 400
+    assert "Campaign:" in html_of(response)
+
+
 def test_time_zones_are_listed_apart(client, org, traffic):
     network = TrafficSourceFactory(organization=org, name="Unity", time_zone="Europe/Moscow")
     load(network, [row(2, MAY_1, "u-1", spend="10.00", revenue="30.00", installs=1)], time_zone="Europe/Moscow")

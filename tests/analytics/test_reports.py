@@ -281,6 +281,50 @@ def test_by_campaign_a_campaign_is_one_row_however_many_sources_report_it(org, n
         )  # fmt: skip
 
 
+def test_by_campaign_the_row_is_keyed_by_its_lowest_id_whichever_source_came_first(org, network):
+    tracker = TrafficSourceFactory(organization=org, name="Tracker", kind=TrafficSource.Kind.TRACKER)
+    load(tracker, [row(2, MAY_1, "alpha", revenue="90.00")])  # the tracker's campaign is created first
+    load(network, [row(2, MAY_1, "alpha", spend="40.00")])
+    first = Campaign.objects.get(source=tracker)
+
+    report = traffic_report(organization=org, date_from=MAY_1, date_to=MAY_1, group_by="campaign")
+
+    assert [(r.key, r.sums["spend"], r.sums["revenue"]) for r in report.rows] == [
+        (str(first.pk), Decimal("40.00"), Decimal("90.00"))
+    ]
+
+
+def test_the_unnamed_campaigns_of_files_without_campaigns_are_one_campaign_too(org, network):
+    tracker = TrafficSourceFactory(organization=org, name="Tracker", kind=TrafficSource.Kind.TRACKER)
+    for source, spend, revenue in ((network, "40.00", None), (tracker, "1.00", "90.00")):
+        unnamed = row(2, MAY_1, "x", spend=spend, revenue=revenue)
+        unnamed.campaign_id = unnamed.campaign_name = ""  # a file without campaigns
+        load(source, [unnamed])
+    unnamed = Campaign.objects.get(source=network)
+
+    report = traffic_report(organization=org, date_from=MAY_1, date_to=MAY_1, group_by="campaign")
+    filtered = ReportFilters(campaign=unnamed.pk)
+    only = traffic_report(organization=org, date_from=MAY_1, date_to=MAY_1, filters=filtered)
+
+    assert [(r.label, r.sums["spend"], r.sums["revenue"]) for r in report.rows] == [
+        ("(none)", Decimal("40.00"), Decimal("90.00"))
+    ]
+    assert (only.totals["spend"], only.totals["revenue"]) == (Decimal("40.00"), Decimal("90.00"))
+
+
+def test_a_campaign_filter_with_another_organizations_campaign_shows_none_of_it(org, network, other_organization):
+    load(network, [row(2, MAY_1, "alpha", spend="40.00")])
+    theirs = TrafficSourceFactory(organization=other_organization, name="Theirs")
+    load(theirs, [row(2, MAY_1, "alpha", spend="999.00")])  # the same name, in another organization
+    their_campaign = Campaign.objects.get(source=theirs)
+
+    for campaign in (their_campaign.pk, 10**9):
+        filters = ReportFilters(campaign=campaign)
+        report = traffic_report(organization=org, date_from=MAY_1, date_to=MAY_1, filters=filters)
+        assert report.rows == []
+        assert report.totals["spend"] is None
+
+
 def test_groupings_filters_and_totals(org, network):
     program = AffiliateProgram.objects.create(organization=org, name="Program")
     offer = Offer.objects.create(organization=org, program=program, name="Offer")

@@ -94,8 +94,8 @@ class TrafficRowSerializer(serializers.Serializer):
     key = serializers.CharField(
         help_text=gettext_lazy(
             "What the row is of: a date, week or month; the id of a source, program, offer or campaign (by "
-            "campaign, the first id of the campaigns of one name in the organization's sources); a country, OS "
-            "or creative."
+            "campaign, the lowest id of the row's campaigns: those of one name in the organization's sources); "
+            "a country, OS or creative."
         )
     )
     label = serializers.CharField()
