@@ -146,9 +146,11 @@ class DashboardForm(forms.Form):
         # first id; any of its ids selects it, as the link from a tracker's campaign gives one.
         first: dict[str, tuple[int, str]] = {}
         ids: dict[int, int] = {}
+        self.same_campaigns: dict[int, tuple[int, ...]] = {}  # a listed campaign -> its ids in every source
         campaigns = Campaign.objects.filter(organization_id=organization.pk).order_by("pk")
         for pk, name in campaigns.values_list("pk", "name"):
-            ids[pk] = first.setdefault(campaign_identity(name), (pk, name))[0]
+            ids[pk] = listed_pk = first.setdefault(campaign_identity(name), (pk, name))[0]
+            self.same_campaigns[listed_pk] = (*self.same_campaigns.get(listed_pk, ()), pk)
         listed = sorted(first.values(), key=lambda campaign: (campaign[1].casefold(), campaign[0]))
         self.fields["campaign"].choices = everything + listed[:CAMPAIGN_CHOICES]
         chosen = str(self.data.get("campaign") or "")
@@ -185,6 +187,7 @@ class Params:
     currency: str = ""
     sort: str = ""
     defaulted: bool = False  # the period is the default one (the last 30 days of data)
+    campaigns: tuple[int, ...] = ()  # the campaign's ids in every source
 
     def query(self, **changes) -> str:
         """The query string of this view with ``changes`` (None removes a parameter)."""
@@ -203,7 +206,7 @@ class Params:
 
     @property
     def filters(self) -> ReportFilters:
-        return ReportFilters(source=self.source, campaign=self.campaign)
+        return ReportFilters(source=self.source, campaign=self.campaign, campaigns=self.campaigns)
 
 
 def default_period(organization: Organization) -> tuple[dt.date, dt.date]:
@@ -235,6 +238,7 @@ def read_params(form: DashboardForm) -> Params:
         currency=data.get("currency") or organization.reporting_currency_id,
         sort=data.get("sort") or "",
         defaulted=defaulted,
+        campaigns=form.same_campaigns.get(data.get("campaign"), ()),
     )
 
 

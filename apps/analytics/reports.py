@@ -76,6 +76,8 @@ class ReportFilters:
     program: int | None = None
     country: str = ""
     os: str = ""
+    # The campaign's namesakes (same_campaign_ids), where the caller has them already: one look-up a request.
+    campaigns: tuple[int, ...] = ()
 
     @property
     def cuts_campaigns_days(self) -> bool:
@@ -148,14 +150,13 @@ def same_campaign_ids(*, organization_id: int, campaign_id: int) -> list[int]:
     one campaign as the ad network, the attribution platform and the tracker each report it, as ownership and
     reconciliation pair them (the unnamed campaigns of files without campaigns are one too). Only the campaign
     itself when it is not the organization's."""
-    campaigns = Campaign.objects.filter(organization_id=organization_id)
-    name = campaigns.filter(pk=campaign_id).values_list("name", flat=True).first()
-    if name is None:
-        return [campaign_id]
-    identity = campaign_identity(name)
     # Names are compared as Python folds them (the database's lower() depends on its locale), over the
     # organization's campaigns: a few hundred to a few thousand (a sub-id is a cut of a campaign, not one).
-    return sorted(pk for pk, other in campaigns.values_list("pk", "name") if campaign_identity(other) == identity)
+    names = dict(Campaign.objects.filter(organization_id=organization_id).values_list("pk", "name"))
+    if campaign_id not in names:
+        return [campaign_id]
+    identity = campaign_identity(names[campaign_id])
+    return sorted(pk for pk, name in names.items() if campaign_identity(name) == identity)
 
 
 class Owners:
@@ -385,8 +386,9 @@ def traffic_report(
     model = MetricFact if group_by == "creative" else DailyRollup
     lookups = filters.lookups()
     if "campaign_id" in lookups:  # a campaign, as every source reports it
-        lookups["campaign_id__in"] = same_campaign_ids(
-            organization_id=organization.pk, campaign_id=lookups.pop("campaign_id")
+        campaign = lookups.pop("campaign_id")
+        lookups["campaign_id__in"] = list(filters.campaigns) or same_campaign_ids(
+            organization_id=organization.pk, campaign_id=campaign
         )
     _label, group_fields, name_field = GROUPINGS[group_by]
     names = (name_field,) if name_field else ()

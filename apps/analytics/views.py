@@ -139,7 +139,7 @@ def campaign(request, pk: int):
             date_from=date_from,
             date_to=date_to,
             group_by="day",
-            filters=ReportFilters(campaign=found.pk),
+            filters=ReportFilters(campaign=found.pk, campaigns=tuple(ids)),
         )
     except MissingRate as error:
         missing_rate = error.messages[0]

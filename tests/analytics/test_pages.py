@@ -348,6 +348,19 @@ def test_the_dashboard_runs_the_same_queries_however_much_traffic(client, traffi
     assert len(many) == len(few) == 20, "\n".join(query["sql"][:150] for query in few.captured_queries)
 
 
+def test_a_campaign_filter_adds_no_query(client, traffic, source):
+    campaign = Campaign.objects.get(source=source, external_id="cmp-a")
+    everything = "/en/analytics/?date_from=2026-05-01&date_to=2026-05-03"
+    client.get(everything)  # warm the per-process caches
+    with CaptureQueriesContext(connection) as unfiltered:
+        assert client.get(everything).status_code == 200
+    with CaptureQueriesContext(connection) as filtered:
+        assert client.get(f"{everything}&campaign={campaign.pk}").status_code == 200
+
+    # The filters' choices know each campaign's ids in every source: the report looks none up again.
+    assert len(filtered) == len(unfiltered)
+
+
 # --- drill-down: campaign → rows → import -----------------------------------------------------------------
 
 
