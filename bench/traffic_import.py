@@ -12,9 +12,9 @@ and, in one run:
 - imports it again (forced: the pipeline really runs) and counts the facts it changed (must be 0);
 - imports a restated copy in which 1% of the rows have a new spend, and counts the facts it changed;
 - imports a copy with 3 bad cells and counts the bad cells found (and that nothing was written);
-- gives the source TRAFFIC_BENCH_EARLIER_MONTHS (default 5) earlier months of the same facts and imports the
-  original file again, which restates the newest month of half a year back: the import reads the file's
-  days, not the source's whole history (0 skips it).
+- gives the source TRAFFIC_BENCH_EARLIER_MONTHS (default 5: with the file's month, half a year) earlier months of
+  the same facts and imports the original file again, which restates the newest month back: the import reads
+  the file's days, not the source's whole history (0 skips it).
 
 Figures: import_rows_per_s, copy_rows_per_s, import_vs_copy, facts_copy_s and facts_copy_vs_copy (that
 ceiling, and its speed as a share of the plain COPY's), import_vs_copy_ceiling (the best import_vs_copy of an
@@ -183,7 +183,7 @@ def facts_copy(job) -> float:
 
 def earlier_months(source, months: int) -> None:
     """Give ``source`` ``months`` earlier months of facts, copies of its own shifted back by 30 days each (so
-    that the file's month is the newest of a source that holds half a year), and gather the statistics."""
+    that the file's month is the newest of the source's history), and gather the statistics."""
     columns = _FACT_COLUMNS.replace(" report_date,", "")
     with connection.cursor() as cursor:
         cursor.execute(
@@ -289,30 +289,33 @@ def main() -> None:
 
     organization = Organization.objects.create(name="Traffic bench", slug=f"traffic-bench-{int(time.time() * 1000)}")
     source, _created = traffic_source_get_or_create(organization=organization, name="Moloco")
-    with tempfile.TemporaryDirectory(prefix="traffic-bench-") as folder:
-        original, restated, bad = Path(folder, "moloco.csv"), Path(folder, "restated.csv"), Path(folder, "bad.csv")
-        write_file(original, ROWS)
+    try:
+        with tempfile.TemporaryDirectory(prefix="traffic-bench-") as folder:
+            original, restated, bad = Path(folder, "moloco.csv"), Path(folder, "restated.csv"), Path(folder, "bad.csv")
+            write_file(original, ROWS)
 
-        job, import_s, import_write_s = run_import(organization, source, original)
-        assert job.status == ImportJob.Status.DONE, job.message
-        assert job.rows_inserted == ROWS, (job.rows_inserted, ROWS)
-        copy_s = plain_copy(original)
-        facts_copy_s = facts_copy(job)
+            job, import_s, import_write_s = run_import(organization, source, original)
+            assert job.status == ImportJob.Status.DONE, job.message
+            assert job.rows_inserted == ROWS, (job.rows_inserted, ROWS)
+            copy_s = plain_copy(original)
+            facts_copy_s = facts_copy(job)
 
-        again, reimport_s, reimport_write_s = run_import(organization, source, original, force=True)
-        write_file(restated, ROWS, restated=True)
-        restate, _restate_s, _restate_write_s = run_import(organization, source, restated)
+            again, reimport_s, reimport_write_s = run_import(organization, source, original, force=True)
+            write_file(restated, ROWS, restated=True)
+            restate, _restate_s, _restate_write_s = run_import(organization, source, restated)
 
-        write_file(bad, min(ROWS, 1000), bad_cells=True)
-        before = MetricFact.objects.filter(organization=organization).count()
-        refused, _bad_s, _bad_write_s = run_import(organization, source, bad)
-        written = MetricFact.objects.filter(organization=organization).count() - before
+            write_file(bad, min(ROWS, 1000), bad_cells=True)
+            before = MetricFact.objects.filter(organization=organization).count()
+            refused, _bad_s, _bad_write_s = run_import(organization, source, bad)
+            written = MetricFact.objects.filter(organization=organization).count() - before
 
-        if EARLIER_MONTHS:
-            earlier_months(source, EARLIER_MONTHS)
-            # The original file restates the restated month back: the same 1% of its rows change again.
-            into_months, into_months_s, _into_months_write_s = run_import(organization, source, original, force=True)
-    forget_facts(organization)
+            if EARLIER_MONTHS:
+                earlier_months(source, EARLIER_MONTHS)
+                # The original file restates the restated month back: the same 1% of its rows change again.
+                into_months, into_months_s, _write_s = run_import(organization, source, original, force=True)
+                assert into_months.status == ImportJob.Status.DONE, into_months.message
+    finally:  # the shared bench database keeps none of this run's facts, whatever failed
+        forget_facts(organization)
 
     figure("rows", ROWS)
     figure("import_s", import_s)
@@ -323,8 +326,9 @@ def main() -> None:
     figure("import_vs_copy", copy_s / import_s)
     figure("facts_copy_s", facts_copy_s)
     figure("facts_copy_vs_copy", copy_s / facts_copy_s)
-    # The most any import can reach that reads the whole file before it writes a row (every cell is checked
-    # first): reading at the plain COPY's own speed, then writing as the plain COPY of the ready facts does.
+    # The most an import can reach that reads and checks the whole file before it writes a row: reading at the
+    # plain COPY's own speed, then writing as the plain COPY of the ready facts does. One that overlapped the
+    # two (writing as it reads, rolled back on a bad cell) would be bounded by the write alone (facts_copy).
     figure("import_vs_copy_ceiling", copy_s / (copy_s + facts_copy_s))
     figure("reimport_s", reimport_s)
     figure("reimport_stage_s", reimport_s - reimport_write_s)

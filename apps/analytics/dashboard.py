@@ -152,10 +152,13 @@ class DashboardForm(forms.Form):
             ids[pk] = listed_pk = first.setdefault(campaign_identity(name), (pk, name))[0]
             self.same_campaigns[listed_pk] = (*self.same_campaigns.get(listed_pk, ()), pk)
         listed = sorted(first.values(), key=lambda campaign: (campaign[1].casefold(), campaign[0]))
-        self.fields["campaign"].choices = everything + listed[:CAMPAIGN_CHOICES]
+        choices = listed[:CAMPAIGN_CHOICES]
         chosen = str(self.data.get("campaign") or "")
         if chosen.isascii() and chosen.isdecimal() and int(chosen) in ids:
             self.data["campaign"] = str(ids[int(chosen)])
+            if all(pk != ids[int(chosen)] for pk, _name in choices):  # past the first names: listed as well
+                choices.append(next(choice for choice in listed if choice[0] == ids[int(chosen)]))
+        self.fields["campaign"].choices = everything + choices
         currencies = Currency.objects.filter(is_active=True, is_crypto=False).order_by("code")
         codes = list(currencies.values_list("code", flat=True))
         if organization.reporting_currency_id not in codes:

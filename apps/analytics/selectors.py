@@ -36,8 +36,8 @@ def campaign_fact_list(
     *, organization_id: int, campaign_ids: list[int], date_from: date, date_to: date
 ) -> QuerySet[MetricFact]:
     """The daily facts of the campaigns ``campaign_ids`` (one campaign as its sources report it) from
-    ``date_from`` to ``date_to``, newest first, each with its source and the import it came from (the natural
-    key's unique index, organization, source, report date, campaign…, serves it)."""
+    ``date_from`` to ``date_to``, newest first, each with its source and the import it came from. The natural
+    key's unique index (organization, source, report date, campaign…) finds them; a page of them is sorted."""
     return (
         MetricFact.objects.filter(
             organization_id=organization_id,

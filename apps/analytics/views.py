@@ -123,7 +123,9 @@ def campaign(request, pk: int):
     organization = found.organization
     # The campaign as every source reports it: the ad network's campaign and the tracker's of the same name.
     ids = same_campaign_ids(organization_id=organization.pk, campaign_id=found.pk)
-    namesakes = list(Campaign.objects.filter(pk__in=ids).select_related("source").order_by("source__name", "pk"))
+    namesakes = list(
+        Campaign.objects.filter(pk__in=ids).select_related("source", "offer__program").order_by("source__name", "pk")
+    )
     newest = campaign_newest_date(organization_id=organization.pk, campaign_ids=ids)
     date_to = _date(request.GET.get("date_to")) or newest or organization.today()
     date_from = _date(request.GET.get("date_from")) or date_to - dt.timedelta(days=DEFAULT_DAYS - 1)
@@ -148,6 +150,7 @@ def campaign(request, pk: int):
         "organization": organization,
         "campaign": found,
         "sources": list({namesake.source_id: namesake.source for namesake in namesakes}.values()),
+        "offer": found.offer or next((namesake.offer for namesake in namesakes if namesake.offer), None),
         "date_from": date_from,
         "date_to": date_to,
         "page": page,

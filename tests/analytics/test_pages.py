@@ -415,6 +415,21 @@ def test_a_campaign_reported_by_two_sources_is_one_row_opening_both_sources_rows
     assert cell(filtered, "revenue") == "300.00\xa0USD"
 
 
+def test_a_campaign_past_the_first_names_of_the_filter_can_still_be_chosen(client, org, traffic, source):
+    from apps.analytics.dashboard import CAMPAIGN_CHOICES
+
+    Campaign.objects.bulk_create(
+        Campaign(organization=org, source=source, external_id=f"bulk-{n}", match_name=f"bulk-{n}", name=f"Zz {n:04}")
+        for n in range(CAMPAIGN_CHOICES)
+    )
+    last = Campaign.objects.get(name=f"Zz {CAMPAIGN_CHOICES - 1:04}")  # sorts after the listed names
+
+    response = client.get(f"/en/analytics/?campaign={last.pk}&date_from=2026-05-01&date_to=2026-05-03")
+
+    assert response.status_code == 200
+    assert f'<option value="{last.pk}" selected>' in html_of(response)
+
+
 def test_a_campaigns_rows_are_paginated(client, source):
     rows = [row(2 + n, MAY_1, "cmp-big", spend="1.00", creative=f"c{n}") for n in range(60)]
     load(source, rows)
