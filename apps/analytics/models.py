@@ -21,6 +21,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -101,6 +102,45 @@ class TrafficSource(TenantModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """A time zone, a currency and a column mapping that an import can use, whoever saves the source (the
+        admin, the API): a misspelt zone or currency would otherwise surface only at the next import."""
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        from apps.core.models import Currency
+
+        from .formats.catalog import generic
+
+        super().clean()
+        errors = {}
+        try:
+            ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            errors["time_zone"] = _("“{zone}” is not a time zone; use a name such as Europe/Moscow or UTC.").format(
+                zone=self.time_zone
+            )
+        self.currency = (self.currency or "").strip().upper()
+        if self.currency and not Currency.objects.filter(pk=self.currency).exists():
+            errors["currency"] = _("“{code}” is not a currency Kontora knows; use an ISO code such as USD.").format(
+                code=self.currency
+            )
+        mapping = self.column_mapping
+        if not isinstance(mapping, dict) or not all(
+            isinstance(name, str) and isinstance(column, str) and column.strip() for name, column in mapping.items()
+        ):
+            errors["column_mapping"] = _(
+                'An object of our field names to the column names in the files, e.g. {"report_date": "Day"}.'
+            )
+        elif mapping:
+            try:
+                generic(mapping)
+            except ValueError as error:
+                errors["column_mapping"] = str(error)
+        if self.expected_delay is not None and self.expected_delay < timedelta(0):
+            errors["expected_delay"] = _("The expected delay cannot be negative.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class AffiliateProgram(TenantModel):

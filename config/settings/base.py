@@ -308,6 +308,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name for a choice set used by several serializers (a traffic source's kind, the kinds a report sums).
+    "ENUM_NAME_OVERRIDES": {"TrafficSourceKindEnum": "apps.analytics.models.TrafficSource.Kind"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "apps.core.api.schema.add_error_responses",

@@ -3,10 +3,11 @@ areas added side by side merge cleanly)."""
 
 from rest_framework.routers import SimpleRouter
 
-from . import payouts, profitability, reports, upload
+from . import payouts, profitability, reference, reports, upload
 
 router = SimpleRouter()
 upload.register(router)
 payouts.register(router)
+reference.register(router)
 
 urlpatterns = [*router.urls, *reports.urlpatterns, *profitability.urlpatterns]
