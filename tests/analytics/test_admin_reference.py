@@ -58,6 +58,28 @@ def test_a_traffic_source_added_in_the_admin_is_audited(admin_client, owner, org
     assert AuditLog.objects.get(action="analytics.source.create", object_id=str(source.pk)).actor == owner
 
 
+def test_a_traffic_source_with_a_misspelt_time_zone_is_refused_on_its_field(admin_client, owner, organization):
+    response = admin_client.post(
+        reverse("admin:analytics_trafficsource_add"),
+        {
+            "organization": organization.pk,
+            "name": "Unity Ads",
+            "kind": TrafficSource.Kind.AD_NETWORK,
+            "time_zone": "Europe/Moskow",
+            "currency": "USD",
+            "expected_delay": "1 00:00:00",
+            "column_mapping": "{}",
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 200  # the form again, the error beside the field
+    assert response.context["adminform"].form.errors["time_zone"] == [
+        "“Europe/Moskow” is not a time zone; use a name such as Europe/Moscow or UTC."
+    ]
+    assert not TrafficSource.objects.filter(name="Unity Ads").exists()
+
+
 def test_an_offer_cannot_point_at_another_organizations_program(admin_client, owner, organization, other_organization):
     MembershipFactory(user=owner, organization=other_organization, role=Role.OWNER)
     theirs = AffiliateProgramFactory(organization=other_organization)
