@@ -106,17 +106,13 @@ class TrafficSource(TenantModel):
     def clean(self) -> None:
         """A time zone, a currency and a column mapping that an import can use, whoever saves the source (the
         admin, the API): a misspelt zone or currency would otherwise surface only at the next import."""
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        from apps.core.models import Currency
+        from apps.core.models import Currency, time_zone_names
 
         from .formats.catalog import generic
 
         super().clean()
         errors = {}
-        try:
-            ZoneInfo(self.time_zone)
-        except (ZoneInfoNotFoundError, ValueError):
+        if self.time_zone not in time_zone_names():
             errors["time_zone"] = _("“{zone}” is not a time zone; use a name such as Europe/Moscow or UTC.").format(
                 zone=self.time_zone
             )

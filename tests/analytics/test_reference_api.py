@@ -15,6 +15,7 @@ from apps.analytics.services import import_rows
 from apps.core.accounts.roles import Role
 from apps.core.models import AuditLog
 from tests.analytics.factories import MetricRow, TrafficSourceFactory, import_job, reading_of
+from tests.core.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -91,6 +92,8 @@ def test_a_traffic_source_is_created_with_its_settings_and_audited(owner_api, or
     ("field", "value", "message"),
     [
         ("time_zone", "Moscow", "is not a time zone"),
+        ("time_zone", "Europe", "is not a time zone"),  # a folder of the zone files, not a zone
+        ("time_zone", "localtime", "is not a time zone"),  # the host's own zone, whatever it is
         ("currency", "RUR", "is not a currency Kontora knows"),
         ("column_mapping", {"day": "Day"}, "fields Kontora does not have: day"),
         ("column_mapping", ["Day", "Cost"], "An object of our field names"),
@@ -131,11 +134,74 @@ def test_a_campaign_is_renamed_and_linked_to_an_offer_and_keeps_matching_its_fil
     campaign.refresh_from_db()
     assert (campaign.name, campaign.offer, campaign.external_id) == ("US iOS (network)", offer, "cmp-1")
     assert AuditLog.objects.filter(action="analytics.campaign.update", object_id=str(campaign.pk)).exists()
-    moved = owner_api.patch(f"{BASE}campaigns/{campaign.pk}/", {"external_id": "cmp-2"}, format="json")
-    assert moved.status_code == 400
-    assert "cannot be changed" in moved.json()["error"]["fields"]["external_id"][0]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("external_id", "cmp-2"), ("match_name", "Renamed in files"), ("source", "other")]
+)
+@pytest.mark.parametrize("method", ["patch", "put"])
+def test_what_files_match_a_campaign_by_is_not_changed(owner_api, organization, campaign, field, value, method):
+    if value == "other":
+        value = TrafficSourceFactory(organization=organization, name="Another network").pk
+    body = {"name": "US iOS", field: value}
+    source = campaign.source_id
+
+    response = getattr(owner_api, method)(f"{BASE}campaigns/{campaign.pk}/", body, format="json")
+
+    assert response.status_code == 400
+    assert "cannot be changed" in response.json()["error"]["fields"][field][0]
     campaign.refresh_from_db()
-    assert campaign.external_id == "cmp-1"
+    assert (campaign.source_id, campaign.external_id, campaign.match_name, campaign.name) == (
+        source, "cmp-1", "US_iOS", "US_iOS",
+    )  # fmt: skip
+
+
+def test_a_put_renames_a_campaign_without_repeating_what_files_match_it_by(owner_api, organization, campaign):
+    response = owner_api.put(f"{BASE}campaigns/{campaign.pk}/", {"name": "US iOS", "offer": None}, format="json")
+
+    assert response.status_code == 200, response.json()
+    campaign.refresh_from_db()
+    assert (campaign.name, campaign.external_id, campaign.match_name) == ("US iOS", "cmp-1", "US_iOS")
+
+
+def test_a_member_of_two_organizations_cannot_point_one_at_the_others_rows(
+    organization, other_organization, member_of, campaign, theirs
+):
+    user = member_of(organization, role=Role.OWNER)
+    MembershipFactory(user=user, organization=other_organization, role=Role.OWNER)
+    api = client_of(user)
+
+    linked = api.patch(f"{BASE}campaigns/{campaign.pk}/", {"offer": theirs["offers"].pk}, format="json")
+    offer = api.post(
+        f"{BASE}offers/",
+        {"organization": organization.slug, "name": "Crossed", "program": theirs["programs"].pk},
+        format="json",
+    )
+    planted = api.post(
+        f"{BASE}campaigns/",
+        {"organization": organization.slug, "source": theirs["sources"].pk, "external_id": "p-1", "name": "P"},
+        format="json",
+    )
+
+    assert (linked.status_code, offer.status_code, planted.status_code) == (400, 400, 400)
+    campaign.refresh_from_db()
+    assert campaign.offer is None
+    assert not Offer.objects.filter(name="Crossed").exists()
+    assert not Campaign.objects.filter(external_id="p-1").exists()
+
+
+def test_a_filter_by_another_organizations_id_answers_as_a_missing_one(owner_api, campaign, theirs):
+    for route, name, row in (
+        ("campaigns", "source", theirs["sources"]),
+        ("offers", "program", theirs["programs"]),
+        ("imports", "source", theirs["sources"]),
+    ):
+        foreign = owner_api.get(f"{BASE}{route}/", {name: row.pk})
+        missing = owner_api.get(f"{BASE}{route}/", {name: 10**9})
+        assert (foreign.status_code, foreign.json()["results"]) == (200, []), route
+        assert (missing.status_code, missing.json()["results"]) == (200, []), route
+    own = owner_api.get(f"{BASE}campaigns/", {"source": campaign.source_id})
+    assert [item["id"] for item in own.json()["results"]] == [campaign.pk]
 
 
 def test_a_row_that_imported_data_names_is_not_deleted_and_an_unused_one_is(owner_api, organization, source, campaign):

@@ -12,6 +12,7 @@ no id, its name in files).
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import CharFilter, FilterSet, NumberFilter
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers
 
@@ -94,17 +95,62 @@ class CampaignSerializer(_ReferenceSerializer):
         ]
         read_only_fields = ["created_at"]
 
-    # What files match a campaign by is fixed once it exists: a change would part it from its facts.
-    FIXED = ("source", "external_id", "match_name")
+
+# What files match a campaign by (its field, and the attribute that holds it): fixed once the campaign exists,
+# as a change would part it from its facts.
+FIXED = {"source": "source_id", "external_id": "external_id", "match_name": "match_name"}
+
+
+class CampaignChangeSerializer(CampaignSerializer):
+    """A campaign's change: its name and offer. What files match it by is read-only (a PUT need not repeat it),
+    and a request that sends another value for it is refused rather than quietly ignored."""
+
+    class Meta(CampaignSerializer.Meta):
+        read_only_fields = ["created_at", *FIXED]
 
     def validate(self, attrs):
-        if self.instance is not None:
-            for name in self.FIXED:
-                if name in attrs and attrs[name] != getattr(self.instance, name):
-                    raise serializers.ValidationError(
-                        {name: [_("Files match the campaign by it: it cannot be changed once the campaign exists.")]}
-                    )
+        for name, attribute in FIXED.items():
+            if name in self.initial_data and str(self.initial_data[name]) != str(getattr(self.instance, attribute)):
+                raise serializers.ValidationError(
+                    {name: [_("Files match the campaign by it: it cannot be changed once the campaign exists.")]}
+                )
         return super().validate(attrs)
+
+
+class _OrganizationFilter(FilterSet):
+    """Ids of the user's rows are filters on the id itself (a choice among every organization's rows would tell
+    a foreign id from a missing one); ``organization`` is a slug."""
+
+    organization = CharFilter(field_name="organization__slug")
+
+
+class TrafficSourceFilter(_OrganizationFilter):
+    class Meta:
+        model = TrafficSource
+        fields = ["organization", "kind"]
+
+
+class AffiliateProgramFilter(_OrganizationFilter):
+    class Meta:
+        model = AffiliateProgram
+        fields = ["organization"]
+
+
+class OfferFilter(_OrganizationFilter):
+    program = NumberFilter(field_name="program_id")
+
+    class Meta:
+        model = Offer
+        fields = ["organization", "program"]
+
+
+class CampaignFilter(_OrganizationFilter):
+    source = NumberFilter(field_name="source_id")
+    offer = NumberFilter(field_name="offer_id")
+
+    class Meta:
+        model = Campaign
+        fields = ["organization", "source", "offer"]
 
 
 class _ReferenceViewSet(TenantModelViewSet):
@@ -151,7 +197,7 @@ def _documented(serializer, **summaries):
 class TrafficSourceViewSet(_ReferenceViewSet):
     queryset = TrafficSource.objects.select_related("organization")
     serializer_class = TrafficSourceSerializer
-    filterset_fields = ["kind"]
+    filterset_class = TrafficSourceFilter
     search_fields = ["name"]
     ordering_fields = ["name", "kind", "created_at", "id"]
     ordering = ["name", "id"]
@@ -169,6 +215,7 @@ class TrafficSourceViewSet(_ReferenceViewSet):
 class AffiliateProgramViewSet(_ReferenceViewSet):
     queryset = AffiliateProgram.objects.select_related("organization")
     serializer_class = AffiliateProgramSerializer
+    filterset_class = AffiliateProgramFilter
     search_fields = ["name", "external_id"]
     ordering_fields = ["name", "created_at", "id"]
     ordering = ["name", "id"]
@@ -186,7 +233,7 @@ class AffiliateProgramViewSet(_ReferenceViewSet):
 class OfferViewSet(_ReferenceViewSet):
     queryset = Offer.objects.select_related("organization")
     serializer_class = OfferSerializer
-    filterset_fields = ["program"]
+    filterset_class = OfferFilter
     search_fields = ["name", "external_id"]
     ordering_fields = ["name", "created_at", "id"]
     ordering = ["name", "id"]
@@ -204,10 +251,13 @@ class OfferViewSet(_ReferenceViewSet):
 class CampaignViewSet(_ReferenceViewSet):
     queryset = Campaign.objects.select_related("organization", "source")
     serializer_class = CampaignSerializer
-    filterset_fields = ["source", "offer"]
+    filterset_class = CampaignFilter
     search_fields = ["name", "external_id", "match_name"]
     ordering_fields = ["name", "created_at", "id"]
     ordering = ["name", "id"]
+
+    def get_serializer_class(self):
+        return CampaignChangeSerializer if self.action in ("update", "partial_update") else CampaignSerializer
 
 
 def register(router) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import CharFilter, FilterSet, NumberFilter
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, serializers, status, viewsets
@@ -83,10 +84,22 @@ class UploadSerializer(serializers.Serializer):
         return fields
 
 
+class ImportJobFilter(FilterSet):
+    """``source`` filters on the id itself: a choice among every organization's sources would tell another
+    organization's id (an empty list) from a missing one (an error)."""
+
+    source = NumberFilter(field_name="source_id")
+    organization = CharFilter(field_name="organization__slug")
+
+    class Meta:
+        model = ImportJob
+        fields = ["organization", "status", "source"]
+
+
 class ImportJobViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     queryset = ImportJob.objects.select_related("source")
     serializer_class = ImportJobSerializer
-    filterset_fields = ["status", "source"]
+    filterset_class = ImportJobFilter
     ordering_fields = ["created_at", "id"]
     ordering = ["-created_at", "-id"]
 
