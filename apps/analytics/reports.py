@@ -4,7 +4,8 @@ creative, a cut the rollup does not keep).
 - :func:`traffic_report`: sums and KPIs by day, week, month, source, program, offer, campaign, country, OS or
   creative, filtered, with totals. Amounts are in the organization's reporting currency, each day's amounts
   converted at that day's rate (``apps.core.selectors.fx_rate_for``); the rates used are part of the report.
-  Facts in different time zones are never added up as one day: the time zone is part of every row's key.
+  Facts in different time zones are never added up as one day: the time zone is part of the key of every row
+  of a day, week or month; any other row sums the period in each source's own zone and names the zones.
 - :func:`reconciliation_list`: the spend of the ad network, the cost in the attribution platform and in the
   tracker for the same day and campaign, with the differences over a threshold flagged.
 - :func:`source_freshness_list`: each source's newest day of data, flagged when older than its expected delay.
@@ -49,6 +50,8 @@ GROUPINGS = {
     "creative": (gettext_lazy("Creative"), ("creative",), None),
 }
 TIME_GROUPINGS = ("day", "week", "month")
+# How a row that is not a period names the several time zones it sums ("Europe/Moscow, UTC").
+ZONES_JOINED = ", "
 
 
 class MissingRate(ValidationError):
@@ -454,13 +457,19 @@ def traffic_report(
             label = str(group[name_field] if name_field else value) if value not in (None, "") else ""
             label = label or _("(none)")
         # A row by campaign is one campaign as every source reports it (the network's spend beside the
-        # tracker's revenue), named and keyed by the lowest id of its campaigns.
+        # tracker's revenue), named and keyed by the lowest id of its campaigns. A day (week, month) of one time
+        # zone is never added up with another zone's; any other row sums its period in each source's own zone,
+        # as the totals do, and names the zones it sums.
         identity = campaign_identity(group["campaign__name"]) if group_by == "campaign" else key
-        row = rows.get((identity, group["time_zone"]))
+        slot = (identity, group["time_zone"]) if group_by in TIME_GROUPINGS else (identity, "")
+        row = rows.get(slot)
         if row is None:
-            row = rows[(identity, group["time_zone"])] = ReportRow(key, label, group["time_zone"], dict.fromkeys(SUMS))
-        elif group_by == "campaign" and int(key) < int(row.key):
-            row.key, row.label = key, label
+            row = rows[slot] = ReportRow(key, label, group["time_zone"], dict.fromkeys(SUMS))
+        else:
+            if group_by == "campaign" and int(key) < int(row.key):
+                row.key, row.label = key, label
+            if group["time_zone"] not in row.time_zone.split(ZONES_JOINED):
+                row.time_zone = ZONES_JOINED.join(sorted([*row.time_zone.split(ZONES_JOINED), group["time_zone"]]))
         for name in COUNTS:
             row.sums[name] = _add(row.sums[name], shown[name])
             totals[name] = _add(totals[name], owned[name])
@@ -498,7 +507,7 @@ def traffic_report(
         rows=ordered,
         totals=totals,
         total_kpis=total_kpis,
-        time_zones=sorted({row.time_zone for row in ordered}),
+        time_zones=sorted({zone for row in ordered for zone in row.time_zone.split(ZONES_JOINED)}),
         rates=converter.used(),
         without_currency=without_currency,
         source_kinds=summed_source_kinds(kinds),

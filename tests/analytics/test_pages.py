@@ -255,6 +255,18 @@ def test_time_zones_are_listed_apart(client, org, traffic):
     assert "Spend, Europe/Moscow" in html  # the chart draws each time zone's own lines
 
 
+def test_by_campaign_a_row_names_the_time_zones_it_sums(client, org, traffic):
+    network = TrafficSourceFactory(organization=org, name="Unity", time_zone="Europe/Moscow")
+    load(network, [row(2, MAY_1, "u-1", spend="10.00", revenue="30.00", installs=1)], time_zone="Europe/Moscow")
+    load(network, [row(2, MAY_1, "cmp-a", spend="5.00", installs=1)], time_zone="Europe/Moscow")
+
+    html = html_of(client.get("/en/analytics/?group_by=campaign&date_from=2026-05-01&date_to=2026-05-03"))
+
+    assert "each row sums the period's report dates in each source's own zone" in html
+    assert table_labels(html) == ["Cmp A", "Cmp B", "U 1"]  # Cmp A of both sources is one row
+    assert "Europe/Moscow, UTC" in html
+
+
 def test_sources_of_different_kinds_summed_together_are_flagged_and_one_source_is_not(client, org, traffic, source):
     tracker = TrafficSourceFactory(organization=org, name="Keitaro", kind=TrafficSource.Kind.TRACKER)
     load(tracker, [row(2, MAY_1, "cmp-a", spend="100.00", clicks=380)])

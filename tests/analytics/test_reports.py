@@ -225,6 +225,22 @@ def test_a_tracker_in_another_time_zone_is_matched_by_the_date_its_rows_carry(or
     assert report.total_kpis["profit"] == Decimal("50.00")
 
 
+@pytest.mark.parametrize("group_by", ["campaign", "country"])
+def test_a_row_that_is_not_a_day_sums_its_period_in_each_sources_zone_and_names_them(org, network, group_by):
+    tracker = TrafficSourceFactory(organization=org, name="Tracker", kind=TrafficSource.Kind.TRACKER)
+    load(network, [row(2, MAY_1, "alpha", spend="40.00", clicks=100)])
+    load(tracker, [row(2, MAY_1, "alpha", spend="38.00", revenue="90.00", clicks=97)], time_zone="Europe/Moscow")
+
+    report = traffic_report(organization=org, date_from=MAY_1, date_to=MAY_1, group_by=group_by)
+
+    # The network's spend beside the tracker's revenue: the campaign (or country) has its profit at last.
+    assert [(r.time_zone, r.sums["spend"], r.sums["revenue"], r.kpis["profit"]) for r in report.rows] == [
+        ("Europe/Moscow, UTC", Decimal("40.00"), Decimal("90.00"), Decimal("50.00"))
+    ]
+    assert report.time_zones == ["Europe/Moscow", "UTC"]
+    assert report.mixed_time_zones
+
+
 def test_by_source_each_row_shows_its_own_figures_and_the_totals_still_count_once(org, network):
     tracker = TrafficSourceFactory(organization=org, name="Tracker", kind=TrafficSource.Kind.TRACKER)
     load(network, [row(2, MAY_1, "alpha", spend="40.00", clicks=100)])

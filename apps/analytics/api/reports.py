@@ -99,7 +99,12 @@ class TrafficRowSerializer(serializers.Serializer):
         )
     )
     label = serializers.CharField()
-    time_zone = serializers.CharField(help_text=gettext_lazy("The time zone of the row's report dates."))
+    time_zone = serializers.CharField(
+        help_text=gettext_lazy(
+            "The time zone of the row's report dates. A row of a day, week or month is of one zone; any other row "
+            "sums the period in each source's own zone and names them all, joined by a comma and a space."
+        )
+    )
     sums = SumsSerializer()
     kpis = KpisSerializer()
     rates = RateSerializer(many=True)
@@ -139,7 +144,10 @@ class TrafficReportSerializer(SourceKindsSerializer):
     precision = IntegerField()
     time_zones = serializers.ListField(child=serializers.CharField())
     mixed_time_zones = serializers.BooleanField(
-        help_text=gettext_lazy("True: rows of different time zones are listed apart, never added up as one day.")
+        help_text=gettext_lazy(
+            "True: the data is in several time zones. Rows of a day, week or month are listed apart by zone, never "
+            "added up as one day; any other row sums the period in each source's own zone and names the zones."
+        )
     )
     rows = TrafficRowSerializer(many=True)
     totals = SumsSerializer()
