@@ -127,6 +127,7 @@ class DashboardForm(forms.Form):
     source = forms.TypedChoiceField(label=gettext_lazy("Traffic source"), coerce=int, required=False, empty_value=None)
     campaign = forms.TypedChoiceField(label=gettext_lazy("Campaign"), coerce=int, required=False, empty_value=None)
     currency = forms.ChoiceField(label=gettext_lazy("Currency"), required=False)
+    time_zone = forms.CharField(label=gettext_lazy("Time zone"), required=False, max_length=64)
     sort = forms.ChoiceField(
         label=gettext_lazy("Sort"), required=False, choices=[("", "")] + [(v, v) for s in SORTS for v in (s, f"-{s}")]
     )
@@ -191,6 +192,7 @@ class Params:
     sort: str = ""
     defaulted: bool = False  # the period is the default one (the last 30 days of data)
     campaigns: tuple[int, ...] = ()  # the campaign's ids in every source
+    time_zone: str = ""  # only the facts of this time zone (a day's row of one zone opens its campaigns)
 
     def query(self, **changes) -> str:
         """The query string of this view with ``changes`` (None removes a parameter)."""
@@ -203,13 +205,16 @@ class Params:
             "campaign": self.campaign,
             "currency": self.currency,
             "sort": self.sort,
+            "time_zone": self.time_zone,
         }
         values.update(changes)
         return urlencode({name: value for name, value in values.items() if value not in (None, "")})
 
     @property
     def filters(self) -> ReportFilters:
-        return ReportFilters(source=self.source, campaign=self.campaign, campaigns=self.campaigns)
+        return ReportFilters(
+            source=self.source, campaign=self.campaign, campaigns=self.campaigns, time_zone=self.time_zone
+        )
 
 
 def default_period(organization: Organization) -> tuple[dt.date, dt.date]:
@@ -242,6 +247,7 @@ def read_params(form: DashboardForm) -> Params:
         sort=data.get("sort") or "",
         defaulted=defaulted,
         campaigns=form.same_campaigns.get(data.get("campaign"), ()),
+        time_zone=data.get("time_zone") or "",
     )
 
 
@@ -347,7 +353,7 @@ def _sort_rows(rows, sort: str):
     return present + missing
 
 
-def _row_url(params: Params, report_row) -> str:
+def _row_url(params: Params, report_row, *, mixed_zones: bool = False) -> str:
     """Where a row of the table leads: a campaign to its rows, a source or a day to its campaigns."""
     if params.group_by == "campaign" and report_row.key:
         query = urlencode({"date_from": params.date_from.isoformat(), "date_to": params.date_to.isoformat()})
@@ -355,7 +361,11 @@ def _row_url(params: Params, report_row) -> str:
     if params.group_by == "source" and report_row.key:
         return "?" + params.query(source=report_row.key, group_by="campaign", sort=None)
     if params.group_by == "day":
-        return "?" + params.query(date_from=report_row.key, date_to=report_row.key, group_by="campaign", sort=None)
+        # A day of one time zone opens that zone's campaigns: a report by campaign sums every zone's day.
+        zone = report_row.time_zone if mixed_zones else None
+        return "?" + params.query(
+            date_from=report_row.key, date_to=report_row.key, group_by="campaign", sort=None, time_zone=zone
+        )
     return ""
 
 
@@ -378,7 +388,7 @@ def table(params: Params, report) -> dict:
             label=period_label(params.group_by, row.key) or row.label,
             time_zone=row.time_zone,
             cells=[cell_text(code, value_of(code, row.sums, row.kpis), precision) for code in COLUMNS],
-            url=_row_url(params, row),
+            url=_row_url(params, row, mixed_zones=report.mixed_time_zones),
             negative=(row.kpis["profit"] or 0) < 0,
         )
         for row in _sort_rows(report.rows, params.sort)
@@ -634,6 +644,7 @@ def dashboard_context(params: Params) -> dict:
     context = {
         "organization": organization,
         "params": params,
+        "every_zone_query": params.query(time_zone=None) if params.time_zone else "",
         "grouping_label": GROUPINGS[params.group_by][0],
         "freshness": freshness(organization),
         "missing_rate": None,

@@ -81,12 +81,13 @@ class ReportFilters:
     os: str = ""
     # The campaign's namesakes (same_campaign_ids), where the caller has them already: one look-up a request.
     campaigns: tuple[int, ...] = ()
+    time_zone: str = ""  # only the facts written in this time zone
 
     @property
     def cuts_campaigns_days(self) -> bool:
-        """True when the filters keep a part of some campaigns' days (their campaign, offer, program, country or
-        OS), not whole days of every campaign (the source filter keeps whole sources)."""
-        return any((self.campaign, self.offer, self.program, self.country, self.os))
+        """True when the filters keep a part of some campaigns' days (their campaign, offer, program, country, OS
+        or time zone), not whole days of every campaign (the source filter keeps whole sources)."""
+        return any((self.campaign, self.offer, self.program, self.country, self.os, self.time_zone))
 
     def lookups(self) -> dict:
         found = {
@@ -96,6 +97,7 @@ class ReportFilters:
             "campaign__offer__program_id": self.program,
             "country": self.country.upper() if self.country else None,
             "os": self.os.lower() if self.os else None,
+            "time_zone": self.time_zone or None,
         }
         return {name: value for name, value in found.items() if value is not None}
 
@@ -265,6 +267,11 @@ class ReportRow:
     sums: dict
     kpis: dict = field(default_factory=dict)
     rates: list = field(default_factory=list)  # the rates used, on a row of a day
+
+    @property
+    def time_zones(self) -> list[str]:
+        """The zones the row sums: one on a row of a day, week or month; any other row may sum several."""
+        return self.time_zone.split(ZONES_JOINED)
 
 
 @dataclass
@@ -507,7 +514,7 @@ def traffic_report(
         rows=ordered,
         totals=totals,
         total_kpis=total_kpis,
-        time_zones=sorted({zone for row in ordered for zone in row.time_zone.split(ZONES_JOINED)}),
+        time_zones=sorted({zone for row in ordered for zone in row.time_zones}),
         rates=converter.used(),
         without_currency=without_currency,
         source_kinds=summed_source_kinds(kinds),

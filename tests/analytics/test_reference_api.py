@@ -164,6 +164,17 @@ def test_a_put_renames_a_campaign_without_repeating_what_files_match_it_by(owner
     assert (campaign.name, campaign.external_id, campaign.match_name) == ("US iOS", "cmp-1", "US_iOS")
 
 
+def test_a_campaign_read_and_sent_back_whole_with_a_new_name_is_renamed(owner_api, campaign):
+    body = owner_api.get(f"{BASE}campaigns/{campaign.pk}/").json()
+    body["name"] = "Renamed"
+
+    response = owner_api.put(f"{BASE}campaigns/{campaign.pk}/", body, format="json")
+
+    assert response.status_code == 200, response.json()
+    campaign.refresh_from_db()
+    assert campaign.name == "Renamed"
+
+
 def test_a_member_of_two_organizations_cannot_point_one_at_the_others_rows(
     organization, other_organization, member_of, campaign, theirs
 ):

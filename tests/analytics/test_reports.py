@@ -110,16 +110,17 @@ def test_amounts_are_rounded_once_so_the_totals_do_not_depend_on_the_grouping(or
     assert [r.sums["spend"] for r in by_campaign.rows] == [Decimal("1.52")] * 3
 
 
-def test_facts_of_different_time_zones_are_never_one_day(org, network):
+@pytest.mark.parametrize(("group_by", "key"), [("day", "2026-05-01"), ("week", "2026-04-27"), ("month", "2026-05")])
+def test_facts_of_different_time_zones_are_never_one_day(org, network, group_by, key):
     tracker = TrafficSourceFactory(organization=org, name="Tracker", time_zone="Europe/Moscow")
     load(network, [row(2, MAY_1, "alpha", spend="1.00", clicks=1)])
     load(tracker, [row(2, MAY_1, "alpha", spend="2.00", clicks=2)], time_zone="Europe/Moscow")
 
-    report = traffic_report(organization=org, date_from=MAY_1, date_to=MAY_1, group_by="day")
+    report = traffic_report(organization=org, date_from=MAY_1, date_to=MAY_1, group_by=group_by)
 
     assert [(r.key, r.time_zone, r.sums["clicks"]) for r in report.rows] == [
-        ("2026-05-01", "Europe/Moscow", 2),
-        ("2026-05-01", "UTC", 1),
+        (key, "Europe/Moscow", 2),
+        (key, "UTC", 1),
     ]
     assert report.mixed_time_zones
     assert report.time_zones == ["Europe/Moscow", "UTC"]
@@ -239,6 +240,11 @@ def test_a_row_that_is_not_a_day_sums_its_period_in_each_sources_zone_and_names_
     ]
     assert report.time_zones == ["Europe/Moscow", "UTC"]
     assert report.mixed_time_zones
+    only = traffic_report(
+        organization=org, date_from=MAY_1, date_to=MAY_1, group_by=group_by, filters=ReportFilters(time_zone="UTC")
+    )
+    # One zone's part of the same row: the network's spend, and the revenue the tracker's zone holds is not there.
+    assert [(r.time_zone, r.sums["spend"], r.sums["revenue"]) for r in only.rows] == [("UTC", Decimal("40.00"), None)]
 
 
 def test_by_source_each_row_shows_its_own_figures_and_the_totals_still_count_once(org, network):

@@ -73,6 +73,7 @@ def test_the_traffic_report_answers_decimal_strings_and_null_kpis(api):
     assert data["totals"]["clicks"] == 4
     assert data["total_kpis"]["cpc"] == "3.7500"
     assert data["mixed_time_zones"] is False
+    assert [r["time_zones"] for r in data["rows"]] == [["UTC"], ["UTC"]]
     assert data["source_kinds"] == ["ad_network"]
     assert data["mixed_source_kinds"] is False
     assert data["metric_kinds"] == {"clicks": ["ad_network"], "spend": ["ad_network"]}

@@ -5,6 +5,7 @@ however often they are called."""
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import CharFilter, FilterSet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -14,6 +15,7 @@ from apps.core.accounts.tenancy import scope
 from apps.core.api.errors import ErrorSerializer
 from apps.core.api.fields import DateField, DecimalStringField, money
 from apps.core.api.viewsets import TenantScopedMixin
+from apps.core.filters import NumberFilter
 from apps.core.models import Organization
 from apps.ledger.models import Account
 
@@ -95,6 +97,18 @@ class ReasonInputSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
 
 
+class PayoutFilter(FilterSet):
+    """``program`` filters on the id itself: a choice among every organization's programs would tell another
+    organization's id (an empty list) from a missing one (an error)."""
+
+    program = NumberFilter(field_name="program_id")
+    organization = CharFilter(field_name="organization__slug")
+
+    class Meta:
+        model = Payout
+        fields = ["organization", "status", "program"]
+
+
 class PayoutViewSet(
     TenantScopedMixin,
     mixins.ListModelMixin,
@@ -104,7 +118,7 @@ class PayoutViewSet(
 ):
     queryset = Payout.objects.select_related("program", "currency", "organization")
     serializer_class = PayoutSerializer
-    filterset_fields = ["status", "program"]
+    filterset_class = PayoutFilter
     ordering_fields = ["period_end", "id"]
     ordering = ["-period_end", "-id"]
 

@@ -12,7 +12,7 @@ no id, its name in files).
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from django_filters.rest_framework import CharFilter, FilterSet, NumberFilter
+from django_filters.rest_framework import CharFilter, FilterSet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers
 
@@ -21,6 +21,7 @@ from apps.core.api.errors import ErrorSerializer
 from apps.core.api.organizations import organization_field
 from apps.core.api.serializers import TenantModelSerializer
 from apps.core.api.viewsets import TenantModelViewSet
+from apps.core.filters import NumberFilter
 
 from ..models import AffiliateProgram, Campaign, Offer, TrafficSource
 from ..services import reference_delete, reference_save
@@ -101,6 +102,9 @@ class CampaignSerializer(_ReferenceSerializer):
 FIXED = {"source": "source_id", "external_id": "external_id", "match_name": "match_name"}
 
 
+_NOT_SENT = object()
+
+
 class CampaignChangeSerializer(CampaignSerializer):
     """A campaign's change: its name and offer. What files match it by is read-only (a PUT need not repeat it),
     and a request that sends another value for it is refused rather than quietly ignored."""
@@ -110,7 +114,8 @@ class CampaignChangeSerializer(CampaignSerializer):
 
     def validate(self, attrs):
         for name, attribute in FIXED.items():
-            if name in self.initial_data and str(self.initial_data[name]) != str(getattr(self.instance, attribute)):
+            sent = self.initial_data.get(name, _NOT_SENT)
+            if sent is not _NOT_SENT and str(sent).strip() != str(getattr(self.instance, attribute)):
                 raise serializers.ValidationError(
                     {name: [_("Files match the campaign by it: it cannot be changed once the campaign exists.")]}
                 )

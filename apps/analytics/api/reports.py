@@ -105,6 +105,9 @@ class TrafficRowSerializer(serializers.Serializer):
             "sums the period in each source's own zone and names them all, joined by a comma and a space."
         )
     )
+    time_zones = serializers.ListField(
+        child=serializers.CharField(), help_text=gettext_lazy("The time zones the row sums, one by one.")
+    )
     sums = SumsSerializer()
     kpis = KpisSerializer()
     rates = RateSerializer(many=True)
@@ -224,6 +227,11 @@ class TrafficParamsSerializer(PeriodParamsSerializer):
     program = IntegerField(required=False, min_value=1)
     country = serializers.CharField(required=False, max_length=2)
     os = serializers.CharField(required=False, max_length=32)
+    time_zone = serializers.CharField(
+        required=False,
+        max_length=64,
+        help_text=gettext_lazy("Only the facts written in this time zone (a day of one zone, by campaign)."),
+    )
     dialect = serializers.ChoiceField(
         choices=list(DIALECTS), required=False, help_text=gettext_lazy("For ?format=csv: the CSV dialect.")
     )
@@ -303,7 +311,7 @@ class TrafficReportView(_View):
         dialect = arguments.pop("dialect", None)
         filters = ReportFilters(
             **{name: arguments.pop(name) for name in ("source", "campaign", "offer", "program") if name in arguments},
-            **{name: arguments.pop(name) for name in ("country", "os") if name in arguments},
+            **{name: arguments.pop(name) for name in ("country", "os", "time_zone") if name in arguments},
         )
         report = traffic_report(filters=filters, **arguments)
         fmt = self.wants_file(request)

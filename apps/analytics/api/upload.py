@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext_lazy as _
-from django_filters.rest_framework import CharFilter, FilterSet, NumberFilter
+from django_filters.rest_framework import CharFilter, FilterSet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, serializers, status, viewsets
@@ -20,6 +20,7 @@ from apps.core.accounts.roles import write_power
 from apps.core.accounts.tenancy import has_power, scope
 from apps.core.api.errors import ErrorSerializer
 from apps.core.api.viewsets import TenantScopedMixin
+from apps.core.filters import NumberFilter
 from apps.core.mechanisms.idempotency import is_replay
 from apps.core.mechanisms.jobs import enqueue_on_commit
 
