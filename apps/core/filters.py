@@ -44,6 +44,11 @@ class NumberFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
+def organization_filter() -> django_filters.CharFilter:
+    """``?organization=<slug>``: one of the user's organizations (the queryset is scoped to them already)."""
+    return django_filters.CharFilter(field_name="organization__slug", label=_("Organization (slug)"))
+
+
 class MembershipFilter(django_filters.FilterSet):
     organization = django_filters.CharFilter(field_name="organization__slug", label=_("Organization (slug)"))
     role = django_filters.MultipleChoiceFilter(choices=Role.choices, label=_("Role"))

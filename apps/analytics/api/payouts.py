@@ -5,7 +5,6 @@ however often they are called."""
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from django_filters.rest_framework import CharFilter, FilterSet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -15,10 +14,10 @@ from apps.core.accounts.tenancy import scope
 from apps.core.api.errors import ErrorSerializer
 from apps.core.api.fields import DateField, DecimalStringField, money
 from apps.core.api.viewsets import TenantScopedMixin
-from apps.core.filters import NumberFilter
 from apps.core.models import Organization
 from apps.ledger.models import Account
 
+from ..filters import PayoutFilter
 from ..models import AffiliateProgram, Offer, Payout
 from ..services import payout_approve, payout_create, payout_pay, payout_reject, payout_reverse
 
@@ -95,18 +94,6 @@ class DateInputSerializer(serializers.Serializer):
 class ReasonInputSerializer(serializers.Serializer):
     date = DateField(required=False, allow_null=True, default=None)
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
-
-
-class PayoutFilter(FilterSet):
-    """``program`` filters on the id itself: a choice among every organization's programs would tell another
-    organization's id (an empty list) from a missing one (an error)."""
-
-    program = NumberFilter(field_name="program_id")
-    organization = CharFilter(field_name="organization__slug")
-
-    class Meta:
-        model = Payout
-        fields = ["organization", "status", "program"]
 
 
 class PayoutViewSet(

@@ -12,7 +12,6 @@ no id, its name in files).
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from django_filters.rest_framework import CharFilter, FilterSet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers
 
@@ -21,8 +20,8 @@ from apps.core.api.errors import ErrorSerializer
 from apps.core.api.organizations import organization_field
 from apps.core.api.serializers import TenantModelSerializer
 from apps.core.api.viewsets import TenantModelViewSet
-from apps.core.filters import NumberFilter
 
+from ..filters import AffiliateProgramFilter, CampaignFilter, OfferFilter, TrafficSourceFilter
 from ..models import AffiliateProgram, Campaign, Offer, TrafficSource
 from ..services import reference_delete, reference_save
 
@@ -122,44 +121,13 @@ class CampaignChangeSerializer(CampaignSerializer):
         return super().validate(attrs)
 
 
-class _OrganizationFilter(FilterSet):
-    """Ids of the user's rows are filters on the id itself (a choice among every organization's rows would tell
-    a foreign id from a missing one); ``organization`` is a slug."""
-
-    organization = CharFilter(field_name="organization__slug")
-
-
-class TrafficSourceFilter(_OrganizationFilter):
-    class Meta:
-        model = TrafficSource
-        fields = ["organization", "kind"]
-
-
-class AffiliateProgramFilter(_OrganizationFilter):
-    class Meta:
-        model = AffiliateProgram
-        fields = ["organization"]
-
-
-class OfferFilter(_OrganizationFilter):
-    program = NumberFilter(field_name="program_id")
-
-    class Meta:
-        model = Offer
-        fields = ["organization", "program"]
-
-
-class CampaignFilter(_OrganizationFilter):
-    source = NumberFilter(field_name="source_id")
-    offer = NumberFilter(field_name="offer_id")
-
-    class Meta:
-        model = Campaign
-        fields = ["organization", "source", "offer"]
-
-
 class _ReferenceViewSet(TenantModelViewSet):
-    """Writes go through the services (checks and audit); reads are scoped to the user's organizations."""
+    """Writes go through the services (checks and audit); reads are scoped to the user's organizations, by
+    name unless asked otherwise."""
+
+    search_fields = ["name", "external_id"]
+    ordering_fields = ["name", "created_at", "id"]
+    ordering = ["name", "id"]
 
     def perform_create(self, serializer):
         instance = self.queryset.model(**serializer.validated_data)
@@ -205,7 +173,6 @@ class TrafficSourceViewSet(_ReferenceViewSet):
     filterset_class = TrafficSourceFilter
     search_fields = ["name"]
     ordering_fields = ["name", "kind", "created_at", "id"]
-    ordering = ["name", "id"]
 
 
 @_documented(
@@ -221,9 +188,6 @@ class AffiliateProgramViewSet(_ReferenceViewSet):
     queryset = AffiliateProgram.objects.select_related("organization")
     serializer_class = AffiliateProgramSerializer
     filterset_class = AffiliateProgramFilter
-    search_fields = ["name", "external_id"]
-    ordering_fields = ["name", "created_at", "id"]
-    ordering = ["name", "id"]
 
 
 @_documented(
@@ -239,9 +203,6 @@ class OfferViewSet(_ReferenceViewSet):
     queryset = Offer.objects.select_related("organization")
     serializer_class = OfferSerializer
     filterset_class = OfferFilter
-    search_fields = ["name", "external_id"]
-    ordering_fields = ["name", "created_at", "id"]
-    ordering = ["name", "id"]
 
 
 @_documented(
@@ -258,8 +219,6 @@ class CampaignViewSet(_ReferenceViewSet):
     serializer_class = CampaignSerializer
     filterset_class = CampaignFilter
     search_fields = ["name", "external_id", "match_name"]
-    ordering_fields = ["name", "created_at", "id"]
-    ordering = ["name", "id"]
 
     def get_serializer_class(self):
         return CampaignChangeSerializer if self.action in ("update", "partial_update") else CampaignSerializer

@@ -8,7 +8,6 @@ from __future__ import annotations
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext_lazy as _
-from django_filters.rest_framework import CharFilter, FilterSet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, serializers, status, viewsets
@@ -20,10 +19,10 @@ from apps.core.accounts.roles import write_power
 from apps.core.accounts.tenancy import has_power, scope
 from apps.core.api.errors import ErrorSerializer
 from apps.core.api.viewsets import TenantScopedMixin
-from apps.core.filters import NumberFilter
 from apps.core.mechanisms.idempotency import is_replay
 from apps.core.mechanisms.jobs import enqueue_on_commit
 
+from ..filters import ImportJobFilter
 from ..formats import FORMATS
 from ..formats.catalog import GENERIC_CODE
 from ..models import ImportJob, TrafficSource
@@ -83,18 +82,6 @@ class UploadSerializer(serializers.Serializer):
         if request is not None:  # another organization's source "does not exist", like a missing one
             fields["source"].queryset = scope(TrafficSource.objects.all(), request.user)
         return fields
-
-
-class ImportJobFilter(FilterSet):
-    """``source`` filters on the id itself: a choice among every organization's sources would tell another
-    organization's id (an empty list) from a missing one (an error)."""
-
-    source = NumberFilter(field_name="source_id")
-    organization = CharFilter(field_name="organization__slug")
-
-    class Meta:
-        model = ImportJob
-        fields = ["organization", "status", "source"]
 
 
 class ImportJobViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
