@@ -29,13 +29,13 @@ from apps.core.language.formatting import currency_precision, format_date, forma
 from apps.core.models import Currency, Organization
 
 from .kpis import KPIS, NO_VALUE, PERCENT, SUMS
-from .models import Campaign, DailyRollup, TrafficSource
+from .models import DailyRollup, TrafficSource
 from .reports import (
     GROUPINGS,
     TIME_GROUPINGS,
     MissingRate,
     ReportFilters,
-    campaign_identity,
+    campaigns_by_identity,
     reconciliation_list,
     source_freshness_list,
     traffic_report,
@@ -145,14 +145,11 @@ class DashboardForm(forms.Form):
         self.fields["source"].choices = everything + [(source.pk, source.name) for source in sources]
         # A campaign is listed once, however many sources report it (the report keeps its namesakes), by its
         # first id; any of its ids selects it, as the link from a tracker's campaign gives one.
-        first: dict[str, tuple[int, str]] = {}
-        ids: dict[int, int] = {}
-        self.same_campaigns: dict[int, tuple[int, ...]] = {}  # a listed campaign -> its ids in every source
-        campaigns = Campaign.objects.filter(organization_id=organization.pk).order_by("pk")
-        for pk, name in campaigns.values_list("pk", "name"):
-            ids[pk] = listed_pk = first.setdefault(campaign_identity(name), (pk, name))[0]
-            self.same_campaigns[listed_pk] = (*self.same_campaigns.get(listed_pk, ()), pk)
-        listed = sorted(first.values(), key=lambda campaign: (campaign[1].casefold(), campaign[0]))
+        grouped = campaigns_by_identity(organization_id=organization.pk).values()
+        # a listed campaign (its first id) -> its ids in every source; any id -> the listed one
+        self.same_campaigns = {campaigns[0][0]: tuple(pk for pk, _name in campaigns) for campaigns in grouped}
+        ids = {pk: listed_pk for listed_pk, same in self.same_campaigns.items() for pk in same}
+        listed = sorted((campaigns[0] for campaigns in grouped), key=lambda pair: (pair[1].casefold(), pair[0]))
         choices = listed[:CAMPAIGN_CHOICES]
         chosen = str(self.data.get("campaign") or "")
         if chosen.isascii() and chosen.isdecimal() and int(chosen) in ids:

@@ -150,18 +150,28 @@ def campaign_day(day: dt.date, campaign_name: str | None) -> tuple[dt.date, str]
     return day, campaign_identity(campaign_name)
 
 
+def campaigns_by_identity(*, organization_id: int) -> dict[str, list[tuple[int, str]]]:
+    """The organization's campaigns as one campaign each (:func:`campaign_identity`): the (id, name) of every
+    source's campaign of it, by id. Names are compared as Python folds them (the database's lower() depends on
+    its locale), over the organization's campaigns: a few hundred to a few thousand (a sub-id is a cut of a
+    campaign, not one)."""
+    grouped: dict[str, list[tuple[int, str]]] = {}
+    campaigns = Campaign.objects.filter(organization_id=organization_id).order_by("pk")
+    for pk, name in campaigns.values_list("pk", "name"):
+        grouped.setdefault(campaign_identity(name), []).append((pk, name))
+    return grouped
+
+
 def same_campaign_ids(*, organization_id: int, campaign_id: int) -> list[int]:
     """The campaign and every campaign of the same name (:func:`campaign_identity`) in the organization's sources:
     one campaign as the ad network, the attribution platform and the tracker each report it, as ownership and
     reconciliation pair them (the unnamed campaigns of files without campaigns are one too). Only the campaign
     itself when it is not the organization's."""
-    # Names are compared as Python folds them (the database's lower() depends on its locale), over the
-    # organization's campaigns: a few hundred to a few thousand (a sub-id is a cut of a campaign, not one).
-    names = dict(Campaign.objects.filter(organization_id=organization_id).values_list("pk", "name"))
-    if campaign_id not in names:
-        return [campaign_id]
-    identity = campaign_identity(names[campaign_id])
-    return sorted(pk for pk, name in names.items() if campaign_identity(name) == identity)
+    for campaigns in campaigns_by_identity(organization_id=organization_id).values():
+        ids = [pk for pk, _name in campaigns]
+        if campaign_id in ids:
+            return ids
+    return [campaign_id]
 
 
 class Owners:
