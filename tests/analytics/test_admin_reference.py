@@ -5,9 +5,11 @@ to a member who may only read, and a row that imported data or payouts refer to 
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from apps.analytics.models import Campaign, Offer, TrafficSource
+from apps.analytics.services import reference_save
 from apps.core.accounts.roles import Role
 from apps.core.models import AuditLog
 from tests.analytics.factories import AffiliateProgramFactory, TrafficSourceFactory
@@ -39,18 +41,24 @@ def test_renaming_a_campaign_in_the_admin_is_audited_with_its_author_and_keeps_t
     assert record.changes == {"name": ["Spring", "Spring sale"]}
 
 
+def source_form(organization, **changes) -> dict:
+    """The admin's form of a new traffic source, "Unity Ads", with ``changes``."""
+    return {
+        "organization": organization.pk,
+        "name": "Unity Ads",
+        "kind": TrafficSource.Kind.AD_NETWORK,
+        "time_zone": "UTC",
+        "currency": "USD",
+        "expected_delay": "1 00:00:00",
+        "column_mapping": "{}",
+        **changes,
+    }
+
+
 def test_a_traffic_source_added_in_the_admin_is_audited(admin_client, owner, organization):
     response = admin_client.post(
         reverse("admin:analytics_trafficsource_add"),
-        {
-            "organization": organization.pk,
-            "name": "Unity Ads",
-            "kind": TrafficSource.Kind.AD_NETWORK,
-            "time_zone": "UTC",
-            "currency": "USD",
-            "expected_delay": "1 00:00:00",
-            "column_mapping": "{}",
-        },
+        source_form(organization),
     )
 
     assert response.status_code == 302, response.content
@@ -61,15 +69,7 @@ def test_a_traffic_source_added_in_the_admin_is_audited(admin_client, owner, org
 def test_a_traffic_source_with_a_misspelt_time_zone_is_refused_on_its_field(admin_client, owner, organization):
     response = admin_client.post(
         reverse("admin:analytics_trafficsource_add"),
-        {
-            "organization": organization.pk,
-            "name": "Unity Ads",
-            "kind": TrafficSource.Kind.AD_NETWORK,
-            "time_zone": "Europe/Moskow",
-            "currency": "USD",
-            "expected_delay": "1 00:00:00",
-            "column_mapping": "{}",
-        },
+        source_form(organization, time_zone="Europe/Moskow"),
         HTTP_ACCEPT_LANGUAGE="en",
     )
 
@@ -126,3 +126,17 @@ def test_an_unused_program_is_deleted_and_the_deletion_audited(admin_client, own
 
     assert response.status_code == 302
     assert AuditLog.objects.get(action="analytics.program.delete", object_id=str(program.pk)).actor == owner
+
+
+@pytest.mark.parametrize(("field", "value"), [("external_id", "cmp-2"), ("match_name", "Other name in files")])
+def test_the_service_keeps_what_files_match_a_campaign_by_whoever_saves_it(owner, organization, field, value):
+    source = TrafficSourceFactory(organization=organization)
+    campaign = Campaign.objects.create(organization=organization, source=source, external_id="cmp-1", name="A")
+    setattr(campaign, field, value)
+
+    with pytest.raises(ValidationError) as refused:
+        reference_save(instance=campaign, user=owner)
+
+    assert list(refused.value.message_dict) == [field]
+    campaign.refresh_from_db()
+    assert (campaign.external_id, campaign.match_name) == ("cmp-1", "")

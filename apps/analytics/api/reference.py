@@ -24,6 +24,7 @@ from apps.core.api.viewsets import TenantModelViewSet
 from ..filters import AffiliateProgramFilter, CampaignFilter, OfferFilter, TrafficSourceFilter
 from ..models import AffiliateProgram, Campaign, Offer, TrafficSource
 from ..services import reference_delete, reference_save
+from ..services.sources import CAMPAIGN_MATCHED_BY, MATCHED_BY_IS_FIXED
 
 ANALYTICS_WRITE = write_power("analytics")
 
@@ -96,11 +97,6 @@ class CampaignSerializer(_ReferenceSerializer):
         read_only_fields = ["created_at"]
 
 
-# What files match a campaign by (its field, and the attribute that holds it): fixed once the campaign exists,
-# as a change would part it from its facts.
-FIXED = {"source": "source_id", "external_id": "external_id", "match_name": "match_name"}
-
-
 _NOT_SENT = object()
 
 
@@ -109,15 +105,15 @@ class CampaignChangeSerializer(CampaignSerializer):
     and a request that sends another value for it is refused rather than quietly ignored."""
 
     class Meta(CampaignSerializer.Meta):
-        read_only_fields = ["created_at", *FIXED]
+        read_only_fields = ["created_at", *CAMPAIGN_MATCHED_BY]
 
     def validate(self, attrs):
-        for name, attribute in FIXED.items():
+        # Read-only, a value sent would be dropped before the service (which refuses a change) could see it.
+        for name in CAMPAIGN_MATCHED_BY:
             sent = self.initial_data.get(name, _NOT_SENT)
-            if sent is not _NOT_SENT and str(sent).strip() != str(getattr(self.instance, attribute)):
-                raise serializers.ValidationError(
-                    {name: [_("Files match the campaign by it: it cannot be changed once the campaign exists.")]}
-                )
+            stored = getattr(self.instance, Campaign._meta.get_field(name).attname)
+            if sent is not _NOT_SENT and str(sent).strip() != str(stored):
+                raise serializers.ValidationError({name: [MATCHED_BY_IS_FIXED]})
         return super().validate(attrs)
 
 

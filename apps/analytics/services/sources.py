@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apps.core.accounts.roles import write_power
 from apps.core.accounts.tenancy import has_power
@@ -17,6 +18,10 @@ from ..models import AffiliateProgram, Campaign, Offer, TrafficSource
 
 # The audit's name of each kind of reference row ("analytics.campaign.update").
 REFERENCE_MODELS = {TrafficSource: "source", AffiliateProgram: "program", Offer: "offer", Campaign: "campaign"}
+
+# What files match a campaign by: fixed once the campaign exists, as a change would part it from its facts.
+CAMPAIGN_MATCHED_BY = ("source", "external_id", "match_name")
+MATCHED_BY_IS_FIXED = gettext_lazy("Files match the campaign by it: it cannot be changed once the campaign exists.")
 
 
 def traffic_source_get_or_create(
@@ -67,6 +72,11 @@ def reference_save(*, instance, user):
         original = type(instance).objects.get(pk=instance.pk)
         if original.organization_id != instance.organization_id:
             raise ValidationError({"organization": _("A record cannot move to another organization.")})
+        if isinstance(instance, Campaign):
+            attributes = {name: Campaign._meta.get_field(name).attname for name in CAMPAIGN_MATCHED_BY}
+            moved = [name for name, key in attributes.items() if getattr(original, key) != getattr(instance, key)]
+            if moved:
+                raise ValidationError(dict.fromkeys(moved, MATCHED_BY_IS_FIXED))
         before = audit_values(original)
     for field_name in ("program", "offer", "source"):
         related = getattr(instance, field_name, None) if hasattr(type(instance), field_name) else None
